@@ -1,0 +1,129 @@
+"""The ``energy`` command: inspect the registry, run transforms on files, run the pipeline.
+
+Every command loads settings for the chosen environment at start-up, so what
+it shows is what a flow run started now would do.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from energy_cli import transform_command
+from registry import TRANSFORMS, build_registry, load_settings
+from registry.errors import EnergyError
+from registry.log_config import configure_logging
+
+app = typer.Typer(
+    name="energy",
+    help="Korean energy and weather data pipeline with pluggable (python/rust) transforms.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+EnvOption = Annotated[
+    str | None, typer.Option("--env", help="Environment (configs/<env>.toml); default $ENERGY_ENV or 'test'.")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+
+
+def fail(message: str) -> typer.Exit:
+    """Print an error for a person (no traceback) and return the exit to raise."""
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code=2)
+
+
+def open_registry(env: str | None):  # noqa: ANN201 - Registry, kept lazy for start-up time
+    try:
+        settings = load_settings(env)
+    except EnergyError as exc:
+        raise fail(str(exc)) from None
+    configure_logging(settings.logging)
+    return build_registry(settings)
+
+
+@app.command()
+def backends(json_output: JsonOption = False) -> None:
+    """List backends: installed ones with version and transforms, absent ones with the reason."""
+    registry = open_registry(None)
+    found = registry.backends
+    rows: list[dict[str, Any]] = []
+    for name in found.known:
+        info = found.available.get(name)
+        rows.append(
+            {
+                "name": name,
+                "status": "available" if info else "absent",
+                "version": info.version if info else None,
+                "transforms": list(found.implemented(name)) if info else [],
+                "reason": None if info else found.absent.get(name, "not installed"),
+            }
+        )
+    if json_output:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        if row["status"] == "available":
+            typer.echo(f"{row['name']:<10} {row['version']:<12} {', '.join(row['transforms'])}")
+        else:
+            typer.echo(f"{row['name']:<10} {'absent':<12} {row['reason']}")
+
+
+@app.command()
+def explain(env: EnvOption = None, json_output: JsonOption = False) -> None:
+    """For each transform: the backend that would run now, the rule that chose it, its policy."""
+    registry = open_registry(env)
+    rows = []
+    for transform in TRANSFORMS:
+        try:
+            choice = registry.choose(transform)
+        except EnergyError as exc:
+            raise fail(str(exc)) from None
+        available = choice.backend in registry.backends.available
+        rows.append(
+            {
+                "transform": transform,
+                "backend": choice.backend,
+                "rule": choice.rule,
+                "failure_policy": choice.failure_policy,
+                "shadow": choice.shadow,
+                "available": available,
+                "would_run": choice.backend
+                if available
+                else ("python (fallback)" if choice.failure_policy == "fallback" else "error (raise)"),
+                "reason": None if available else registry.backends.absent.get(choice.backend, "not installed"),
+            }
+        )
+    if json_output:
+        typer.echo(
+            json.dumps({"env": registry.settings.env, "transforms": rows}, ensure_ascii=False, indent=2)
+        )
+        return
+    typer.echo(f"environment: {registry.settings.env}")
+    for row in rows:
+        extra = f"  shadow={row['shadow']}" if row["shadow"] else ""
+        absent = "" if row["available"] else f"  [absent: {row['reason']}; runs {row['would_run']}]"
+        typer.echo(
+            f"{row['transform']:<24} {row['backend']:<8} rule={row['rule']:<42} "
+            f"policy={row['failure_policy']}{extra}{absent}"
+        )
+
+
+transform_command.register(app, open_registry, fail)
+
+
+
+
+
+
+def main() -> None:  # pragma: no cover - console entry
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

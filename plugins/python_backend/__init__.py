@@ -1,0 +1,72 @@
+"""The ``python`` backend: the readable reference implementation of every transform.
+
+Registered through the ``energy_backends`` entry-point group like any other
+backend (see pyproject.toml), so the registry has no special case for it
+beyond using it as the last resort of its fallback order.
+
+Each hook delegates to a module with one job; those modules are plain
+numpy/pandas/scipy code that can be imported and tested without pluggy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from registry.contracts import API_VERSION, BackendInfo, ImputeOptions, TransformOutput
+from registry.hookspecs import TRANSFORMS, hookimpl
+
+NAME = "python"
+
+
+def _version() -> str:
+    try:
+        return version("energy-pipeline")
+    except PackageNotFoundError:  # running from a source tree without install
+        return "0+unknown"
+
+
+@hookimpl
+def energy_backend_info() -> BackendInfo:
+    return BackendInfo(name=NAME, version=_version(), api_version=API_VERSION, transforms=TRANSFORMS)
+
+
+@hookimpl
+def find_missing_runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    from plugins.python_backend.runs import find_missing_runs as impl
+
+    return impl(values)
+
+
+@hookimpl
+def impute_missing_values(
+    frame: pd.DataFrame, options: ImputeOptions, history: pd.DataFrame | None
+) -> TransformOutput:
+    from plugins.python_backend.imputation import impute_missing_values as impl
+
+    return impl(frame, options, history)
+
+
+@hookimpl
+def wind_to_long(payload: bytes | Sequence[dict[str, Any]], hour_label: str) -> TransformOutput:
+    from plugins.python_backend.wind import wind_to_long as impl
+
+    return impl(payload, hour_label)
+
+
+@hookimpl
+def pv_to_long(payload: bytes | Sequence[dict[str, Any]]) -> TransformOutput:
+    from plugins.python_backend.pv import pv_to_long as impl
+
+    return impl(payload)
+
+
+@hookimpl
+def asos_to_frame(payload: bytes, fields: Sequence[str]) -> TransformOutput:
+    from plugins.python_backend.asos import asos_to_frame as impl
+
+    return impl(payload, fields)

@@ -1,0 +1,79 @@
+"""Data types shared by the hook specs, every backend and the callers.
+
+Kept apart from the hook specs so that a backend can import them without
+importing pluggy machinery, and so that the Rust backend's Python glue and the
+python backend build exactly the same result objects.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+#: Version of the hook contract. A backend reports the version it implements
+#: in its handshake (``energy_backend_info``); the registry refuses a backend
+#: whose version differs, so a stale compiled module can never run silently.
+API_VERSION = 1
+
+
+@dataclass(frozen=True)
+class BackendInfo:
+    """What a backend says about itself in its handshake."""
+
+    name: str
+    version: str
+    api_version: int
+    #: The transforms this backend says it implements; the registry checks the
+    #: claim against the hook implementations it actually registered.
+    transforms: tuple[str, ...] = ()
+
+
+class FillMethod(enum.IntEnum):
+    """How a value of an imputed column came to be (T2 rule numbers in comments)."""
+
+    OBSERVED = 0
+    SPLINE = 1  # rule 4, >= 4 observed points
+    LINEAR = 2  # rule 4, 2 or 3 observed points
+    EDGE = 3  # rule 5
+    CLIMATOLOGY = 4  # rule 6, (month, day, hour) mean
+    STATION_MEAN = 5  # rule 6, first fallback
+    GLOBAL_MEAN = 6  # rule 6, second fallback
+    UNFILLED = 7  # rule 6, nothing to fill with
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True)
+class ImputeOptions:
+    """Options of T2 ``impute_missing_values``."""
+
+    time_col: str = "tm"
+    station_col: str = "stnNm"
+    columns: tuple[str, ...] = ("ta", "hm")
+    max_spline_gap: int = 3
+    with_methods: bool = False
+
+
+@dataclass
+class TransformOutput:
+    """The result of a frame-producing transform (T2 to T5).
+
+    ``report`` holds counts only (ints, or nested dicts of ints keyed by str),
+    so two backends' reports compare with ``==``. ``methods`` is T2's per-row
+    method codes (``FillMethod`` values, one int8 column per imputed column),
+    present only when requested.
+    """
+
+    frame: pd.DataFrame
+    report: dict[str, Any] = field(default_factory=dict)
+    methods: dict[str, np.ndarray] | None = None
+
+    @property
+    def rows(self) -> int:
+        return len(self.frame)

@@ -1,0 +1,166 @@
+"""Run a transform on its chosen backend, with fallback, shadow runs and a call record."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import structlog
+
+from registry.discovery import Backends, discover_backends
+from registry.equivalence import differences
+from registry.errors import EnergyError, PortalError, TransformInputError
+from registry.records import CallRecord, CallResult, ShadowOutcome
+from registry.selection import FALLBACK_BACKEND, Choice, resolve
+from registry.settings import Settings, load_settings
+
+log = structlog.get_logger("registry")
+
+#: Errors that are verdicts about the input, identical for every backend: no
+#: other backend would do better, so they are never a reason to fall back.
+_INPUT_VERDICTS = (TransformInputError, PortalError)
+
+
+class Registry:
+    """The transform registry of one run: settings, discovered backends, call history.
+
+    Build one per flow run (``build_registry()``), so that a flipped environment
+    variable or edited TOML takes effect at the next run of a long-lived worker.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        backends: Backends,
+        *,
+        environ: Mapping[str, str] | None = None,
+        sample: Callable[[], float] = random.random,
+    ) -> None:
+        self.settings = settings
+        self.backends = backends
+        self._environ = environ
+        self._sample = sample
+        self._known = backends.known
+        #: Every call's record, in order; flows put them in run artifacts.
+        self.records: list[CallRecord] = []
+        #: Shadow outcomes counted per (transform, outcome).
+        self.shadow_counts: Counter[tuple[str, str]] = Counter()
+
+    def choose(self, transform: str, backend: str | None = None) -> Choice:
+        """The backend that would run ``transform`` now, and the rule that chose it."""
+        return resolve(
+            transform, self.settings, caller=backend, environ=self._environ, valid=self._known
+        )
+
+    def call(self, transform: str, *args: Any, backend: str | None = None, **kwargs: Any) -> CallResult:
+        """Run ``transform`` (a hook name of :mod:`registry.hookspecs`) and record the call."""
+        choice = self.choose(transform, backend)
+        started = time.perf_counter()
+        fallback_reason = None
+        used = choice.backend
+        try:
+            value = self.backends.implementation(choice.backend, transform)(*args, **kwargs)
+        except _INPUT_VERDICTS:
+            raise
+        except Exception as exc:
+            if choice.failure_policy == "raise" or choice.backend == FALLBACK_BACKEND:
+                raise
+            fallback_reason = _describe(exc)
+            log.warning(
+                "transform.fallback",
+                transform=transform,
+                requested=choice.backend,
+                used=FALLBACK_BACKEND,
+                rule=choice.rule,
+                reason=fallback_reason,
+            )
+            used = FALLBACK_BACKEND
+            started = time.perf_counter()
+            value = self.backends.implementation(FALLBACK_BACKEND, transform)(*args, **kwargs)
+        duration = time.perf_counter() - started
+
+        shadow = None
+        if choice.shadow and choice.shadow != used and self._sample() < choice.shadow_fraction:
+            shadow = self._shadow(transform, choice.shadow, value, args, kwargs)
+
+        record = CallRecord(
+            transform=transform,
+            requested=choice.backend,
+            used=used,
+            rule=choice.rule,
+            input_rows=_rows(args[0]) if args else None,
+            rows=_rows(value),
+            duration_s=duration,
+            fallback_reason=fallback_reason,
+            shadow=shadow,
+        )
+        self.records.append(record)
+        log.info("transform.call", **record.log_fields())
+        return CallResult(value=value, record=record)
+
+    def _shadow(
+        self, transform: str, backend: str, result: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> ShadowOutcome:
+        """Run ``backend`` on the same input and compare; never affects the result."""
+        started = time.perf_counter()
+        try:
+            shadow_value = self.backends.implementation(backend, transform)(*args, **kwargs)
+        except Exception as exc:  # a shadow failure is counted, never raised
+            outcome = ShadowOutcome(backend, "error", time.perf_counter() - started, _describe(exc))
+        else:
+            elapsed = time.perf_counter() - started
+            diffs = differences(result, shadow_value)
+            outcome = ShadowOutcome(
+                backend, "mismatch" if diffs else "match", elapsed, "; ".join(diffs[:3])
+            )
+        self.shadow_counts[(transform, outcome.outcome)] += 1
+        level = log.info if outcome.outcome == "match" else log.warning
+        level(
+            "transform.shadow",
+            transform=transform,
+            shadow_backend=backend,
+            outcome=outcome.outcome,
+            shadow_duration_s=outcome.duration_s,
+            summary=outcome.summary,
+            count=self.shadow_counts[(transform, outcome.outcome)],
+        )
+        return outcome
+
+    def used_backends(self) -> dict[str, str]:
+        """The backend that last ran each transform in this registry's calls."""
+        return {r.transform: r.used for r in self.records}
+
+
+def build_registry(
+    settings: Settings | None = None,
+    *,
+    extra_plugins: Mapping[str, object] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Registry:
+    """Load settings (unless given), discover backends and return a fresh registry."""
+    return Registry(
+        settings if settings is not None else load_settings(),
+        discover_backends(extra_plugins),
+        environ=environ,
+    )
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc) if isinstance(exc, EnergyError) else f"{type(exc).__name__}: {exc}"
+    return text[:500]
+
+
+def _rows(value: Any) -> int | None:
+    if isinstance(value, pd.DataFrame | np.ndarray | list):
+        return len(value)
+    frame = getattr(value, "frame", None)
+    if isinstance(frame, pd.DataFrame):
+        return len(frame)
+    if isinstance(value, tuple) and value and isinstance(value[0], np.ndarray):
+        return len(value[0])
+    return None

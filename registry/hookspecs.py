@@ -1,0 +1,169 @@
+"""The transform contracts, one pluggy hook spec each.
+
+These docstrings are the contract every backend implements (the full text with
+the reasoning is ``shared/spec/transforms.md``). A backend is a plugin module
+that marks its functions with :data:`hookimpl`; the registry calls one
+backend's implementation at a time, never all of them.
+
+Rules for every transform:
+
+* it is pure: it never mutates its inputs and does no I/O, so a fallback to
+  another backend on the same input is always safe;
+* malformed input raises :class:`registry.errors.TransformInputError` with a
+  message naming the offending rows, columns or fields;
+* an error body from the portal raises :class:`registry.errors.PortalError`;
+* two backends' outputs must be equal under the equivalence rule
+  (:mod:`registry.equivalence`): same rows, order, columns and dtypes, key
+  columns exactly equal, floats within ``1e-9 * max(1, |a|)``, NaN in the same
+  places, equal reports.
+
+Dtypes named below: ``str`` is pandas' default string dtype (what
+``pd.Series(list_of_python_str)`` infers); timestamps are ``datetime64[ns]``,
+naive, Korean wall-clock time (KST, UTC+9, no DST).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pluggy
+
+from registry.contracts import BackendInfo, ImputeOptions, TransformOutput
+
+PROJECT_NAME = "energy"
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+
+@hookspec
+def energy_backend_info() -> BackendInfo:
+    """Handshake: the backend's name, version, contract version and claimed transforms.
+
+    ``api_version`` must equal :data:`registry.contracts.API_VERSION`; otherwise
+    the registry lists the backend as absent with the mismatch as the reason.
+    ``transforms`` must name exactly the transform hooks the plugin implements.
+    """
+
+
+@hookspec
+def find_missing_runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """T1: the maximal runs of NaN in a 1-D float64 array.
+
+    Returns ``(starts, lengths)``: two int64 arrays, runs in ascending order of
+    start. An empty input, or one without NaN, gives two empty int64 arrays.
+    Input that is not 1-D or not convertible to float64 raises
+    ``TransformInputError``.
+    """
+
+
+@hookspec
+def impute_missing_values(
+    frame: pd.DataFrame, options: ImputeOptions, history: pd.DataFrame | None
+) -> TransformOutput:
+    """T2: fill the gaps of ``options.columns`` per station, without feeding fills into fills.
+
+    Per station ``s`` and column ``c``, with ``S`` the rows of ``s`` in ascending
+    time (x = hours since the epoch of the KST wall-clock timestamp):
+
+    1. Time values are datetime64 or strings like ``2024-01-31 13:00``; naive is
+       KST, tz-aware is converted to Asia/Seoul. Unparseable times, empty
+       station values and duplicate (station, time) pairs raise
+       ``TransformInputError`` naming the rows (0-based positions); a missing
+       time, station or value column raises it naming the column.
+    2. Values are coerced to float (empty strings, non-numbers -> NaN).
+       "Observed" always means the input's values: fills never feed fills.
+    3. A gap is a maximal run of NaN rows of ``S``.
+    4. Interior gap of length <= ``max_spline_gap``: with >= 4 observed points,
+       the not-a-knot cubic spline through all observed points of ``S``
+       (scipy ``CubicSpline(x, y)``); with 2 or 3, linear interpolation between
+       the two neighbouring observed points.
+    5. Edge gap of length <= ``max_spline_gap``: the nearest observed value.
+    6. Longer gaps (and a series with no observed value): the mean of the
+       observed values of (s, c) sharing the row's (month, day, hour); else the
+       mean of all observed values of (s, c); else of column c over all
+       stations; else the row stays NaN (unfilled). Here only, rows of
+       ``history`` (same station/time/value columns) count as observed values.
+    7. Output ``frame``: the input's rows, order, index and columns, filled
+       columns float64, other columns untouched. ``report``:
+       ``{column: {station: {"gaps_by_length": {length: count},
+       "methods": {label: rows}, "unfilled": rows}}}`` where labels are
+       ``FillMethod`` labels other than ``observed``/``unfilled`` with a
+       non-zero count. ``methods`` (only if ``options.with_methods``): per
+       column an int8 array of ``FillMethod`` codes in input row order.
+    """
+
+
+@hookspec
+def wind_to_long(payload: bytes | Sequence[dict[str, Any]], hour_label: str) -> TransformOutput:
+    """T3: Namdong wind hourly records (wide, 24 hour columns) to one row per hour.
+
+    ``payload`` is one page's raw JSON body (top-level ``response`` or the
+    misspelt ``reponse``; records at ``.body.content``) or a list of record
+    dicts. Fields: ``dgenYmd`` (``YYYYMMDD`` or ``YYYY-MM-DD``), ``ippt``,
+    ``hogi``, ``ipptNam``, ``qhorGen01`` .. ``qhorGen24`` (number, numeric
+    string, empty string or null; empty/null -> NaN).
+
+    Output columns, sorted by (plant_code, unit, timestamp), stable:
+    ``timestamp`` datetime64[ns], ``plant_code`` str, ``unit`` int64,
+    ``plant_name`` str (``f"{ipptNam} {hogi}"`` stripped), ``generation`` float64.
+    ``hour_label="end"`` (default): label N -> day + (N-1) h (interval start).
+    ``hour_label="legacy"``: label N -> day + N h (label 24 = next day 00:00).
+
+    ``report``: ``records`` (input records), ``rows`` (output rows),
+    ``dropped_bad_date`` (records whose date does not parse; dropped, never
+    silently), ``duplicates`` (rows removed because a later record had the same
+    (plant_code, unit, timestamp); the last one wins). A payload without any
+    ``qhorGen*`` field raises ``TransformInputError``; an unknown
+    ``hour_label`` raises it too.
+    """
+
+
+@hookspec
+def pv_to_long(payload: bytes | Sequence[dict[str, Any]]) -> TransformOutput:
+    """T4: Nambu PV per plant/unit/day XML to one row per hour.
+
+    ``payload`` is the raw XML body or a list of item dicts. Both shapes are
+    read: ``<items><item>..</item>..</items>`` and a single record directly
+    under ``<items>``. Fields: ``ymd`` (``YYYYMMDD``), ``hogi``, ``gencd``,
+    ``ipptnm``, ``qvodgen``, ``qvodavg``, ``qvodmax``, ``qvodmin``,
+    ``qhorgen01`` .. ``qhorgen24``. XML with a DTD or entity declarations is
+    refused (``TransformInputError``): no entity is ever expanded.
+
+    Output columns, sorted by (gencd, hogi, datetime), stable: ``datetime``
+    datetime64[ns] (ymd + (N-1) h), ``gencd`` str, ``plant_name`` str, ``hogi``
+    Int64, ``generation``, ``daily_total`` (qvodgen), ``daily_avg``,
+    ``daily_max``, ``daily_min`` float64. A missing hourly value is NaN, not 0.
+
+    ``report``: ``items``, ``rows``, ``dropped_invalid`` (items without a valid
+    date, plant code or unit). An error body (``resultCode`` other than ``00``,
+    or an ``OpenAPI_ServiceResponse`` envelope) raises ``PortalError`` with the
+    code and message; it is never read as "no data".
+    """
+
+
+@hookspec
+def asos_to_frame(payload: bytes, fields: Sequence[str]) -> TransformOutput:
+    """T5: KMA ASOS hourly JSON to a frame, one row per item in payload order.
+
+    Output columns: ``tm`` datetime64[ns] (from ``YYYY-MM-DD HH:MM``, KST),
+    ``stnId`` int64, ``stnNm`` str, then each of ``fields`` as float64 (an
+    empty string is NaN). A requested field the payload's items lack raises
+    ``TransformInputError`` naming it; an error body (``resultCode`` other than
+    ``00``, or the gateway's XML envelope even with HTTP 200) raises
+    ``PortalError``. A success body with no items gives an empty frame with the
+    same columns and dtypes. ``report``: ``items``, ``rows``.
+    """
+
+
+#: The transform hooks, in contract order (T1..T5). The handshake hook is not one.
+TRANSFORMS: tuple[str, ...] = (
+    "find_missing_runs",
+    "impute_missing_values",
+    "wind_to_long",
+    "pv_to_long",
+    "asos_to_frame",
+)

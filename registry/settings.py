@@ -1,0 +1,231 @@
+"""Settings: ``configs/<env>.toml`` chosen by ``ENERGY_ENV``, environment variables above TOML.
+
+Sources in an explicit order, highest first (like Prefect's ``settings/base.py``):
+init arguments, environment variables (``ENERGY_`` prefix, ``__`` for nesting,
+e.g. ``ENERGY_DATABASE__URL``), then the environment's TOML file. The
+backend-selection variables (``ENERGY_BACKEND``, ``ENERGY_BACKEND_<TRANSFORM>``)
+are read separately by :mod:`registry.selection` on every resolution, because
+their precedence is per transform and they must beat per-transform TOML.
+
+Settings are loaded per run by :func:`load_settings`, never frozen at import:
+a long-lived worker picks up a flipped variable at its next run.
+"""
+
+from __future__ import annotations
+
+import os
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from registry.errors import ConfigError, UnknownNameError
+from registry.hookspecs import TRANSFORMS
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ENV_VAR = "ENERGY_ENV"
+CONFIG_DIR_VAR = "ENERGY_CONFIG_DIR"
+DEFAULT_ENV = "test"
+
+FailurePolicy = Literal["fallback", "raise"]
+
+
+class TransformSettings(BaseModel):
+    """One transform's table in TOML: ``[transforms.<name>]``."""
+
+    model_config = {"extra": "forbid"}
+
+    backend: str | None = None
+    failure_policy: FailurePolicy | None = None
+    #: Run this backend too, compare under the equivalence rule, log and count.
+    shadow: str | None = None
+    shadow_fraction: float = Field(default=1.0, ge=0.0, le=1.0)
+
+
+class BackendSettings(BaseModel):
+    """``[backends]``: the environment's default backend and failure policy."""
+
+    model_config = {"extra": "forbid"}
+
+    default: str = "python"
+    failure_policy: FailurePolicy = "fallback"
+
+
+class LoggingSettings(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    format: Literal["console", "json"] = "console"
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+class DatabaseSettings(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    #: SQLAlchemy URL. A relative SQLite path is resolved against ``data_dir``.
+    #: Secret because a PostgreSQL URL carries its password; set it in
+    #: production through ``ENERGY_DATABASE__URL``, never in TOML.
+    url: SecretStr = SecretStr("sqlite:///energy.sqlite")
+
+
+class SourceSettings(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    #: ``replay``: bundled sample payloads through the same parsers (offline);
+    #: ``live``: the data.go.kr APIs.
+    mode: Literal["replay", "live"] = "replay"
+    #: data.go.kr service key, either form (Encoding or Decoding). Set through
+    #: ``ENERGY_SOURCES__SERVICE_KEY``; never in TOML, logs or errors.
+    service_key: SecretStr | None = None
+    base_url: str = "https://apis.data.go.kr"
+    timeout_s: float = Field(default=30.0, gt=0)
+    max_concurrency: int = Field(default=8, ge=1)
+    requests_per_second: float = Field(default=20.0, gt=0)
+    max_retries: int = Field(default=5, ge=0)
+    samples_dir: Path | None = None
+
+
+class NotificationSettings(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    #: Slack incoming-webhook URL (a secret). Unset: no notification is attempted.
+    slack_webhook_url: SecretStr | None = None
+
+
+class PipelineSettings(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    #: T3 hour labelling: "end" (interval start, the standard) or "legacy".
+    wind_hour_label: Literal["end", "legacy"] = "end"
+    #: ASOS stations the weather flow collects (ids from reference data).
+    asos_station_ids: list[int] = Field(default_factory=lambda: [108, 112, 119, 133, 143, 152, 156, 159])
+    impute_columns: list[str] = Field(default_factory=lambda: ["ta", "hm"])
+    max_spline_gap: int = Field(default=3, ge=0)
+    #: Days of stored weather read back as T2 ``history`` (climatology evidence).
+    history_days: int = Field(default=365, ge=0)
+
+
+class Settings(BaseSettings):
+    """All settings of one environment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ENERGY_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        # ENERGY_ENV / ENERGY_BACKEND* / ENERGY_CONFIG_DIR are not fields:
+        # they select the file and the backends, read by their own code.
+        env_ignore_empty=True,
+    )
+
+    env: str = DEFAULT_ENV
+    data_dir: Path = Path("data")
+    backends: BackendSettings = BackendSettings()
+    transforms: dict[str, TransformSettings] = Field(default_factory=dict)
+    logging: LoggingSettings = LoggingSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    sources: SourceSettings = SourceSettings()
+    notifications: NotificationSettings = NotificationSettings()
+    pipeline: PipelineSettings = PipelineSettings()
+
+    @field_validator("transforms")
+    @classmethod
+    def _known_transforms(cls, value: dict[str, TransformSettings]) -> dict[str, TransformSettings]:
+        for name in value:
+            if name not in TRANSFORMS:
+                raise ValueError(
+                    f"unknown transform {name!r} in [transforms]; valid transforms: "
+                    + ", ".join(TRANSFORMS)
+                )
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = _config_file(_current_env_name())
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=toml_file),
+        )
+
+    def resolved_data_dir(self) -> Path:
+        """``data_dir`` as an absolute path (relative ones are under the project root)."""
+        return self.data_dir if self.data_dir.is_absolute() else PROJECT_ROOT / self.data_dir
+
+    def database_url(self) -> str:
+        """The database URL with a relative SQLite path resolved under ``data_dir``."""
+        url = self.database.url.get_secret_value()
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and not url.startswith(prefix + "/") and url != prefix + ":memory:":
+            return prefix + str(self.resolved_data_dir() / url[len(prefix):])
+        return url
+
+
+def config_dir() -> Path:
+    return Path(os.environ.get(CONFIG_DIR_VAR) or PROJECT_ROOT / "configs")
+
+
+def available_envs() -> list[str]:
+    return sorted(p.stem for p in config_dir().glob("*.toml"))
+
+
+def _current_env_name() -> str:
+    # pydantic-settings builds its sources without seeing the init arguments,
+    # so load_settings passes the environment being loaded through a context
+    # variable (safe across threads and tasks).
+    return _loading_env.get() or os.environ.get(ENV_VAR) or DEFAULT_ENV
+
+
+def _config_file(env: str) -> Path:
+    return config_dir() / f"{env}.toml"
+
+
+_loading_env: ContextVar[str | None] = ContextVar("energy_loading_env", default=None)
+
+
+def load_settings(env: str | None = None, **overrides: Any) -> Settings:
+    """Load the settings of ``env`` (default: ``ENERGY_ENV``, else ``test``).
+
+    An unknown environment is an error that lists the valid ones; any invalid
+    value is a :class:`ConfigError` naming the file and the field.
+    """
+    name = env or os.environ.get(ENV_VAR) or DEFAULT_ENV
+    valid = available_envs()
+    if name not in valid:
+        where = "argument" if env else (f"${ENV_VAR}" if os.environ.get(ENV_VAR) else "default")
+        raise UnknownNameError("environment", name, valid, where)
+    token = _loading_env.set(name)
+    try:
+        settings = Settings(env=name, **overrides)
+    except ValidationError as exc:
+        raise ConfigError(
+            f"invalid settings for environment {name!r} ({_config_file(name)} and ENERGY_* "
+            f"environment variables):\n{_describe(exc)}"
+        ) from None
+    finally:
+        _loading_env.reset(token)
+    from registry.selection import validate_backend_names
+
+    validate_backend_names(settings)
+    return settings
+
+
+def _describe(exc: ValidationError) -> str:
+    # Never echo input values: a mistyped secret must not end up in a log.
+    lines = []
+    for err in exc.errors(include_input=False, include_url=False):
+        loc = ".".join(str(p) for p in err["loc"])
+        lines.append(f"  {loc}: {err['msg']}")
+    return "\n".join(lines)
