@@ -101,7 +101,8 @@ def validate_backend_names(settings: Settings, environ: Mapping[str, str] | None
     env = os.environ if environ is None else environ
     valid = known_backends()
     toml = str(config_dir() / f"{settings.env}.toml")
-    _check_backend(settings.backends.default, f"{toml} [backends] default", valid)
+    if settings.backends.default is not None:
+        _check_backend(settings.backends.default, f"{toml} [backends] default", valid)
     for name, table in settings.transforms.items():
         for field in ("backend", "shadow"):
             value = getattr(table, field)

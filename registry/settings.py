@@ -54,7 +54,8 @@ class BackendSettings(BaseModel):
 
     model_config = {"extra": "forbid"}
 
-    default: str = "python"
+    #: Unset means the last rule of the precedence, ``python``.
+    default: str | None = None
     failure_policy: FailurePolicy = "fallback"
 
 
