@@ -116,9 +116,12 @@ def wind_to_long(payload: bytes | Sequence[dict[str, Any]], hour_label: str) -> 
     ``report``: ``records`` (input records), ``rows`` (output rows),
     ``dropped_bad_date`` (records whose date does not parse; dropped, never
     silently), ``duplicates`` (rows removed because a later record had the same
-    (plant_code, unit, timestamp); the last one wins). A payload without any
-    ``qhorGen*`` field raises ``TransformInputError``; an unknown
-    ``hour_label`` raises it too.
+    (plant_code, unit, timestamp); the last one wins). A page without records
+    (``content`` missing, null or empty: the end of paging) gives an empty
+    frame. Records with records but no ``qhorGen*`` field at all raise
+    ``TransformInputError``; so do a kept record with an empty ``ippt`` or a
+    non-integer ``hogi`` (named by position), and an unknown ``hour_label``.
+    ``plant_name`` uses the parsed unit (``"01"`` -> ``1``); a null name is ``""``.
     """
 
 
@@ -139,7 +142,8 @@ def pv_to_long(payload: bytes | Sequence[dict[str, Any]]) -> TransformOutput:
     ``daily_max``, ``daily_min`` float64. A missing hourly value is NaN, not 0.
 
     ``report``: ``items``, ``rows``, ``dropped_invalid`` (items without a valid
-    date, plant code or unit). An error body (``resultCode`` other than ``00``,
+    date, plant code or unit). Items are not de-duplicated: equal keys keep
+    their input order. An error body (``resultCode`` other than ``00``,
     or an ``OpenAPI_ServiceResponse`` envelope) raises ``PortalError`` with the
     code and message; it is never read as "no data".
     """
@@ -151,8 +155,10 @@ def asos_to_frame(payload: bytes, fields: Sequence[str]) -> TransformOutput:
 
     Output columns: ``tm`` datetime64[ns] (from ``YYYY-MM-DD HH:MM``, KST),
     ``stnId`` int64, ``stnNm`` str, then each of ``fields`` as float64 (an
-    empty string is NaN). A requested field the payload's items lack raises
-    ``TransformInputError`` naming it; an error body (``resultCode`` other than
+    empty string is NaN). A requested field that any item lacks raises
+    ``TransformInputError`` naming it and the item positions, as do an
+    unparseable ``tm`` or ``stnId`` and ``fields`` that repeat a name or name
+    a key column; an error body (``resultCode`` other than
     ``00``, or the gateway's XML envelope even with HTTP 200) raises
     ``PortalError``. A success body with no items gives an empty frame with the
     same columns and dtypes. ``report``: ``items``, ``rows``.

@@ -30,7 +30,23 @@ def configure_logging(settings: LoggingSettings) -> None:
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
         # stderr: stdout belongs to command output (tables, --json) that users pipe.
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        # Looked up per logger, not bound once, so a replaced sys.stderr (a test
+        # runner's capture, a daemon's redirect) never leaves a closed stream behind.
+        logger_factory=lambda *_: structlog.PrintLogger(sys.stderr),
         cache_logger_on_first_use=False,
     )
-    logging.basicConfig(level=level, stream=sys.stderr, force=True, format="%(levelname)s %(name)s: %(message)s")
+    handler = _CurrentStderrHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+
+
+class _CurrentStderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """A stream handler that always writes to the current ``sys.stderr``."""
+
+    @property  # type: ignore[override]
+    def stream(self):  # noqa: ANN201
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: object) -> None:
+        pass

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import structlog
 
 from registry import Registry, Settings, discover_backends, known_backends, load_settings
 from registry.discovery import Backends
@@ -24,11 +25,14 @@ _HARNESS_VARS = ("ENERGY_TEST_", "ENERGY_REQUIRE_BACKENDS")
 
 
 @pytest.fixture(autouse=True)
-def _clean_energy_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests see no ENERGY_* variable from the developer's shell (ENERGY_BACKEND=rust, say)."""
+def _clean_energy_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Tests see no ENERGY_* variable from the developer's shell (ENERGY_BACKEND=rust, say),
+    and no logging set-up left behind by an earlier test's command."""
     for var in list(os.environ):
         if var.startswith("ENERGY_") and not var.startswith(_HARNESS_VARS):
             monkeypatch.delenv(var)
+    yield
+    structlog.reset_defaults()
 
 
 @pytest.fixture(scope="session")

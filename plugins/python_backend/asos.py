@@ -1,0 +1,111 @@
+"""T5 ``asos_to_frame``: KMA ASOS hourly JSON to a frame, one row per item in payload order.
+
+Rules beyond the hook spec's docstring, which the rust backend follows too:
+
+* the items are ``response.body.items.item``; ``items`` may be ``""``, null,
+  absent, ``{}`` or ``{"item": []}`` (no items), ``{"item": {...}}`` (one item
+  as an object) or ``{"item": [...]}``; a list given directly as ``items`` is
+  read as the item list;
+* ``fields`` must be distinct names other than ``tm``, ``stnId`` and
+  ``stnNm``; a bare string is refused (pass ``["ta"]``, not ``"ta"``);
+* a field is "lacking" when any item has no such key; the error names the
+  field (and the first item positions that lack it);
+* every item must have a ``tm`` of the form ``YYYY-MM-DD HH:MM`` and an
+  integral ``stnId``: the output has one row per item, so a bad one raises
+  ``TransformInputError`` naming the item positions instead of being dropped;
+* ``stnNm`` is stripped (``""`` when null); values follow
+  ``payloads.numbers`` (an empty string or null is NaN).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from plugins.python_backend import frames
+from plugins.python_backend.payloads import (
+    as_records,
+    describe_positions,
+    field,
+    integers,
+    load_json_response,
+    numbers,
+    parse_timestamps,
+    texts,
+)
+from registry.contracts import TransformOutput
+from registry.errors import TransformInputError
+
+SOURCE = "asos_to_frame"
+DEFAULT_FIELDS: tuple[str, ...] = ("ta", "hm")
+TM_PATTERN = r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}"
+
+
+def items_from_body(body: bytes) -> list[Any]:
+    response = load_json_response(body, source=SOURCE)
+    page = response.get("body")
+    items = page.get("items") if isinstance(page, Mapping) else None
+    if items is None or items == "":
+        return []
+    if isinstance(items, Mapping):
+        items = items.get("item")
+        if items is None or items == "":
+            return []
+    if isinstance(items, Mapping):
+        return [items]
+    if not isinstance(items, list):
+        raise TransformInputError(
+            f"{SOURCE}: response.body.items is a {type(items).__name__}, expected a list of items"
+        )
+    return items
+
+
+def _check_fields(fields: Sequence[str]) -> tuple[str, ...]:
+    if isinstance(fields, str | bytes) or not isinstance(fields, Sequence):
+        raise TransformInputError(
+            f"{SOURCE}: fields must be a list of field names, got {fields!r}"
+        )
+    fields = tuple(fields)
+    bad = [f for f in fields if not isinstance(f, str) or f in frames.ASOS_KEY_COLUMNS]
+    dup = sorted({f for f in fields if fields.count(f) > 1})
+    if bad or dup:
+        raise TransformInputError(
+            f"{SOURCE}: invalid value fields {bad + dup}: names must be distinct strings "
+            f"other than {', '.join(frames.ASOS_KEY_COLUMNS)}"
+        )
+    return fields
+
+
+def asos_to_frame(payload: bytes, fields: Sequence[str] = DEFAULT_FIELDS) -> TransformOutput:
+    fields = _check_fields(fields)
+    if not isinstance(payload, bytes | bytearray | memoryview | str):
+        raise TransformInputError(
+            f"{SOURCE}: expected the raw response body as bytes, got {type(payload).__name__}"
+        )
+    items = as_records(payload, SOURCE, items_from_body)
+
+    for name in fields:
+        lacking = np.flatnonzero([name not in item for item in items])
+        if lacking.size:
+            raise TransformInputError(
+                f"{SOURCE}: requested field {name!r} is missing from the payload "
+                f"(items {describe_positions(lacking)})"
+            )
+
+    tm_ns = parse_timestamps(field(items, "tm"), TM_PATTERN, "%Y-%m-%d %H:%M")
+    stn_id, stn_ok = integers(field(items, "stnId"))
+    bad_rows = np.flatnonzero((tm_ns < 0) | ~stn_ok)
+    if bad_rows.size:
+        raise TransformInputError(
+            f"{SOURCE}: items {describe_positions(bad_rows)} have a time (tm, 'YYYY-MM-DD HH:MM') "
+            "or station id (stnId) that does not parse"
+        )
+    frame = frames.asos_frame(
+        tm_ns,
+        stn_id,
+        texts(field(items, "stnNm")).to_numpy(dtype=object),
+        {name: numbers(field(items, name)) for name in fields},
+    )
+    return TransformOutput(frame=frame, report={"items": len(items), "rows": len(frame)})

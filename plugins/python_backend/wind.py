@@ -1,0 +1,134 @@
+"""T3 ``wind_to_long``: Namdong wind hourly records (24 hour columns) to one row per hour.
+
+Rules beyond the hook spec's docstring, which the rust backend follows too:
+
+* the body's records are ``response.body.content`` (or under ``reponse``); a
+  missing, null or empty ``content`` (or ``body``) is a page without records
+  (the end of paging) and gives an empty frame; a single record given as an
+  object instead of a list is read as a list of one;
+* the ``qhorGen*`` check applies when there are records: if none of them has a
+  key starting with ``qhorGen``, the payload is an error; a record lacking some
+  of ``qhorGen01``..``qhorGen24`` has NaN for those hours;
+* dates: ``YYYYMMDD`` or ``YYYY-MM-DD`` (strings or numbers, surrounding
+  whitespace ignored); anything else drops the record, counted in
+  ``dropped_bad_date``;
+* among the records kept, a missing or empty ``ippt`` or a ``hogi`` that is not
+  an integral number raises ``TransformInputError`` naming the 0-based record
+  positions (the output columns have no missing value for them);
+* ``plant_code`` is ``ippt`` as a stripped string; ``plant_name`` is
+  ``f"{ipptNam} {unit}".strip()`` with the unit as parsed (``"01"`` -> ``1``)
+  and a null ``ipptNam`` as ``""``;
+* duplicates: among rows with the same (plant_code, unit, timestamp) the one
+  from the latest record in input order is kept; ``duplicates`` counts the
+  rows removed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from plugins.python_backend import frames
+from plugins.python_backend.payloads import (
+    as_records,
+    describe_positions,
+    field,
+    hour_offsets_ns,
+    integers,
+    load_json_response,
+    numbers,
+    parse_days,
+    texts,
+)
+from registry.contracts import TransformOutput
+from registry.errors import TransformInputError
+
+SOURCE = "wind_to_long"
+HOURS = 24
+HOUR_KEYS: tuple[str, ...] = tuple(f"qhorGen{n:02d}" for n in range(1, HOURS + 1))
+HOUR_LABELS = ("end", "legacy")
+
+
+def records_from_body(body: bytes) -> list[Any]:
+    """The record list of one page's raw JSON body (empty when the page has none)."""
+    response = load_json_response(body, source=SOURCE)
+    page = response.get("body")
+    content = page.get("content") if isinstance(page, Mapping) else None
+    if content is None or content == "":
+        return []
+    if isinstance(content, Mapping):
+        return [content]
+    if not isinstance(content, list):
+        raise TransformInputError(
+            f"{SOURCE}: response.body.content is a {type(content).__name__}, expected a list"
+        )
+    return content
+
+
+def wind_to_long(
+    payload: bytes | Sequence[dict[str, Any]], hour_label: str = "end"
+) -> TransformOutput:
+    if hour_label not in HOUR_LABELS:
+        raise TransformInputError(
+            f"{SOURCE}: unknown hour_label {hour_label!r}; valid: {', '.join(HOUR_LABELS)}"
+        )
+    records = as_records(payload, SOURCE, records_from_body)
+    n_records = len(records)
+    if n_records and not any(
+        key.startswith("qhorGen") for record in records for key in record if isinstance(key, str)
+    ):
+        raise TransformInputError(
+            f"{SOURCE}: the payload has no qhorGen* field (expected qhorGen01..qhorGen24)"
+        )
+
+    day_ns = parse_days(field(records, "dgenYmd"))
+    kept = np.flatnonzero(day_ns >= 0)
+    dropped_bad_date = int(n_records - kept.size)
+    kept_records = [records[i] for i in kept]
+
+    plant_code = texts(field(kept_records, "ippt"))
+    unit, unit_ok = integers(field(kept_records, "hogi"))
+    bad = ~unit_ok | (plant_code == "").to_numpy()
+    if bad.any():
+        raise TransformInputError(
+            f"{SOURCE}: records at positions {describe_positions(kept[bad])} have a missing "
+            "plant code (ippt) or a unit (hogi) that is not an integer"
+        )
+    # f"{ipptNam} {unit}".strip(): the name itself is not stripped first, as the legacy tables
+    raw_name = pd.Series(field(kept_records, "ipptNam"), dtype=object).fillna("").astype("str")
+    plant_name = (raw_name + " " + pd.Series(unit).astype("str")).str.strip()
+
+    # record-major: row i * 24 + (N - 1) is label N of kept record i
+    generation = numbers([record.get(key) for record in kept_records for key in HOUR_KEYS])
+
+    offsets = hour_offsets_ns(np.arange(1, HOURS + 1), hour_label)
+    timestamp = (day_ns[kept][:, None] + offsets[None, :]).ravel()
+    long = pd.DataFrame(
+        {
+            "timestamp": timestamp,
+            "plant_code": np.repeat(plant_code.to_numpy(dtype=object), HOURS),
+            "unit": np.repeat(unit, HOURS),
+            "plant_name": np.repeat(plant_name.to_numpy(dtype=object), HOURS),
+            "generation": generation,
+        }
+    )
+    keys = ["plant_code", "unit", "timestamp"]
+    dup = long.duplicated(subset=keys, keep="last").to_numpy()
+    long = long[~dup].sort_values(keys, kind="stable")
+    frame = frames.wind_frame(
+        long["timestamp"].to_numpy(),
+        long["plant_code"].to_numpy(),
+        long["unit"].to_numpy(),
+        long["plant_name"].to_numpy(),
+        long["generation"].to_numpy(),
+    )
+    report = {
+        "records": n_records,
+        "rows": len(frame),
+        "dropped_bad_date": dropped_bad_date,
+        "duplicates": int(dup.sum()),
+    }
+    return TransformOutput(frame=frame, report=report)

@@ -1,0 +1,192 @@
+"""plugins.python_backend.payloads: error-body detection, safe XML, JSON loading, value columns."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from plugins.python_backend import payloads
+from registry.errors import PortalError, TransformInputError
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "payloads"
+
+
+def fixture(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+# -- raise_for_portal_error -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "code", "message"),
+    [
+        ("gateway_error_envelope.xml", "30", "SERVICE ERROR: SERVICE_KEY_IS_NOT_REGISTERED_ERROR"),
+        ("pv_nambu_error_resultcode.xml", "03", "NODATA_ERROR"),
+        ("asos_error_nodata.json", "03", "NO_DATA"),
+        ("wind_namdong_error_limit.json", "22", "LIMITED_NUMBER_OF_SERVICE_REQUESTS_EXCEEDS_ERROR"),
+    ],
+)
+def test_error_bodies_raise(name: str, code: str, message: str) -> None:
+    with pytest.raises(PortalError) as info:
+        payloads.raise_for_portal_error(fixture(name), source="test-source")
+    error = info.value
+    assert (error.code, error.message, error.source) == (code, message, "test-source")
+    assert str(info.value) == f"test-source: portal error {code}: {message}"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "wind_namdong_page1.json",
+        "wind_namdong_reponse.json",
+        "wind_namdong_empty.json",
+        "pv_nambu_multi.xml",
+        "pv_nambu_single.xml",
+        "pv_nambu_empty.xml",
+        "asos_seoul_page.json",
+        "asos_empty_items.json",
+    ],
+)
+def test_success_bodies_pass(name: str) -> None:
+    assert payloads.raise_for_portal_error(fixture(name), source="s") is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"", b"not json", b"<html><body>502 Bad Gateway</body></html>", b"[1, 2]", b"{}",
+     b"<unclosed", b'{"response": {"header": {}}}'],
+)
+def test_other_bodies_are_not_portal_errors(body: bytes) -> None:
+    assert payloads.raise_for_portal_error(body, source="s") is None
+
+
+def test_hostile_xml_is_not_expanded_by_detection() -> None:
+    assert payloads.raise_for_portal_error(fixture("billion_laughs.xml"), source="s") is None
+
+
+def test_gateway_envelope_with_whitespace_bom_and_declaration() -> None:
+    declaration = b"\xef\xbb\xbf\n  <?xml version='1.0' encoding='UTF-8'?>"
+    body = declaration + fixture("gateway_error_envelope.xml")
+    with pytest.raises(PortalError) as info:
+        payloads.raise_for_portal_error(body, source="s")
+    assert info.value.code == "30"
+
+
+def test_gateway_envelope_without_code_or_message() -> None:
+    body = (
+        b"<OpenAPI_ServiceResponse><cmmMsgHeader><errMsg>SERVICE ERROR</errMsg>"
+        b"</cmmMsgHeader></OpenAPI_ServiceResponse>"
+    )
+    with pytest.raises(PortalError) as info:
+        payloads.raise_for_portal_error(body, source="s")
+    assert (info.value.code, info.value.message) == ("99", "SERVICE ERROR")
+
+
+@pytest.mark.parametrize(("code", "raises"), [(0, False), ("00", False), (3, True), ("03", True)])
+def test_json_result_code_as_number_or_string(code: object, raises: bool) -> None:
+    body = json.dumps({"response": {"header": {"resultCode": code, "resultMsg": "m"}}}).encode()
+    if raises:
+        with pytest.raises(PortalError) as info:
+            payloads.raise_for_portal_error(body, source="s")
+        assert info.value.code == "03"
+    else:
+        payloads.raise_for_portal_error(body, source="s")
+
+
+# -- safe XML ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["billion_laughs.xml", "xxe_external_entity.xml"])
+def test_parse_xml_refuses_dtd_and_entities(name: str) -> None:
+    with pytest.raises(TransformInputError, match="DTD or entity"):
+        payloads.parse_xml(fixture(name), source="s")
+
+
+def test_parse_xml_refuses_a_bare_doctype() -> None:
+    with pytest.raises(TransformInputError):
+        payloads.parse_xml(b"<!DOCTYPE response><response/>", source="s")
+
+
+def test_parse_xml_malformed() -> None:
+    with pytest.raises(TransformInputError, match="malformed XML"):
+        payloads.parse_xml(b"<response><header>", source="s")
+
+
+def test_load_xml_response_returns_root_of_success_body() -> None:
+    root = payloads.load_xml_response(fixture("pv_nambu_multi.xml"), source="s")
+    assert root.tag == "response" and len(root.findall(".//item")) == 3
+
+
+# -- JSON -------------------------------------------------------------------------
+
+
+def test_load_json_response_both_spellings() -> None:
+    right = payloads.load_json_response(fixture("wind_namdong_page1.json"), source="s")
+    misspelt = payloads.load_json_response(fixture("wind_namdong_reponse.json"), source="s")
+    assert len(right["body"]["content"]) == 4
+    assert len(misspelt["body"]["content"]) == 2
+
+
+def test_load_json_response_gateway_xml_raises_portal_error() -> None:
+    with pytest.raises(PortalError):
+        payloads.load_json_response(fixture("gateway_error_envelope.xml"), source="s")
+
+
+def test_load_json_response_other_xml_is_an_input_error() -> None:
+    with pytest.raises(TransformInputError, match="expected a JSON body"):
+        payloads.load_json_response(fixture("pv_nambu_multi.xml"), source="s")
+
+
+@pytest.mark.parametrize("body", [b"{", b"[]", b'{"data": []}', b'{"response": "x"}'])
+def test_load_json_response_rejects_other_shapes(body: bytes) -> None:
+    with pytest.raises(TransformInputError):
+        payloads.load_json_response(body, source="s")
+
+
+def test_load_json_response_accepts_bom_and_bytearray() -> None:
+    body = bytearray(b"\xef\xbb\xbf" + fixture("asos_seoul_page.json"))
+    response = payloads.load_json_response(body, source="s")
+    assert response["header"]["resultCode"] == "00"
+
+
+def test_non_bytes_body_is_an_input_error() -> None:
+    with pytest.raises(TransformInputError, match="bytes"):
+        payloads.load_json_response(12, source="s")  # type: ignore[arg-type]
+
+
+# -- value columns ------------------------------------------------------------------
+
+
+def test_parse_days() -> None:
+    values = ["20240301", "2024-03-01", " 20240229 ", 20240101, "2024-02-30", "2024/03/01",
+              "", None, "2024031", "2024-3-1", "00010101", "20240301 00:00"]
+    day = np.datetime64("2024-03-01", "ns").astype(np.int64)
+    expected = [day, day, np.datetime64("2024-02-29", "ns").astype(np.int64),
+                np.datetime64("2024-01-01", "ns").astype(np.int64)] + [-1] * 8
+    assert payloads.parse_days(values).tolist() == expected
+    assert payloads.parse_days([]).dtype == np.int64
+
+
+def test_numbers() -> None:
+    got = payloads.numbers(["1.5", " 2 ", 3, 4.25, "", None, "abc", "-0.5"])
+    np.testing.assert_array_equal(got, [1.5, 2.0, 3.0, 4.25, np.nan, np.nan, np.nan, -0.5])
+    assert got.dtype == np.float64
+    assert payloads.numbers([]).dtype == np.float64
+
+
+def test_integers() -> None:
+    ints, valid = payloads.integers(["1", 2, "03", 4.0, "1.5", "", None, "x"])
+    assert valid.tolist() == [True, True, True, True, False, False, False, False]
+    assert ints[valid].tolist() == [1, 2, 3, 4]
+    assert ints.dtype == np.int64
+
+
+def test_hour_offsets() -> None:
+    hour = 3_600_000_000_000
+    labels = np.array([1, 2, 24])
+    assert payloads.hour_offsets_ns(labels, "end").tolist() == [0, hour, 23 * hour]
+    assert payloads.hour_offsets_ns(labels, "legacy").tolist() == [hour, 2 * hour, 24 * hour]
