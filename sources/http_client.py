@@ -1,0 +1,255 @@
+"""The async HTTP client shared by the three live sources.
+
+One :class:`PortalClient` serves all three APIs, because they share a host
+and a portal account: one connection pool, one concurrency bound, one rate
+limit. Per attempt it
+
+1. waits for a free slot of the concurrency bound (``asyncio.Semaphore``), then
+   for its turn under the rate limit — in that order, so requests queued on the
+   semaphore cannot pile up rate slots and then start in a burst;
+2. sends ``GET`` with the service key placed by :class:`ServiceKey`;
+3. classifies the answer: transport errors, HTTP 429/5xx and portal codes 01,
+   02, 04, 05, 22 are retried (backoff with full jitter, ``Retry-After``, a
+   long pause for 22); code 03 raises :class:`NoDataError`; fatal codes and
+   other 4xx raise at once. Portal error bodies are detected with
+   :func:`plugins.python_backend.payloads.raise_for_portal_error` (JSON
+   ``resultCode`` and the gateway's XML envelope, which comes with HTTP 200
+   even on a JSON request), the same detection the transforms use.
+
+The request URL is never logged or put in an error (it carries the key);
+messages name the source, the path and the non-secret parameters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from types import TracebackType
+from urllib.parse import urlencode
+
+import httpx
+import structlog
+
+from plugins.python_backend.payloads import raise_for_portal_error
+from registry.errors import PortalError
+from registry.settings import SourceSettings
+from sources.errors import (
+    HTTPStatusSourceError,
+    RetryablePortalError,
+    SourceError,
+    SourcePortalError,
+    SourceUnavailableError,
+    classify,
+)
+from sources.ratelimit import MinIntervalLimiter
+from sources.redaction import install_log_filter, redact
+from sources.retry import RetryPolicy
+from sources.service_key import ServiceKey
+
+log = structlog.get_logger("sources.http")
+
+Params = Mapping[str, str | int]
+
+
+@dataclass
+class ClientStats:
+    """Counts of one client's life, for run reports and benchmarks."""
+
+    requests: int = 0
+    retries: int = 0
+    retry_reasons: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Retry:
+    """An attempt that failed in a way worth retrying."""
+
+    reason: str
+    #: Server-imposed wait (Retry-After, code 22); ``None``: use the backoff.
+    wait: float | None = None
+    #: The portal error to raise if the retries run out.
+    error: SourcePortalError | None = None
+
+
+def describe(path: str, params: Params) -> str:
+    """``GET /path (a=1, b=2)``: a request as errors and logs show it (no key)."""
+    shown = ", ".join(f"{k}={v}" for k, v in params.items())
+    return f"GET {path} ({shown})" if shown else f"GET {path}"
+
+
+class PortalClient:
+    """Bounded, rate-limited, retrying ``GET`` against the data.go.kr APIs.
+
+    Use as an async context manager (or call :meth:`aclose`) so the
+    connection pool is closed, and within one event loop (its semaphore and
+    rate limiter belong to the loop that first uses them): open one client per
+    run. ``transport``, ``sleep`` and ``rng`` exist for tests and benchmarks;
+    production code passes none of them.
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        service_key: ServiceKey,
+        timeout_s: float = 30.0,
+        max_concurrency: int = 8,
+        requests_per_second: float = 20.0,
+        retry: RetryPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        if max_concurrency < 1:
+            raise ValueError(f"max_concurrency must be at least 1, got {max_concurrency}")
+        install_log_filter()
+        self.base_url = base_url.rstrip("/")
+        self.key = service_key
+        self.retry = retry or RetryPolicy()
+        self.max_concurrency = max_concurrency
+        self.stats = ClientStats()
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self._semaphore = asyncio.Semaphore(max_concurrency)
+        self._limiter = MinIntervalLimiter(requests_per_second)
+        self._http = httpx.AsyncClient(
+            timeout=httpx.Timeout(timeout_s),
+            limits=httpx.Limits(
+                max_connections=max_concurrency, max_keepalive_connections=max_concurrency
+            ),
+            transport=transport,
+            follow_redirects=False,
+        )
+
+    @classmethod
+    def from_settings(
+        cls, settings: SourceSettings, *, retry: RetryPolicy | None = None, **kwargs: object
+    ) -> PortalClient:
+        """A client configured by ``[sources]`` (a missing key is a ConfigError)."""
+        return cls(
+            base_url=settings.base_url,
+            service_key=ServiceKey.from_setting(settings.service_key),
+            timeout_s=settings.timeout_s,
+            max_concurrency=settings.max_concurrency,
+            requests_per_second=settings.requests_per_second,
+            retry=retry or RetryPolicy(max_retries=settings.max_retries),
+            **kwargs,  # type: ignore[arg-type]
+        )
+
+    async def __aenter__(self) -> PortalClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    def url(self, path: str, params: Params) -> str:
+        """The full request URL. Secret: never log it, never put it in an error."""
+        query = f"serviceKey={self.key.query_value()}"
+        if params:
+            query += "&" + urlencode([(k, str(v)) for k, v in params.items()])
+        return f"{self.base_url}{path}?{query}"
+
+    async def get(self, path: str, params: Params, *, source: str) -> bytes:
+        """The body of a successful answer, after retries; typed errors otherwise."""
+        what = describe(path, params)
+        url = self.url(path, params)
+        attempts = self.retry.max_retries + 1
+        last: _Retry | None = None
+        for attempt in range(attempts):
+            outcome = await self._attempt(url, what, source)
+            if isinstance(outcome, bytes):
+                return outcome
+            last = outcome
+            self.stats.retry_reasons[outcome.reason] = self.stats.retry_reasons.get(outcome.reason, 0) + 1
+            if attempt + 1 == attempts:
+                break
+            delay = outcome.wait if outcome.wait is not None else self.retry.backoff(attempt, self._rng)
+            self.stats.retries += 1
+            log.warning(
+                "source.retry",
+                source=source,
+                request=what,
+                attempt=attempt + 1,
+                reason=outcome.reason,
+                delay_s=round(delay, 3),
+            )
+            await self._sleep(delay)
+        assert last is not None
+        if last.error is not None:
+            err = last.error
+            raise RetryablePortalError(
+                err.code,
+                err.message,
+                source=source,
+                detail=f"{err.detail}; still failing after {attempts} attempts of {what}",
+            ) from None
+        raise SourceUnavailableError(
+            f"{source}: {what} failed after {attempts} attempts; last failure: {last.reason}",
+            source=source,
+        )
+
+    async def _attempt(self, url: str, what: str, source: str) -> bytes | _Retry:
+        async with self._semaphore:
+            await self._limiter.acquire()
+            self.stats.requests += 1
+            started = time.perf_counter()
+            try:
+                response = await self._http.get(url)
+            except httpx.TimeoutException as exc:
+                return _Retry(f"timeout ({type(exc).__name__})")
+            except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+                return _Retry(f"connection error ({type(exc).__name__})")
+            except httpx.HTTPError as exc:
+                # Not transient (bad URL, unsupported protocol, ...). The httpx
+                # message may quote the URL, hence redact and no chaining.
+                raise SourceError(
+                    f"{source}: {what} failed: {type(exc).__name__}: {redact(exc, url)}", source=source
+                ) from None
+        status = response.status_code
+        body = response.content
+        log.debug(
+            "source.response",
+            source=source,
+            request=what,
+            status=status,
+            bytes=len(body),
+            elapsed_ms=round((time.perf_counter() - started) * 1000, 1),
+        )
+        if status == 429 or status >= 500:
+            wait = None
+            if status in (429, 503):
+                wait = self.retry.retry_after(response.headers.get("Retry-After"))
+            return _Retry(f"HTTP {status}", wait)
+        portal = self._portal_error(body, source)
+        if portal is not None:
+            if isinstance(portal, RetryablePortalError):
+                wait = self.retry.limit_pause_s if portal.code == "22" else None
+                return _Retry(f"portal code {portal.code}", wait, portal)
+            raise portal
+        if not 200 <= status < 300:
+            raise HTTPStatusSourceError(
+                f"{source}: {what} answered HTTP {status} {response.reason_phrase}; "
+                "not retried (check the base URL and path)",
+                status=status,
+                source=source,
+            )
+        return body
+
+    def _portal_error(self, body: bytes, source: str) -> SourcePortalError | None:
+        try:
+            raise_for_portal_error(body, source=source)
+        except PortalError as err:
+            hint = self.key.diagnosis() if err.code in ("30", "33") else ""
+            return classify(err, hint=hint)
+        return None

@@ -1,0 +1,1 @@
+"""Bundled sample payloads served by :mod:`sources.replay` (see ``generate.py``)."""
