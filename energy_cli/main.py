@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from energy_cli import transform_command
+from energy_cli import impute_command, pipeline_commands, transform_command
 from registry import TRANSFORMS, build_registry, load_settings
 from registry.errors import EnergyError
 from registry.log_config import configure_logging
@@ -115,6 +115,8 @@ def explain(env: EnvOption = None, json_output: JsonOption = False) -> None:
 
 
 transform_command.register(app, open_registry, fail)
+impute_command.register(app)
+pipeline_commands.register(app)
 
 
 

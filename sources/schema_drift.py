@@ -310,8 +310,11 @@ def compare(
     report.missing = sorted(k for k in base if k not in now and k not in req)
     for key, kinds in now.items():
         if key in base:
-            extra = set(kinds) - set(base[key]) - _MISSING_VALUE_TYPES
-            if extra:
+            known = set(base[key]) - _MISSING_VALUE_TYPES
+            extra = set(kinds) - known - _MISSING_VALUE_TYPES
+            # A field the baseline only ever saw empty has no type yet: its first
+            # real value (a QC flag that was "" until now) is not a retype.
+            if known and extra:
                 report.retyped[key] = (list(base[key]), list(kinds))
     return report
 

@@ -19,6 +19,8 @@ import structlog
 from registry import Registry, Settings, discover_backends, known_backends, load_settings
 from registry.discovery import Backends
 
+pytest_plugins = ["tests.postgres_server"]
+
 
 #: Variables that belong to the test harness itself, not to the settings under test.
 _HARNESS_VARS = ("ENERGY_TEST_", "ENERGY_REQUIRE_BACKENDS")

@@ -71,13 +71,21 @@ def test_fallback_when_backend_raises() -> None:
     assert warning["log_level"] == "warning" and warning["reason"] == result.record.fallback_reason
 
 
-def test_fallback_when_backend_is_absent() -> None:
+def test_fallback_when_backend_is_absent(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Hide every entry point but python's, as on a machine where the rust build failed.
+    from importlib.metadata import entry_points
+
+    import registry.discovery
+
+    only_python = [ep for ep in entry_points(group="energy_backends") if ep.name == "python"]
+    monkeypatch.setattr(registry.discovery, "entry_points", lambda group: only_python)
     reg = registry_with(settings_with(), environ={"ENERGY_BACKEND": "rust"})
-    if "rust" in reg.backends.available:
-        pytest.skip("rust is installed here; absence is simulated in test_fallback_when_handshake_fails")
+    assert "uv sync --extra rust" in reg.backends.absent["rust"]
     result = reg.call("find_missing_runs", VALUES)
-    assert (result.record.used, result.record.rule) == ("python", "env:ENERGY_BACKEND")
-    assert "rust" in result.record.fallback_reason and "unavailable" in result.record.fallback_reason
+    assert_runs(result.value)
+    assert (result.record.requested, result.record.used) == ("rust", "python")
+    assert result.record.rule == "env:ENERGY_BACKEND"
+    assert result.record.fallback_reason.startswith("backend 'rust' is unavailable: not installed")
 
 
 def test_fallback_when_handshake_fails() -> None:

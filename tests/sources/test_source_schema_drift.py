@@ -93,6 +93,15 @@ def test_null_and_empty_are_missing_values_not_types():
     assert compare(base, now).retyped == {}
 
 
+def test_first_real_value_of_an_always_empty_field_is_not_a_retype():
+    base = compute_signature("asos", asos_body({**ASOS_ITEM, "hmQcflg": ""}))
+    now = compute_signature("asos", asos_body({**ASOS_ITEM, "hmQcflg": "9"}))
+
+    assert compare(base, now).retyped == {}
+    retyped = compute_signature("asos", asos_body({**ASOS_ITEM, "hmQcflg": 9}))
+    assert compare(now, retyped).retyped == {"hmQcflg": (["string"], ["number"])}
+
+
 @pytest.mark.parametrize(
     ("source", "body", "missing"),
     [

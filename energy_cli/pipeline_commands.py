@@ -1,0 +1,324 @@
+"""``energy run``, ``energy backfill`` and ``energy serve``: the pipeline from the command line.
+
+Prefect is imported only inside the commands, after
+:func:`prefect_flows.prefect_env.prepare_prefect_environment` has put the
+embedded default's Prefect settings (PREFECT_HOME under the data dir, a long
+server start-up timeout, no telemetry) into the environment, because Prefect
+reads them at import. ``--no-prefect`` runs the same flow cores as plain
+functions: no orchestration, no Prefect start-up cost.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from datetime import datetime
+from typing import Annotated, Any
+
+import typer
+from rich import box
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from registry import Settings, load_settings
+from registry.errors import EnergyError
+from registry.log_config import configure_logging
+
+#: The data tables whose digests show that a re-run changed nothing.
+DIGEST_TABLES = (
+    "weather_hourly",
+    "wind_generation_hourly",
+    "pv_generation_hourly",
+    "source_signatures",
+)
+
+EnvOption = Annotated[
+    str | None,
+    typer.Option("--env", help="Environment (configs/<env>.toml); default $ENERGY_ENV or 'test'."),
+]
+NoPrefectOption = Annotated[
+    bool,
+    typer.Option("--no-prefect", help="Run the flow cores as plain functions (no Prefect engine)."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable summary on stdout.")]
+DateOption = Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="YYYY-MM-DD (KST day).")]
+
+
+class RunCollector:
+    """Listener (see :mod:`prefect_flows.listeners`): keeps summaries, drives an optional progress bar."""
+
+    def __init__(self, progress: Progress | None = None) -> None:
+        self.summaries: list[Any] = []
+        self.progress = progress
+        self._tasks: dict[str, Any] = {}
+
+    def run_finished(self, summary: Any) -> None:
+        self.summaries.append(summary)
+
+    def progress_started(self, label: str, total: int) -> None:
+        if self.progress is not None:
+            self._tasks[label] = self.progress.add_task(label, total=total)
+
+    def progress_advanced(self, label: str, done: int) -> None:
+        if self.progress is not None and label in self._tasks:
+            self.progress.advance(self._tasks[label], done)
+
+
+def _settings(env: str | None) -> Settings:
+    if env:
+        # The flows load their own settings when each run starts; they read ENERGY_ENV.
+        os.environ["ENERGY_ENV"] = env
+    settings = load_settings(env)
+    configure_logging(settings.logging)
+    return settings
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code=2)
+
+
+def _tables(settings: Settings) -> dict[str, dict[str, Any]]:
+    from storage.facade import open_storage
+
+    with open_storage(settings) as storage:
+        counts = storage.counts()
+        return {
+            name: {"rows": counts.get(name, 0), "digest": storage.table_digest(name)}
+            for name in DIGEST_TABLES
+        } | {"pipeline_runs": {"rows": counts.get("pipeline_runs", 0), "digest": None}}
+
+
+def _run_with_prefect(target: str, **parameters: Any) -> Exception | None:
+    """Run a flow of :mod:`prefect_flows.flows` through the Prefect engine; its error, if it failed."""
+    from prefect_flows import flows
+
+    state = getattr(flows, target)(return_state=True, **parameters)
+    if state.is_completed():
+        return None
+    try:
+        state.result()
+    except Exception as exc:  # noqa: BLE001 - the flow's own error, already logged and notified
+        return exc
+    return EnergyError(f"the flow ended in state {state.type.value}")
+
+
+def _print_summary(
+    console: Console, summaries: list[Any], tables: dict[str, Any], wall: float, mode: str
+) -> None:
+    runs = Table(title="Flow runs", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in ("source", "period", "status", "fetched", "loaded", "seconds"):
+        numeric = column in ("fetched", "loaded", "seconds")
+        runs.add_column(
+            column, justify="right" if numeric else "left", no_wrap=True, min_width=len(column)
+        )
+    for s in summaries:
+        runs.add_row(
+            s.source,
+            s.period,
+            s.status,
+            str(s.rows_fetched),
+            str(s.rows_loaded),
+            f"{s.wall_time_s:.2f}" if s.wall_time_s is not None else "-",
+        )
+    console.print(runs)
+    for s in summaries:
+        for warning in s.drift_warnings:
+            console.print(
+                f"[yellow]schema drift[/yellow] ({s.source} {s.period}): {warning}", markup=True
+            )
+        if s.error:
+            console.print(f"[red]failed[/red] {s.flow} {s.period}: {s.error}", markup=True)
+
+    per_source: dict[str, list[int]] = {}
+    methods: dict[str, int] = {}
+    unfilled = 0
+    backends: dict[tuple[str, str], set[str]] = {}
+    for s in summaries:
+        totals = per_source.setdefault(s.source, [0, 0])
+        totals[0] += s.rows_fetched
+        totals[1] += s.rows_loaded
+        for method, rows in s.filled_by_method().items():
+            methods[method] = methods.get(method, 0) + rows
+        unfilled += sum(s.unfilled.values())
+        for row in s.backend_rows():
+            backends.setdefault((row["transform"], row["used"]), set()).add(row["rule"])
+    sources = Table(title="Rows per source", title_justify="left", box=box.SIMPLE_HEAD)
+    for column in ("source", "fetched", "loaded"):
+        sources.add_column(column, justify="left" if column == "source" else "right")
+    for name, (fetched, loaded) in per_source.items():
+        sources.add_row(name, str(fetched), str(loaded))
+    console.print(sources)
+
+    if any(s.filled for s in summaries):
+        fills = Table(title="Gaps filled per method", title_justify="left", box=box.SIMPLE_HEAD)
+        fills.add_column("method")
+        fills.add_column("rows", justify="right")
+        for method, rows in sorted(methods.items()):
+            fills.add_row(method, str(rows))
+        fills.add_row("unfilled", str(unfilled))
+        console.print(fills)
+
+    if backends:
+        used = Table(title="Backend per transform", title_justify="left", box=box.SIMPLE_HEAD)
+        for column in ("transform", "backend", "rule"):
+            used.add_column(column)
+        for (transform, backend), rules in sorted(backends.items()):
+            used.add_row(transform, backend, ", ".join(sorted(rules)))
+        console.print(used)
+    else:
+        console.print("Backend per transform: no transform ran (nothing needed fetching)")
+
+    db = Table(title="Database", title_justify="left", box=box.SIMPLE_HEAD)
+    for column in ("table", "rows", "digest"):
+        db.add_column(column, justify="right" if column == "rows" else "left")
+    for name, info in tables.items():
+        db.add_row(name, str(info["rows"]), (info["digest"] or "-")[:16])
+    console.print(db)
+    console.print(f"wall time: {wall:.1f} s ({mode})")
+
+
+def _summary_json(summaries: list[Any], tables: dict[str, Any], wall: float, mode: str) -> str:
+    return json.dumps(
+        {
+            "mode": mode,
+            "wall_time_s": round(wall, 3),
+            "runs": [s.as_dict() for s in summaries],
+            "tables": tables,
+        },
+        ensure_ascii=False,
+        indent=2,
+    )
+
+
+def _finish(
+    console: Console,
+    settings: Settings,
+    collector: RunCollector,
+    error: Exception | None,
+    started: float,
+    mode: str,
+    json_output: bool,
+) -> None:
+    wall = time.perf_counter() - started
+    tables = _tables(settings)
+    if json_output:
+        typer.echo(_summary_json(collector.summaries, tables, wall, mode))
+    else:
+        _print_summary(console, collector.summaries, tables, wall, mode)
+    if error is not None:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=1)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``run``, ``backfill`` and ``serve`` to the ``energy`` command."""
+
+    @app.command("run")
+    def run_command(
+        env: EnvOption = None, no_prefect: NoPrefectOption = False, json_output: JsonOption = False
+    ) -> None:
+        """The main job: weather, wind and PV (replay default: the dates the bundled samples cover)."""
+        from prefect_flows import listeners
+        from prefect_flows.jobs import plan_main_job, run_main_job
+        from prefect_flows.prefect_env import prepare_prefect_environment
+
+        try:
+            settings = _settings(env)
+            plan = plan_main_job(settings)
+        except EnergyError as exc:
+            raise _fail(str(exc)) from None
+        console = Console(stderr=json_output)
+        console.print(f"[bold]energy run[/bold] ({settings.env}): {plan.describe()}")
+        mode = "plain functions" if no_prefect else "Prefect"
+        started = time.perf_counter()
+        collector = RunCollector()
+        error: Exception | None = None
+        with listeners.listening(collector):
+            if no_prefect:
+                try:
+                    run_main_job(settings, plan)
+                except EnergyError as exc:
+                    error = exc
+            else:
+                prepare_prefect_environment(settings)
+                error = _run_with_prefect("main_job")
+        _finish(console, settings, collector, error, started, mode, json_output)
+
+    @app.command()
+    def backfill(
+        source: Annotated[str, typer.Option("--source", help="weather, wind or pv.")],
+        start: DateOption,
+        end: DateOption,
+        all_days: Annotated[
+            bool,
+            typer.Option(
+                "--all-days", help="pv: refetch every day, not only days with < 24 hours stored."
+            ),
+        ] = False,
+        env: EnvOption = None,
+        no_prefect: NoPrefectOption = False,
+        json_output: JsonOption = False,
+    ) -> None:
+        """Backfill SOURCE over START..END (pv: only the days with fewer than 24 hours stored)."""
+        from prefect_flows import listeners
+        from prefect_flows.jobs import backfill_periods, run_backfill
+        from prefect_flows.prefect_env import prepare_prefect_environment
+
+        first, last = start.date(), end.date()
+        try:
+            settings = _settings(env)
+            backfill_periods(source, first, last)
+        except EnergyError as exc:
+            raise _fail(str(exc)) from None
+        console = Console(stderr=True)
+        mode = "plain functions" if no_prefect else "Prefect"
+        started = time.perf_counter()
+        error: Exception | None = None
+        progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+        )
+        collector = RunCollector(progress)
+        with progress, listeners.listening(collector):
+            if no_prefect:
+                try:
+                    run_backfill(settings, source, first, last, only_missing=not all_days)
+                except EnergyError as exc:
+                    error = exc
+            else:
+                prepare_prefect_environment(settings)
+                error = _run_with_prefect(
+                    "backfill", source=source, start=first, end=last, only_missing=not all_days
+                )
+        _finish(Console(stderr=json_output), settings, collector, error, started, mode, json_output)
+
+    @app.command()
+    def serve(env: EnvOption = None) -> None:
+        """Serve the scheduled deployments (Asia/Seoul): weather 09:00 daily, wind 11:00 on the 10th, PV 10:00 daily.
+
+        Needs a Prefect server (``prefect server start``) and PREFECT_API_URL
+        pointing at it: Prefect's temporary ephemeral server does not schedule runs.
+        """
+        from prefect_flows.prefect_env import prepare_prefect_environment
+
+        try:
+            settings = _settings(env)
+        except EnergyError as exc:
+            raise _fail(str(exc)) from None
+        if not os.environ.get("PREFECT_API_URL"):
+            raise _fail(
+                "energy serve needs a running Prefect server: start one with `prefect server start` "
+                "and set PREFECT_API_URL (e.g. http://127.0.0.1:4200/api); Prefect's temporary "
+                "ephemeral server does not create scheduled runs"
+            )
+        prepare_prefect_environment(settings)
+        from prefect_flows.deployments import serve_deployments
+
+        serve_deployments()

@@ -1,0 +1,179 @@
+"""The main job (all three flows) and backfills: what to run, and running it without Prefect.
+
+:func:`plan_main_job` decides the periods: in replay mode (the embedded
+default) the days, months and PV units the bundled samples cover; live, the
+scheduled defaults (yesterday, the previous month, the last 7 days). The
+Prefect flows in :mod:`prefect_flows.flows` run the same plan as subflows;
+:func:`run_main_job` and :func:`run_backfill` run it as plain functions.
+
+One failing flow does not stop the others: each run is logged and notified on
+its own, and :class:`JobFailed` is raised at the end naming the failures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+from prefect_flows.dates import (
+    days_between,
+    last_days,
+    months_between,
+    previous_month,
+    yesterday_kst,
+)
+from prefect_flows.pv import DEFAULT_DAYS_BACK, run_pv
+from prefect_flows.summary import FlowSummary
+from prefect_flows.weather import run_weather
+from prefect_flows.wind import run_wind
+from registry import Settings
+from registry.errors import EnergyError
+from sources.replay import Catalog
+
+BackfillSource = Literal["weather", "wind", "pv"]
+BACKFILL_SOURCES: tuple[str, ...] = ("weather", "wind", "pv")
+
+
+class JobFailed(EnergyError):
+    """One or more flows of a job failed; each failure is in the run log with its error."""
+
+    def __init__(self, failures: list[str]) -> None:
+        self.failures = failures
+        super().__init__(f"{len(failures)} flow run(s) failed: " + "; ".join(failures))
+
+
+@dataclass(frozen=True)
+class JobPlan:
+    """The periods one main job covers."""
+
+    weather_days: tuple[date, ...]
+    wind_months: tuple[date, ...]
+    pv_start: date
+    pv_end: date
+    #: ``None``: every unit of the reference list.
+    pv_units: tuple[tuple[str, int], ...] | None
+    origin: str
+
+    def describe(self) -> str:
+        days = ", ".join(d.isoformat() for d in self.weather_days)
+        months = ", ".join(m.strftime("%Y-%m") for m in self.wind_months)
+        units = "all reference units" if self.pv_units is None else f"{len(self.pv_units)} units"
+        return (
+            f"{self.origin}: weather {days}; wind {months}; "
+            f"pv {self.pv_start}..{self.pv_end} ({units})"
+        )
+
+
+def plan_main_job(settings: Settings) -> JobPlan:
+    """The periods of ``energy run`` for ``settings`` (see the module doc)."""
+    if settings.sources.mode == "replay":
+        catalog = Catalog.load(settings.sources.samples_dir)
+        start, end = catalog.window
+        return JobPlan(
+            weather_days=tuple(days_between(start, end)),
+            wind_months=tuple(months_between(start, end)),
+            pv_start=start,
+            pv_end=end,
+            pv_units=tuple(catalog.pv_units),
+            origin="the bundled samples",
+        )
+    pv_start, pv_end = last_days(DEFAULT_DAYS_BACK)
+    return JobPlan(
+        weather_days=(yesterday_kst(),),
+        wind_months=(previous_month(),),
+        pv_start=pv_start,
+        pv_end=pv_end,
+        pv_units=None,
+        origin="the scheduled defaults",
+    )
+
+
+def _collect(runs: list[Callable[[], FlowSummary]]) -> list[FlowSummary]:
+    summaries: list[FlowSummary] = []
+    failures: list[str] = []
+    for run in runs:
+        try:
+            summaries.append(run())
+        except Exception as exc:  # noqa: BLE001 - the run log and notification already have it
+            failures.append(f"{getattr(run, 'label', 'flow')}: {type(exc).__name__}")
+    if failures:
+        raise JobFailed(failures)
+    return summaries
+
+
+def _labelled(label: str, fn: Callable[[], FlowSummary]) -> Callable[[], FlowSummary]:
+    fn.label = label  # type: ignore[attr-defined]
+    return fn
+
+
+def run_main_job(
+    settings: Settings, plan: JobPlan | None = None, **options: Any
+) -> list[FlowSummary]:
+    """Every flow of ``plan`` (default: :func:`plan_main_job`) as plain functions."""
+    plan = plan or plan_main_job(settings)
+    runs = [
+        _labelled(f"weather {d}", lambda d=d: run_weather(settings, d, **options))
+        for d in plan.weather_days
+    ]
+    runs += [
+        _labelled(f"wind {m:%Y-%m}", lambda m=m: run_wind(settings, m, **options))
+        for m in plan.wind_months
+    ]
+    runs.append(
+        _labelled(
+            f"pv {plan.pv_start}..{plan.pv_end}",
+            lambda: run_pv(settings, plan.pv_start, plan.pv_end, units=plan.pv_units, **options),
+        )
+    )
+    return _collect(runs)
+
+
+def backfill_periods(source: str, start: date, end: date) -> list[date]:
+    """The runs a backfill makes: one per day (weather), per month (wind), one for the range (pv)."""
+    if source not in BACKFILL_SOURCES:
+        raise EnergyError(
+            f"unknown backfill source {source!r}; valid sources: {', '.join(BACKFILL_SOURCES)}"
+        )
+    if end < start:
+        raise EnergyError(f"the end date {end} is before the start date {start}")
+    if source == "weather":
+        return list(days_between(start, end))
+    if source == "wind":
+        return list(months_between(start, end))
+    return [start]
+
+
+def run_backfill(
+    settings: Settings,
+    source: str,
+    start: date,
+    end: date,
+    *,
+    units: list[tuple[str, int]] | None = None,
+    only_missing: bool = True,
+    **options: Any,
+) -> list[FlowSummary]:
+    """Backfill ``source`` over ``start``..``end`` as plain functions (PV: only the missing days)."""
+    periods = backfill_periods(source, start, end)
+    if source == "weather":
+        runs = [
+            _labelled(f"weather {d}", lambda d=d: run_weather(settings, d, **options))
+            for d in periods
+        ]
+    elif source == "wind":
+        runs = [
+            _labelled(f"wind {m:%Y-%m}", lambda m=m: run_wind(settings, m, **options))
+            for m in periods
+        ]
+    else:
+        runs = [
+            _labelled(
+                f"pv {start}..{end}",
+                lambda: run_pv(
+                    settings, start, end, units=units, only_missing=only_missing, **options
+                ),
+            )
+        ]
+    return _collect(runs)

@@ -1,0 +1,52 @@
+"""One logging call for flow code: Prefect's run logger inside a run, structlog outside.
+
+Inside a Prefect run the message must reach the run logger to show in the
+Prefect UI and the API's run log; outside (plain-function runs, tests) there is
+no run context and ``get_run_logger()`` raises, so structlog takes it. Prefect
+is never imported here: code that runs without Prefect must not pay its import.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from typing import Any
+
+import structlog
+
+_log = structlog.get_logger("prefect_flows")
+
+
+def _run_logger() -> logging.LoggerAdapter[Any] | logging.Logger | None:
+    module = sys.modules.get("prefect.logging")
+    if module is None:
+        return None
+    from prefect.exceptions import MissingContextError
+
+    try:
+        return module.get_run_logger()
+    except MissingContextError:
+        return None
+
+
+def emit(level: int, event: str, **fields: Any) -> None:
+    """Log ``event`` with ``fields`` (values must already be free of secrets)."""
+    logger = _run_logger()
+    if logger is None:
+        _log.log(level, event, **fields)
+        return
+    detail = json.dumps(fields, ensure_ascii=False, default=str, sort_keys=True) if fields else ""
+    logger.log(level, f"{event} {detail}".rstrip())
+
+
+def info(event: str, **fields: Any) -> None:
+    emit(logging.INFO, event, **fields)
+
+
+def warning(event: str, **fields: Any) -> None:
+    emit(logging.WARNING, event, **fields)
+
+
+def error(event: str, **fields: Any) -> None:
+    emit(logging.ERROR, event, **fields)

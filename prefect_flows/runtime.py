@@ -1,0 +1,244 @@
+"""The frame every flow core runs in: open what a run needs, record and announce how it ended.
+
+:func:`execute` is shared by the weather, wind and PV cores. It builds the
+registry from the settings of *this* run, opens storage, logs the run as
+``running``, runs the core's body, then on success and on failure alike writes
+the run log (backends per transform included), sends the notification and
+tells the listeners and observers (the Prefect artifact publisher). None of
+those bookkeeping steps may hide the run's own outcome: each one's failure is
+logged and swallowed, and the body's exception is re-raised unchanged.
+
+Steps: the body calls ``ctx.step(name, fn, *args)`` for each stage (fetch,
+drift check, parse, impute, load). Run as a plain function the step just calls
+``fn``; the Prefect flows pass a step runner that makes each stage a Prefect
+task, so the same code shows up as tasks in the Prefect UI.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, Protocol, TypeVar
+
+from prefect_flows import listeners, logs
+from prefect_flows.notify import notify_run
+from prefect_flows.summary import FlowSummary
+from registry import CallResult, Registry, Settings, build_registry
+from sources import Sources, open_sources
+from sources.redaction import redact
+from storage.facade import Storage, open_storage
+from storage.runs import RunRecord
+
+T = TypeVar("T")
+
+
+class StepRunner(Protocol):
+    """Runs one named stage of a flow: directly, or as a Prefect task."""
+
+    def __call__(self, name: str, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T: ...
+
+
+def run_direct(name: str, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """The plain-function step runner."""
+    return fn(*args, **kwargs)
+
+
+SourcesFactory = Callable[[Settings], Sources]
+Observer = Callable[[FlowSummary], None]
+
+
+def run_async(make: Callable[[], Awaitable[T]]) -> T:
+    """Run a coroutine to completion from synchronous flow code.
+
+    Prefect runs sync flows and tasks without an event loop in their thread,
+    so this is normally a plain ``asyncio.run``; if a loop is already running
+    here (an async caller), the coroutine gets a loop of its own in a thread.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make())  # type: ignore[arg-type]
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = asyncio.run(make())  # type: ignore[arg-type]
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            box["error"] = exc
+
+    worker = threading.Thread(target=target, name="prefect_flows.run_async")
+    worker.start()
+    worker.join()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def secrets_of(settings: Settings) -> list[str]:
+    """The secret values of ``settings``, to mask in any text that leaves the run."""
+    values = [settings.database.url.get_secret_value()]
+    for secret in (settings.sources.service_key, settings.notifications.slack_webhook_url):
+        if secret is not None:
+            values.append(secret.get_secret_value())
+    return values
+
+
+def safe_text(text: object, settings: Settings) -> str:
+    """``text`` with every secret of ``settings`` and anything secret-looking masked."""
+    return redact(text, *secrets_of(settings))
+
+
+def describe_error(exc: BaseException, settings: Settings) -> str:
+    """An error as the run log, artifact and notification show it: type, message, no secrets."""
+    message = str(exc) or repr(exc)
+    return safe_text(f"{type(exc).__name__}: {message}", settings)[:2000]
+
+
+class FlowContext:
+    """What one run's body works with. Deliberately not a dataclass: Prefect walks dataclass
+    task arguments looking for futures, and this object holds engines and clients."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        registry: Registry,
+        storage: Storage,
+        summary: FlowSummary,
+        *,
+        step: StepRunner,
+        sources_factory: SourcesFactory,
+    ) -> None:
+        self.settings = settings
+        self.registry = registry
+        self.storage = storage
+        self.summary = summary
+        self._step = step
+        self._sources_factory = sources_factory
+
+    def step(self, name: str, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        return self._step(name, fn, *args, **kwargs)
+
+    def call(self, transform: str, *args: Any, **kwargs: Any) -> Any:
+        """Run a transform through the registry; its record lands in the summary."""
+        result: CallResult = self.registry.call(transform, *args, **kwargs)
+        self.summary.records.append(result.record)
+        return result.value
+
+    def fetch(self, work: Callable[[Sources], Awaitable[T]]) -> T:
+        """Open the sources, run ``work(sources)`` on a fresh event loop, close them.
+
+        One event loop per fetch stage: the live HTTP client's pool belongs to
+        the loop it first ran on, so it is opened and closed inside it.
+        """
+
+        async def main() -> T:
+            async with self._sources_factory(self.settings) as sources:
+                return await work(sources)
+
+        return run_async(main)
+
+
+Body = Callable[[FlowContext], None]
+
+
+def execute(
+    flow: str,
+    source: str,
+    period: str,
+    settings: Settings,
+    body: Body,
+    *,
+    run_id: str | None = None,
+    step: StepRunner = run_direct,
+    sources_factory: SourcesFactory = open_sources,
+    storage: Storage | None = None,
+    observers: Iterable[Observer] = (),
+) -> FlowSummary:
+    """Run ``body`` as flow ``flow`` over ``period`` and return its summary (see the module doc).
+
+    Raises whatever ``body`` raised, after the run log, notification and
+    observers have been told. ``storage`` given by the caller stays open.
+    """
+    summary = FlowSummary(flow=flow, source=source, period=period)
+    if run_id:
+        summary.run_id = run_id
+    registry = build_registry(settings)
+    owned = storage is None
+    try:
+        if storage is None:
+            storage = open_storage(settings)
+        _record(storage, summary)
+        logs.info("flow.started", flow=flow, period=period, run_id=summary.run_id, env=settings.env)
+        ctx = FlowContext(
+            settings, registry, storage, summary, step=step, sources_factory=sources_factory
+        )
+        body(ctx)
+    except BaseException as exc:
+        status = "failed" if isinstance(exc, Exception) else "cancelled"
+        summary.finish(status, describe_error(exc, settings))
+        logs.error(
+            "flow.failed", flow=flow, period=period, run_id=summary.run_id, error=summary.error
+        )
+        _conclude(settings, storage, summary, observers)
+        raise
+    else:
+        summary.finish("completed")
+        logs.info(
+            "flow.completed",
+            flow=flow,
+            period=period,
+            run_id=summary.run_id,
+            rows_fetched=summary.rows_fetched,
+            rows_loaded=summary.rows_loaded,
+            backends=summary.backends(),
+        )
+        _conclude(settings, storage, summary, observers)
+        return summary
+    finally:
+        if owned and storage is not None:
+            storage.close()
+
+
+def _record(storage: Storage | None, summary: FlowSummary) -> None:
+    if storage is None:  # the database could not be opened: the error says why
+        return
+    storage.record_run(
+        RunRecord(
+            run_id=summary.run_id,
+            flow=summary.flow,
+            started_at=summary.started_at,
+            finished_at=summary.finished_at,
+            status=summary.status,
+            rows_fetched=summary.rows_fetched,
+            rows_loaded=summary.rows_loaded,
+            backends=summary.backends(),
+            report=summary.report(),
+            error=summary.error,
+        )
+    )
+
+
+def _conclude(
+    settings: Settings, storage: Storage | None, summary: FlowSummary, observers: Iterable[Observer]
+) -> None:
+    """Run log, notification, observers, listeners: each one isolated from the others."""
+    actions: list[tuple[str, Callable[[], None]]] = [
+        ("run_log", lambda: _record(storage, summary)),
+        ("notification", lambda: notify_run(settings, summary)),
+    ]
+    actions += [
+        (f"observer:{getattr(o, '__name__', type(o).__name__)}", lambda o=o: o(summary))
+        for o in observers
+    ]
+    for what, action in actions:
+        try:
+            action()
+        except Exception as exc:  # noqa: BLE001 - bookkeeping must never replace the run's own outcome
+            logs.error(
+                "flow.bookkeeping_failed",
+                step=what,
+                run_id=summary.run_id,
+                error=describe_error(exc, settings),
+            )
+    listeners.emit("run_finished", summary)
