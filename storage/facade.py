@@ -1,0 +1,183 @@
+"""``Storage``: the one object flows use to reach the database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from types import TracebackType
+from typing import Any, Self
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import SQLAlchemyError
+
+from registry.settings import Settings
+from storage import pv, runs, signatures, summary, weather, wind
+from storage.engine import DEFAULT_SQLITE_BUSY_TIMEOUT_MS, open_engine, redact
+from storage.errors import StorageError
+from storage.schema import create_schema
+from storage.upsert import DEFAULT_BATCH_SIZE, DEFAULT_COPY_THRESHOLD, LoadResult
+
+
+class Storage:
+    """The pipeline's database: loaders, readers, run log and signatures over one engine.
+
+    Every database failure surfaces as :class:`StorageError` (or a subclass:
+    ``FrameError`` for a bad frame, ``PartialLoadError`` for a PV load that
+    stopped between days), with the URL in messages always redacted.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        copy_threshold: int = DEFAULT_COPY_THRESHOLD,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+    ) -> None:
+        self.engine = engine
+        self.copy_threshold = copy_threshold
+        self.batch_size = batch_size
+
+    @classmethod
+    def from_url(
+        cls,
+        url: str | URL,
+        *,
+        sqlite_busy_timeout_ms: int = DEFAULT_SQLITE_BUSY_TIMEOUT_MS,
+        **options: Any,
+    ) -> Storage:
+        """Open ``url`` (see :func:`storage.engine.open_engine`)."""
+        return cls(open_engine(url, sqlite_busy_timeout_ms=sqlite_busy_timeout_ms), **options)
+
+    @property
+    def dialect(self) -> str:
+        """``"sqlite"`` or ``"postgresql"``."""
+        return self.engine.dialect.name
+
+    def __repr__(self) -> str:
+        return f"Storage({redact(self.engine.url)})"
+
+    @contextmanager
+    def _errors(self, operation: str) -> Iterator[None]:
+        try:
+            yield
+        except StorageError:
+            raise
+        except SQLAlchemyError as exc:
+            # exc.orig is the driver's own message (psycopg / sqlite3): it names
+            # the server and the problem but never the password.
+            reason = exc.orig if getattr(exc, "orig", None) is not None else exc
+            raise StorageError(
+                f"{operation} failed on {redact(self.engine.url)}: {type(reason).__name__}: {reason}".rstrip()
+            ) from exc
+
+    # -- schema -----------------------------------------------------------------
+    def create_schema(self) -> int:
+        """Create missing tables; returns the schema version (see :mod:`storage.schema`)."""
+        with self._errors("create_schema"):
+            return create_schema(self.engine)
+
+    # -- loaders ----------------------------------------------------------------
+    def load_weather(self, frame: pd.DataFrame, methods: Mapping[str, np.ndarray]) -> LoadResult:
+        """Upsert T2 output with its method codes (:func:`storage.weather.load_weather`)."""
+        with self._errors("load_weather"):
+            return weather.load_weather(
+                self.engine, frame, methods, copy_threshold=self.copy_threshold, batch_size=self.batch_size
+            )
+
+    def load_wind(self, frame: pd.DataFrame) -> LoadResult:
+        """Upsert T3 output (:func:`storage.wind.load_wind`)."""
+        with self._errors("load_wind"):
+            return wind.load_wind(
+                self.engine, frame, copy_threshold=self.copy_threshold, batch_size=self.batch_size
+            )
+
+    def replace_pv_days(self, frame: pd.DataFrame) -> pv.PvLoadResult:
+        """Replace each (gencd, hogi, day) of T4 output (:func:`storage.pv.replace_pv_days`)."""
+        with self._errors("replace_pv_days"):
+            return pv.replace_pv_days(
+                self.engine, frame, copy_threshold=self.copy_threshold, batch_size=self.batch_size
+            )
+
+    # -- readers ----------------------------------------------------------------
+    def read_weather_history(
+        self,
+        stations: Sequence[str | int],
+        start: datetime | pd.Timestamp | str,
+        end: datetime | pd.Timestamp | str,
+    ) -> pd.DataFrame:
+        """Observed weather, T2 ``history`` shape (:func:`storage.weather.read_weather_history`)."""
+        with self._errors("read_weather_history"):
+            return weather.read_weather_history(self.engine, stations, start, end)
+
+    def pv_incomplete_days(
+        self, units: Iterable[tuple[str, int]], start: date, end: date, *, require_value: bool = False
+    ) -> list[pv.PvDay]:
+        """Days with fewer than 24 hours stored (:func:`storage.pv.pv_incomplete_days`)."""
+        with self._errors("pv_incomplete_days"):
+            return pv.pv_incomplete_days(self.engine, units, start, end, require_value=require_value)
+
+    # -- run log and signatures ---------------------------------------------------
+    def record_run(self, record: runs.RunRecord) -> None:
+        """Insert or update a run (:func:`storage.runs.record_run`)."""
+        with self._errors("record_run"):
+            runs.record_run(self.engine, record)
+
+    def get_run(self, run_id: str) -> runs.RunRecord | None:
+        with self._errors("get_run"):
+            return runs.get_run(self.engine, run_id)
+
+    def recent_runs(self, flow: str | None = None, limit: int = 20) -> list[runs.RunRecord]:
+        with self._errors("recent_runs"):
+            return runs.recent_runs(self.engine, flow, limit)
+
+    def get_signature(self, source: str) -> dict[str, Any] | None:
+        with self._errors("get_signature"):
+            return signatures.get_signature(self.engine, source)
+
+    def put_signature(self, source: str, signature: Mapping[str, Any]) -> None:
+        with self._errors("put_signature"):
+            signatures.put_signature(self.engine, source, signature)
+
+    # -- summaries ----------------------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        """Rows per table, for the job summary."""
+        with self._errors("counts"):
+            return summary.counts(self.engine)
+
+    def table_digest(self, table: str) -> str:
+        """Content digest of ``table`` without bookkeeping columns (:func:`storage.summary.table_digest`)."""
+        with self._errors("table_digest"):
+            return summary.table_digest(self.engine, table)
+
+    # -- lifetime -----------------------------------------------------------------
+    def close(self) -> None:
+        """Close every pooled connection. The object is unusable afterwards."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def open_storage(settings: Settings, *, create: bool = True, **options: Any) -> Storage:
+    """A :class:`Storage` on ``settings.database_url()``; with ``create``, the schema is ensured.
+
+    ``options`` go to :class:`Storage` (``copy_threshold``, ``batch_size``) or
+    the engine (``sqlite_busy_timeout_ms``).
+    """
+    storage = Storage.from_url(settings.database_url(), **options)
+    if create:
+        try:
+            storage.create_schema()
+        except BaseException:
+            storage.close()
+            raise
+    return storage
