@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from plugins.python_backend import asos, imputation, pv, runs, wind
 from registry.contracts import API_VERSION, BackendInfo, ImputeOptions, TransformOutput
 from registry.hookspecs import TRANSFORMS, hookimpl
 
@@ -37,36 +38,26 @@ def energy_backend_info() -> BackendInfo:
 
 @hookimpl
 def find_missing_runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    from plugins.python_backend.runs import find_missing_runs as impl
-
-    return impl(values)
+    return runs.find_missing_runs(values)
 
 
 @hookimpl
 def impute_missing_values(
     frame: pd.DataFrame, options: ImputeOptions, history: pd.DataFrame | None
 ) -> TransformOutput:
-    from plugins.python_backend.imputation import impute_missing_values as impl
-
-    return impl(frame, options, history)
+    return imputation.impute_missing_values(frame, options, history)
 
 
 @hookimpl
 def wind_to_long(payload: bytes | Sequence[dict[str, Any]], hour_label: str) -> TransformOutput:
-    from plugins.python_backend.wind import wind_to_long as impl
-
-    return impl(payload, hour_label)
+    return wind.wind_to_long(payload, hour_label)
 
 
 @hookimpl
 def pv_to_long(payload: bytes | Sequence[dict[str, Any]]) -> TransformOutput:
-    from plugins.python_backend.pv import pv_to_long as impl
-
-    return impl(payload)
+    return pv.pv_to_long(payload)
 
 
 @hookimpl
 def asos_to_frame(payload: bytes, fields: Sequence[str]) -> TransformOutput:
-    from plugins.python_backend.asos import asos_to_frame as impl
-
-    return impl(payload, fields)
+    return asos.asos_to_frame(payload, fields)

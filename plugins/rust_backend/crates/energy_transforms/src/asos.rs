@@ -1,0 +1,167 @@
+//! T5 `asos_to_frame`: KMA ASOS hourly JSON to columns, one row per item in
+//! payload order. Rules as the python backend's `asos` module states them;
+//! the `fields` list itself is validated by the Python glue.
+
+use crate::columns::{Interner, StrColumn};
+use crate::error::{Result, TransformError};
+use crate::fields::{describe_positions, integer, parse_minute};
+use crate::portal;
+use crate::pystr::str_repr;
+use crate::records::{pick, require_objects};
+use crate::value::Value;
+
+pub const SOURCE: &str = "asos_to_frame";
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AsosFrame {
+    pub tm: Vec<i64>,
+    pub stn_id: Vec<i64>,
+    pub stn_nm: StrColumn,
+    /// One column per requested field, in the requested order.
+    pub values: Vec<Vec<f64>>,
+}
+
+pub fn asos_from_body(body: &[u8], fields: &[String]) -> Result<AsosFrame> {
+    portal::with_json_response(body, SOURCE, |response| {
+        let page = response.get("body").filter(|p| p.is_object());
+        let mut items = page.and_then(|p| p.get("items"));
+        if let Some(obj @ Value::Object(_)) = items {
+            items = obj.get("item");
+        }
+        match items {
+            None => build(&[], fields),
+            Some(v) if v.is_none_or_empty() => build(&[], fields),
+            Some(one @ Value::Object(_)) => build(std::slice::from_ref(one), fields),
+            Some(Value::Array(list)) => build(list, fields),
+            Some(other) => Err(TransformError::input(format!(
+                "{SOURCE}: response.body.items is a {}, expected a list of items",
+                other.type_name()
+            ))),
+        }
+    })
+}
+
+const TM: usize = 0;
+const STN_ID: usize = 1;
+const STN_NM: usize = 2;
+
+fn build(items: &[Value<'_>], fields: &[String]) -> Result<AsosFrame> {
+    require_objects(items, SOURCE, "items")?;
+    // Slots: tm, stnId, stnNm, then the requested fields in order.
+    let index = |key: &str| match key {
+        "tm" => Some(TM),
+        "stnId" => Some(STN_ID),
+        "stnNm" => Some(STN_NM),
+        _ => fields.iter().position(|f| f == key).map(|i| 3 + i),
+    };
+    let mut slots = vec![None; 3 + fields.len()];
+    let mut lacking: Vec<Vec<usize>> = vec![Vec::new(); fields.len()];
+    let mut bad = Vec::new();
+    let mut names = Interner::default();
+    let mut codes = Vec::with_capacity(items.len());
+    let mut out = AsosFrame {
+        tm: Vec::with_capacity(items.len()),
+        stn_id: Vec::with_capacity(items.len()),
+        values: vec![Vec::with_capacity(items.len()); fields.len()],
+        ..AsosFrame::default()
+    };
+    for (i, item) in items.iter().enumerate() {
+        pick(item, index, &mut slots);
+        for (f, slot) in slots[3..].iter().enumerate() {
+            match slot {
+                Some(v) => out.values[f].push(v.number()),
+                None => lacking[f].push(i),
+            }
+        }
+        let tm = slots[TM].and_then(parse_minute);
+        let stn = slots[STN_ID].and_then(integer);
+        match (tm, stn) {
+            (Some(tm), Some(stn)) => {
+                out.tm.push(tm);
+                out.stn_id.push(stn);
+            }
+            _ => bad.push(i),
+        }
+        codes.push(names.code(&slots[STN_NM].map(Value::text).unwrap_or_default()));
+    }
+    // The python reader's order: a lacking field first (in field order), then bad rows.
+    if let Some((f, rows)) = lacking
+        .iter()
+        .enumerate()
+        .find(|(_, rows)| !rows.is_empty())
+    {
+        return Err(TransformError::input(format!(
+            "{SOURCE}: requested field {} is missing from the payload (items {})",
+            str_repr(&fields[f]),
+            describe_positions(rows)
+        )));
+    }
+    if !bad.is_empty() {
+        return Err(TransformError::input(format!(
+            "{SOURCE}: items {} have a time (tm, 'YYYY-MM-DD HH:MM') or station id (stnId) that \
+             does not parse",
+            describe_positions(&bad)
+        )));
+    }
+    out.stn_nm = names.column(codes);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(items: &str) -> Vec<u8> {
+        format!(r#"{{"response":{{"header":{{"resultCode":"00","resultMsg":"NORMAL_SERVICE"}},"body":{{"items":{items},"totalCount":1}}}}}}"#).into_bytes()
+    }
+
+    fn f(names: &[&str]) -> Vec<String> {
+        names.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn one_row_per_item() {
+        let items = r#"{"item":[{"tm":"2024-01-31 13:00","stnId":"108","stnNm":" 서울 ","ta":"-1.5","hm":""},
+                                {"tm":"2024-01-31 14:00","stnId":"108","stnNm":"서울","ta":"0","hm":"55"}]}"#;
+        let out = asos_from_body(&body(items), &f(&["ta", "hm"])).unwrap();
+        assert_eq!(out.stn_id, vec![108, 108]);
+        assert_eq!(out.stn_nm.get(0), "서울");
+        assert_eq!(out.values[0], vec![-1.5, 0.0]);
+        assert!(out.values[1][0].is_nan());
+        for empty in ["\"\"", "null", "{}", "{\"item\":[]}", "{\"item\":\"\"}"] {
+            assert_eq!(
+                asos_from_body(&body(empty), &f(&["ta"])).unwrap().tm.len(),
+                0,
+                "{empty}"
+            );
+        }
+        let single = r#"{"item":{"tm":"2024-01-31 13:00","stnId":108,"stnNm":"서울","ta":1}}"#;
+        assert_eq!(
+            asos_from_body(&body(single), &f(&["ta"])).unwrap().tm.len(),
+            1
+        );
+    }
+
+    #[test]
+    fn errors() {
+        let items = r#"[{"tm":"2024-01-31 13:00","stnId":"108","stnNm":"a","ta":"1"},{"tm":"x","stnId":"1","stnNm":"a"}]"#;
+        let e = asos_from_body(&body(items), &f(&["ta"]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("requested field 'ta' is missing from the payload (items 1)"),
+            "{e}"
+        );
+        let e = asos_from_body(&body(items), &f(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("items 1 have a time"), "{e}");
+        let e = asos_from_body(
+            br#"{"response":{"header":{"resultCode":"22","resultMsg":"LIMITED"}}}"#,
+            &f(&[]),
+        );
+        assert!(
+            matches!(e, Err(TransformError::Portal { code, message }) if code == "22" && message == "LIMITED")
+        );
+    }
+}

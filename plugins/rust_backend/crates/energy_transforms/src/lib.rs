@@ -1,0 +1,29 @@
+//! Pure-Rust core of the energy pipeline's transforms (no Python types).
+//!
+//! T1 `runs`, T2 `impute` (+ `spline`), T3 `wind`, T4 `pv` (+ `xml`), T5
+//! `asos`; `portal` detects the data.go.kr error bodies all of them share.
+//! The PyO3 binding (`energy_transforms_py`) only converts arrays and errors.
+
+pub mod asos;
+mod climatology;
+pub mod columns;
+pub mod error;
+pub mod fields;
+pub mod impute;
+pub mod json;
+pub mod portal;
+pub mod pv;
+pub mod pystr;
+pub mod records;
+pub mod runs;
+pub mod spline;
+mod sum;
+pub mod value;
+pub mod wind;
+pub mod xml;
+
+pub use error::{Result, TransformError};
+
+/// The hook contract version this code implements (`registry.contracts.API_VERSION`).
+/// Compiled in, so the Python handshake refuses a stale native module.
+pub const API_VERSION: u32 = 1;

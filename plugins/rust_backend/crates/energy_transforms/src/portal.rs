@@ -1,0 +1,264 @@
+//! Portal error bodies, and reading a body down to its `response` object.
+//!
+//! Same rules as the python backend's `payloads` module: a JSON body whose
+//! `response` (or misspelt `reponse`) has `header.resultCode` other than
+//! `"00"`; an XML `header/resultCode` other than `"00"`; the gateway's
+//! `<OpenAPI_ServiceResponse><cmmMsgHeader>` envelope, which arrives with HTTP
+//! 200 even when JSON was asked for. Every such body is a `Portal` error,
+//! `"03"` (no data) included: classifying codes is the HTTP source's job.
+
+use roxmltree::Node;
+
+use crate::error::{Result, TransformError};
+use crate::pystr::py_strip;
+use crate::value::Value;
+use crate::{json, xml};
+
+pub const OK_CODE: &str = "00";
+pub const UNKNOWN_CODE: &str = "99";
+const RESPONSE_KEYS: [&str; 2] = ["response", "reponse"];
+
+/// `body.lstrip().removeprefix(BOM).lstrip().startswith(b"<")`.
+pub fn looks_like_xml(body: &[u8]) -> bool {
+    let lstrip = |b: &[u8]| -> usize {
+        b.iter()
+            .take_while(|c| b" \t\n\r\x0b\x0c".contains(c))
+            .count()
+    };
+    let mut rest = &body[lstrip(body)..];
+    rest = rest.strip_prefix(b"\xef\xbb\xbf").unwrap_or(rest);
+    rest = &rest[lstrip(rest)..];
+    rest.first() == Some(&b'<')
+}
+
+fn portal(code: impl Into<String>, message: impl Into<String>) -> TransformError {
+    TransformError::Portal {
+        code: code.into(),
+        message: message.into(),
+    }
+}
+
+fn stripped_text(node: Option<Node<'_, '_>>) -> String {
+    node.map(|n| py_strip(&xml::text(n)).to_owned())
+        .unwrap_or_default()
+}
+
+/// Errors for a parsed XML document that is a portal or gateway error body.
+pub fn check_xml(root: Node<'_, '_>) -> Result<()> {
+    if xml::is(root, "OpenAPI_ServiceResponse") {
+        let scope = xml::child(root, "cmmMsgHeader").unwrap_or(root);
+        let mut code = stripped_text(xml::child(scope, "returnReasonCode"));
+        if code.is_empty() {
+            code = UNKNOWN_CODE.into();
+        }
+        let parts: Vec<String> = ["errMsg", "returnAuthMsg"]
+            .iter()
+            .map(|name| stripped_text(xml::child(scope, name)))
+            .filter(|p| !p.is_empty())
+            .collect();
+        let message = if parts.is_empty() {
+            "gateway error without a message".to_owned()
+        } else {
+            parts.join(": ")
+        };
+        return Err(portal(code, message));
+    }
+    let header = if xml::is(root, "header") {
+        Some(root)
+    } else {
+        xml::descendant(root, "header")
+    };
+    let Some(header) = header else { return Ok(()) };
+    let Some(code_elem) = xml::child(header, "resultCode") else {
+        return Ok(());
+    };
+    let code = stripped_text(Some(code_elem));
+    if code != OK_CODE {
+        return Err(portal(code, stripped_text(xml::child(header, "resultMsg"))));
+    }
+    Ok(())
+}
+
+/// A JSON result code as the portal means it (`0` sent as a number is `"00"`).
+fn code_text(v: &Value<'_>) -> String {
+    match v {
+        Value::Int(text) => {
+            let (sign, digits) = text.strip_prefix('-').map_or(("", *text), |d| ("-", d));
+            let sign = if digits.bytes().all(|b| b == b'0') {
+                ""
+            } else {
+                sign
+            };
+            let digits = digits.trim_start_matches('0');
+            let digits = if digits.is_empty() { "0" } else { digits };
+            format!("{:0>2}", format!("{sign}{digits}"))
+        }
+        other => py_strip(&other.repr_or_str()).to_owned(),
+    }
+}
+
+/// `str(v or "").strip()` for the message.
+fn message_text(v: Option<&Value<'_>>) -> String {
+    let falsy = match v {
+        None | Some(Value::Null | Value::Bool(false)) => true,
+        Some(Value::Int(t)) => t.trim_start_matches('-').bytes().all(|b| b == b'0'),
+        Some(Value::Float(f)) => *f == 0.0,
+        Some(Value::Str(s)) => s.is_empty(),
+        Some(Value::Array(a)) => a.is_empty(),
+        Some(Value::Object(m)) => m.is_empty(),
+        Some(Value::Bool(true)) => false,
+    };
+    match v {
+        Some(v) if !falsy => py_strip(&v.repr_or_str()).to_owned(),
+        _ => String::new(),
+    }
+}
+
+impl Value<'_> {
+    /// `str(v)` (a str is itself, not its repr).
+    fn repr_or_str(&self) -> String {
+        match self {
+            Value::Str(s) => s.to_string(),
+            other => other.repr(),
+        }
+    }
+}
+
+/// Errors for a parsed JSON document whose result code is not `"00"`.
+pub fn check_json(doc: &Value<'_>) -> Result<()> {
+    if !doc.is_object() {
+        return Ok(());
+    }
+    for key in RESPONSE_KEYS {
+        let Some(response @ Value::Object(_)) = doc.get(key) else {
+            continue;
+        };
+        if let Some(header @ Value::Object(_)) = response.get("header") {
+            if let Some(code) = header.get("resultCode") {
+                let code = code_text(code);
+                if code != OK_CODE {
+                    return Err(portal(code, message_text(header.get("resultMsg"))));
+                }
+            }
+        }
+        return Ok(());
+    }
+    Ok(())
+}
+
+/// Parse and check an XML body, then hand its root element to `read`.
+pub fn with_xml_root<R>(
+    body: &[u8],
+    source: &str,
+    read: impl FnOnce(Node<'_, '_>) -> Result<R>,
+) -> Result<R> {
+    let text = xml::decode(body, source)?;
+    let doc = xml::parse(&text, source)?;
+    let root = doc.root_element();
+    check_xml(root)?;
+    read(root)
+}
+
+/// Parse and check a JSON body, then hand its `response` object to `read`.
+pub fn with_json_response<R>(
+    body: &[u8],
+    source: &str,
+    read: impl FnOnce(&Value<'_>) -> Result<R>,
+) -> Result<R> {
+    if looks_like_xml(body) {
+        return with_xml_root(body, source, |_| {
+            Err(TransformError::input(format!(
+                "{source}: expected a JSON body, got XML"
+            )))
+        });
+    }
+    let malformed = |e: json::JsonError| {
+        TransformError::input(format!("{source}: malformed JSON body: {}", e.0))
+    };
+    let text = json::decode(body).map_err(malformed)?;
+    let doc = json::parse(&text).map_err(malformed)?;
+    check_json(&doc)?;
+    for key in RESPONSE_KEYS {
+        if let Some(response @ Value::Object(_)) = doc.get(key) {
+            return read(response);
+        }
+    }
+    let found = match &doc {
+        Value::Object(_) => {
+            let mut keys: Vec<&str> = doc.keys().collect();
+            keys.sort_unstable();
+            keys.dedup();
+            let quoted: Vec<String> = keys.iter().map(|k| crate::pystr::str_repr(k)).collect();
+            format!("[{}]", quoted.join(", "))
+        }
+        other => other.type_name().to_owned(),
+    };
+    Err(TransformError::input(format!(
+        "{source}: JSON body has no 'response' (or 'reponse') object at the top; found {found}"
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json_err(body: &str) -> Option<TransformError> {
+        with_json_response(body.as_bytes(), "t", |_| Ok(())).err()
+    }
+
+    #[test]
+    fn json_result_codes() {
+        let e = json_err(r#"{"response":{"header":{"resultCode":"03","resultMsg":" NO_DATA "}}}"#);
+        assert_eq!(e, Some(portal("03", "NO_DATA")));
+        assert_eq!(
+            json_err(r#"{"response":{"header":{"resultCode":0}}}"#),
+            None
+        );
+        let e = json_err(r#"{"reponse":{"header":{"resultCode":3,"resultMsg":null}}}"#);
+        assert_eq!(e, Some(portal("03", "")));
+        assert_eq!(
+            json_err(r#"{"response":{"header":{"resultCode":"00"},"body":{}}}"#),
+            None
+        );
+        assert!(
+            matches!(json_err("[1]"), Some(TransformError::Input(m)) if m.ends_with("found list"))
+        );
+        assert!(
+            matches!(json_err("{\"b\":1,\"a\":2}"), Some(TransformError::Input(m)) if m.ends_with("found ['a', 'b']"))
+        );
+    }
+
+    #[test]
+    fn gateway_envelope_even_when_json_was_asked() {
+        let body = "\u{feff}<OpenAPI_ServiceResponse><cmmMsgHeader><errMsg>SERVICE ERROR</errMsg>\
+            <returnAuthMsg>SERVICE_KEY_IS_NOT_REGISTERED_ERROR</returnAuthMsg>\
+            <returnReasonCode>30</returnReasonCode></cmmMsgHeader></OpenAPI_ServiceResponse>";
+        assert!(looks_like_xml(body.as_bytes()));
+        let e = json_err(body);
+        assert_eq!(
+            e,
+            Some(portal(
+                "30",
+                "SERVICE ERROR: SERVICE_KEY_IS_NOT_REGISTERED_ERROR"
+            ))
+        );
+        let e = json_err("<OpenAPI_ServiceResponse/>");
+        assert_eq!(e, Some(portal("99", "gateway error without a message")));
+        assert!(
+            matches!(json_err("<a/>"), Some(TransformError::Input(m)) if m.contains("got XML"))
+        );
+    }
+
+    #[test]
+    fn xml_header_codes() {
+        let body = b"<response><header><resultCode>22</resultCode><resultMsg>LIMITED</resultMsg></header></response>";
+        let e = with_xml_root(body, "t", |_| Ok(())).unwrap_err();
+        assert_eq!(e, portal("22", "LIMITED"));
+        assert!(with_xml_root(
+            b"<response><header><resultCode>00</resultCode></header></response>",
+            "t",
+            |_| Ok(())
+        )
+        .is_ok());
+    }
+}

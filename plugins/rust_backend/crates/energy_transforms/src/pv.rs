@@ -1,0 +1,220 @@
+//! T4 `pv_to_long`: Nambu PV items (per plant, unit and day) to one row per hour.
+//!
+//! Rules as the python backend's `pv` module states them: both XML shapes, a
+//! missing hourly value is NaN (never 0), items without a valid date, plant
+//! code or unit are dropped and counted, no de-duplication. Rows are ordered
+//! by (gencd, hogi, datetime), stably: items sort by (gencd, hogi, day), and
+//! items of the same key and day interleave hour by hour in input order.
+
+use roxmltree::Node;
+
+use crate::columns::{Interner, StrColumn};
+use crate::error::{Result, TransformError};
+use crate::fields::{integer, parse_day, NS_PER_HOUR};
+use crate::portal;
+use crate::records::{from_json_list, from_xml_element, hour_index, pick, require_objects};
+use crate::runs::to_i64;
+use crate::value::Value;
+use crate::xml;
+
+pub const SOURCE: &str = "pv_to_long";
+pub const HOURS: usize = 24;
+
+/// Daily values repeated on each hour: total, average, maximum, minimum.
+const DAILY_KEYS: [&str; 4] = ["qvodgen", "qvodavg", "qvodmax", "qvodmin"];
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PvLong {
+    pub datetime: Vec<i64>,
+    pub gencd: StrColumn,
+    pub plant_name: StrColumn,
+    pub hogi: Vec<i64>,
+    pub generation: Vec<f64>,
+    /// `daily[k]` is the column of `DAILY_KEYS[k]`.
+    pub daily: [Vec<f64>; 4],
+    pub items: usize,
+}
+
+impl PvLong {
+    pub fn rows(&self) -> usize {
+        self.datetime.len()
+    }
+
+    pub fn dropped_invalid(&self) -> usize {
+        self.items - self.rows() / HOURS
+    }
+}
+
+/// The raw XML body.
+pub fn pv_from_body(body: &[u8]) -> Result<PvLong> {
+    portal::with_xml_root(body, SOURCE, |root| {
+        let items = if xml::is(root, "items") {
+            Some(root)
+        } else {
+            xml::descendant(root, "items")
+        };
+        let Some(items) = items else {
+            if xml::is(root, "body") || xml::descendant(root, "body").is_some() {
+                return reshape(&[]);
+            }
+            return Err(TransformError::input(format!(
+                "{SOURCE}: XML body has no <items> (root <{}>)",
+                xml::tag(root)
+            )));
+        };
+        let children: Vec<Node<'_, '_>> =
+            items.children().filter(|c| xml::is(*c, "item")).collect();
+        let records: Vec<Value<'_>> = if !children.is_empty() {
+            children.into_iter().map(from_xml_element).collect()
+        } else if items.children().any(|c| c.is_element()) {
+            vec![from_xml_element(items)]
+        } else {
+            Vec::new()
+        };
+        reshape(&records)
+    })
+}
+
+/// A JSON array of item objects (the glue serialises a list of dicts so).
+pub fn pv_from_records_json(text: &str) -> Result<PvLong> {
+    reshape(&from_json_list(text, SOURCE)?)
+}
+
+struct Kept {
+    day: i64,
+    code: u32,
+    hogi: i64,
+    name: u32,
+    hours: [f64; HOURS],
+    daily: [f64; 4],
+}
+
+const YMD: usize = HOURS + 4;
+const HOGI: usize = HOURS + 5;
+const GENCD: usize = HOURS + 6;
+const IPPTNM: usize = HOURS + 7;
+
+/// Slots: hours 0..24, then the four daily values, then the item's keys.
+fn field_index(key: &str) -> Option<usize> {
+    match key {
+        "ymd" => Some(YMD),
+        "hogi" => Some(HOGI),
+        "gencd" => Some(GENCD),
+        "ipptnm" => Some(IPPTNM),
+        _ => DAILY_KEYS
+            .iter()
+            .position(|k| *k == key)
+            .map(|i| HOURS + i)
+            .or_else(|| hour_index(key, "qhorgen")),
+    }
+}
+
+fn reshape(records: &[Value<'_>]) -> Result<PvLong> {
+    require_objects(records, SOURCE, "records")?;
+    let mut codes = Interner::default();
+    let mut names = Interner::default();
+    let mut kept = Vec::with_capacity(records.len());
+    let mut slots = [None; HOURS + 8];
+    for item in records {
+        pick(item, field_index, &mut slots);
+        let day = slots[YMD].and_then(parse_day);
+        let code = slots[GENCD].map(Value::text).unwrap_or_default();
+        let hogi = slots[HOGI].and_then(integer);
+        let (Some(day), Some(hogi), false) = (day, hogi, code.is_empty()) else {
+            continue;
+        };
+        let name = slots[IPPTNM].map(Value::text).unwrap_or_default();
+        let number = |i: usize| slots[i].map_or(f64::NAN, Value::number);
+        kept.push(Kept {
+            day,
+            code: codes.code(&code),
+            hogi,
+            name: names.code(&name),
+            hours: std::array::from_fn(number),
+            daily: std::array::from_fn(|i| number(HOURS + i)),
+        });
+    }
+    let rank = codes.ranks();
+    kept.sort_by_key(|k| (rank[k.code as usize], k.hogi, k.day));
+
+    let rows = kept.len() * HOURS;
+    let mut out = PvLong {
+        datetime: Vec::with_capacity(rows),
+        hogi: Vec::with_capacity(rows),
+        generation: Vec::with_capacity(rows),
+        daily: std::array::from_fn(|_| Vec::with_capacity(rows)),
+        items: records.len(),
+        ..PvLong::default()
+    };
+    let mut code_rows = Vec::with_capacity(rows);
+    let mut name_rows = Vec::with_capacity(rows);
+    for group in kept.chunk_by(|a, b| (a.code, a.hogi, a.day) == (b.code, b.hogi, b.day)) {
+        for h in 0..HOURS {
+            for k in group {
+                out.datetime.push(k.day + to_i64(h) * NS_PER_HOUR);
+                out.hogi.push(k.hogi);
+                out.generation.push(k.hours[h]);
+                for (col, v) in out.daily.iter_mut().zip(k.daily) {
+                    col.push(v);
+                }
+                code_rows.push(k.code);
+                name_rows.push(k.name);
+            }
+        }
+    }
+    out.gencd = codes.column(code_rows);
+    out.plant_name = names.column(name_rows);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fields::days_from_civil;
+
+    const DAY: i64 = 24 * NS_PER_HOUR;
+
+    #[test]
+    fn both_shapes() {
+        let many = b"<response><header><resultCode>00</resultCode></header><body><items>\
+            <item><ymd>20240102</ymd><hogi>1</hogi><gencd>B</gencd><ipptnm> N </ipptnm><qhorgen01>1.5</qhorgen01><qvodgen>9</qvodgen></item>\
+            <item><ymd>20240101</ymd><hogi>2</hogi><gencd>A</gencd><qhorgen24>3</qhorgen24></item>\
+            <item><ymd>2024013</ymd><hogi>1</hogi><gencd>A</gencd></item>\
+            </items></body></response>";
+        let out = pv_from_body(many).unwrap();
+        assert_eq!((out.items, out.rows(), out.dropped_invalid()), (3, 48, 1));
+        assert_eq!(out.gencd.get(0), "A");
+        assert_eq!(out.datetime[0], days_from_civil(2024, 1, 1) * DAY);
+        assert_eq!(out.generation[23], 3.0);
+        assert!(out.generation[0].is_nan());
+        assert_eq!(out.plant_name.get(24), "N");
+        assert_eq!(out.daily[0][24], 9.0);
+        let single = b"<response><body><items><ymd>20240101</ymd><hogi>1</hogi><gencd>A</gencd></items></body></response>";
+        assert_eq!(pv_from_body(single).unwrap().rows(), 24);
+        let empty = b"<response><body><items/></body></response>";
+        assert_eq!(pv_from_body(empty).unwrap().rows(), 0);
+        assert_eq!(
+            pv_from_body(b"<response><body/></response>")
+                .unwrap()
+                .rows(),
+            0
+        );
+        assert!(pv_from_body(b"<response/>").is_err());
+    }
+
+    #[test]
+    fn same_day_items_interleave_by_hour() {
+        let body = b"<items><item><ymd>20240101</ymd><hogi>1</hogi><gencd>A</gencd><qhorgen01>1</qhorgen01><qhorgen02>3</qhorgen02></item>\
+            <item><ymd>20240101</ymd><hogi>1</hogi><gencd>A</gencd><qhorgen01>2</qhorgen01></item></items>";
+        let out = pv_from_body(body).unwrap();
+        assert_eq!(out.generation[..3], [1.0, 2.0, 3.0]);
+    }
+
+    #[test]
+    fn errors() {
+        let e = pv_from_body(b"<response><header><resultCode>03</resultCode><resultMsg>NODATA_ERROR</resultMsg></header></response>");
+        assert!(matches!(e, Err(TransformError::Portal { code, .. }) if code == "03"));
+        let laughs = b"<!DOCTYPE x [<!ENTITY a \"aaaa\">]><items>&a;</items>";
+        assert!(matches!(pv_from_body(laughs), Err(TransformError::Input(m)) if m.contains("DTD")));
+    }
+}

@@ -1,0 +1,277 @@
+//! T3 `wind_to_long`: Namdong wind records (24 hour fields) to one row per hour.
+//!
+//! Rules as the python backend's `wind` module states them (records at
+//! `response.body.content`, date formats, dropped and duplicate counts). The
+//! reshape works on records, not rows: a record's 24 timestamps are fixed
+//! offsets from its day, so two records collide exactly when (plant, unit, day)
+//! are equal (then every hour collides and the later record wins whole), and
+//! records of different days never interleave. Sorting records by (plant,
+//! unit, day) therefore sorts the rows, in O(records log records).
+
+use crate::columns::{Interner, StrColumn};
+use crate::error::{Result, TransformError};
+use crate::fields::{describe_positions, integer, parse_day, NS_PER_HOUR};
+use crate::portal;
+use crate::pystr::py_strip;
+use crate::records::{from_json_list, hour_index, pick, require_objects};
+use crate::value::Value;
+
+pub const SOURCE: &str = "wind_to_long";
+pub const HOURS: usize = 24;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HourLabel {
+    /// Label N is the interval [N-1:00, N:00), stamped at its start.
+    End,
+    /// The legacy loader's stamp: label N at N:00 (24 is the next day's 00:00).
+    Legacy,
+}
+
+impl HourLabel {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "end" => Some(Self::End),
+            "legacy" => Some(Self::Legacy),
+            _ => None,
+        }
+    }
+
+    fn first_hour(self) -> i64 {
+        match self {
+            Self::End => 0,
+            Self::Legacy => 1,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WindLong {
+    pub timestamp: Vec<i64>,
+    pub plant_code: StrColumn,
+    pub unit: Vec<i64>,
+    pub plant_name: StrColumn,
+    pub generation: Vec<f64>,
+    pub records: usize,
+    pub dropped_bad_date: usize,
+    pub duplicates: usize,
+}
+
+impl WindLong {
+    pub fn rows(&self) -> usize {
+        self.timestamp.len()
+    }
+}
+
+/// One page's raw JSON body.
+pub fn wind_from_body(body: &[u8], hour_label: HourLabel) -> Result<WindLong> {
+    portal::with_json_response(body, SOURCE, |response| {
+        let page = response.get("body").filter(|p| p.is_object());
+        let content = page.and_then(|p| p.get("content"));
+        match content {
+            None => reshape(&[], hour_label),
+            Some(c) if c.is_none_or_empty() => reshape(&[], hour_label),
+            Some(c @ Value::Object(_)) => reshape(std::slice::from_ref(c), hour_label),
+            Some(Value::Array(items)) => reshape(items, hour_label),
+            Some(other) => Err(TransformError::input(format!(
+                "{SOURCE}: response.body.content is a {}, expected a list",
+                other.type_name()
+            ))),
+        }
+    })
+}
+
+/// A JSON array of record objects (the glue serialises a list of dicts so).
+pub fn wind_from_records_json(text: &str, hour_label: HourLabel) -> Result<WindLong> {
+    reshape(&from_json_list(text, SOURCE)?, hour_label)
+}
+
+/// A record kept for output, before sorting.
+struct Kept {
+    position: usize,
+    day: i64,
+    code: u32,
+    unit: i64,
+    name: u32,
+    hours: [f64; HOURS],
+}
+
+const DGEN_YMD: usize = HOURS;
+const IPPT: usize = HOURS + 1;
+const HOGI: usize = HOURS + 2;
+const IPPT_NAM: usize = HOURS + 3;
+
+fn field_index(key: &str) -> Option<usize> {
+    match key {
+        "dgenYmd" => Some(DGEN_YMD),
+        "ippt" => Some(IPPT),
+        "hogi" => Some(HOGI),
+        "ipptNam" => Some(IPPT_NAM),
+        _ => hour_index(key, "qhorGen"),
+    }
+}
+
+fn reshape(records: &[Value<'_>], hour_label: HourLabel) -> Result<WindLong> {
+    require_objects(records, SOURCE, "records")?;
+    if !records.is_empty()
+        && !records
+            .iter()
+            .any(|r| r.keys().any(|k| k.starts_with("qhorGen")))
+    {
+        return Err(TransformError::input(format!(
+            "{SOURCE}: the payload has no qhorGen* field (expected qhorGen01..qhorGen24)"
+        )));
+    }
+    let mut codes = Interner::default();
+    let mut names = Interner::default();
+    let mut kept = Vec::with_capacity(records.len());
+    let mut bad = Vec::new();
+    let mut slots = [None; HOURS + 4];
+    for (position, record) in records.iter().enumerate() {
+        pick(record, field_index, &mut slots);
+        let Some(day) = slots[DGEN_YMD].and_then(parse_day) else {
+            continue;
+        };
+        let code = slots[IPPT].map(Value::text).unwrap_or_default();
+        let unit = slots[HOGI].and_then(integer);
+        let (Some(unit), false) = (unit, code.is_empty()) else {
+            bad.push(position);
+            continue;
+        };
+        // f"{ipptNam} {unit}".strip(): the name is not stripped on its own.
+        let raw_name = slots[IPPT_NAM].and_then(Value::py_str).unwrap_or_default();
+        let name = format!("{raw_name} {unit}");
+        let hours = std::array::from_fn(|h| slots[h].map_or(f64::NAN, Value::number));
+        kept.push(Kept {
+            position,
+            day,
+            code: codes.code(&code),
+            unit,
+            name: names.code(py_strip(&name)),
+            hours,
+        });
+    }
+    if !bad.is_empty() {
+        return Err(TransformError::input(format!(
+            "{SOURCE}: records at positions {} have a missing plant code (ippt) or a unit (hogi) \
+             that is not an integer",
+            describe_positions(&bad)
+        )));
+    }
+    let dropped_bad_date = records.len() - kept.len();
+
+    let rank = codes.ranks();
+    kept.sort_unstable_by_key(|k| (rank[k.code as usize], k.unit, k.day, k.position));
+    // Of records with equal (plant, unit, day), only the last in input order survives.
+    let survivors: Vec<&Kept> = kept
+        .iter()
+        .enumerate()
+        .filter(|(i, k)| {
+            kept.get(i + 1)
+                .is_none_or(|n| (n.code, n.unit, n.day) != (k.code, k.unit, k.day))
+        })
+        .map(|(_, k)| k)
+        .collect();
+
+    let rows = survivors.len() * HOURS;
+    let mut out = WindLong {
+        timestamp: Vec::with_capacity(rows),
+        unit: Vec::with_capacity(rows),
+        generation: Vec::with_capacity(rows),
+        records: records.len(),
+        dropped_bad_date,
+        duplicates: (kept.len() - survivors.len()) * HOURS,
+        ..WindLong::default()
+    };
+    let mut code_rows = Vec::with_capacity(rows);
+    let mut name_rows = Vec::with_capacity(rows);
+    let first = hour_label.first_hour();
+    for k in survivors {
+        for h in 0..24 {
+            out.timestamp.push(k.day + (first + h) * NS_PER_HOUR);
+        }
+        out.generation.extend_from_slice(&k.hours);
+        out.unit.extend(std::iter::repeat_n(k.unit, HOURS));
+        code_rows.extend(std::iter::repeat_n(k.code, HOURS));
+        name_rows.extend(std::iter::repeat_n(k.name, HOURS));
+    }
+    out.plant_code = codes.column(code_rows);
+    out.plant_name = names.column(name_rows);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(records: &str) -> Vec<u8> {
+        format!(
+            r#"{{"reponse":{{"header":{{"resultCode":"00"}},"body":{{"content":{records}}}}}}}"#
+        )
+        .into_bytes()
+    }
+
+    #[test]
+    fn reshapes_sorts_and_dedups() {
+        let recs = r#"[
+            {"dgenYmd":"20240102","ippt":"B","hogi":"1","ipptNam":"영흥풍력","qhorGen01":"1.5","qhorGen24":null},
+            {"dgenYmd":"2024-01-01","ippt":"B","hogi":1,"ipptNam":"영흥풍력","qhorGen01":2},
+            {"dgenYmd":"bad","ippt":"A","hogi":1,"qhorGen01":3},
+            {"dgenYmd":"20240102","ippt":"B","hogi":"01","ipptNam":"영흥풍력","qhorGen01":" 7 "},
+            {"dgenYmd":"20240101","ippt":"A","hogi":2,"ipptNam":null,"qhorGen01":""}
+        ]"#;
+        let out = wind_from_body(&body(recs), HourLabel::End).unwrap();
+        assert_eq!(out.records, 5);
+        assert_eq!(out.dropped_bad_date, 1);
+        assert_eq!(out.duplicates, 24);
+        assert_eq!(out.rows(), 72);
+        assert_eq!(out.plant_code.get(0), "A");
+        assert_eq!(out.plant_name.get(0), "2");
+        assert!(out.generation[0].is_nan());
+        assert_eq!(out.plant_code.get(24), "B");
+        assert_eq!(out.plant_name.get(24), "영흥풍력 1");
+        assert_eq!(out.generation[24], 2.0);
+        assert_eq!(out.generation[48], 7.0);
+        assert!(out.timestamp.windows(2).skip(24).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn legacy_labels_and_empty_pages() {
+        let recs = r#"[{"dgenYmd":"19700101","ippt":"A","hogi":1,"qhorGen24":1}]"#;
+        let out = wind_from_body(&body(recs), HourLabel::Legacy).unwrap();
+        assert_eq!(out.timestamp[0], NS_PER_HOUR);
+        assert_eq!(out.timestamp[23], 24 * NS_PER_HOUR);
+        for empty in ["null", "\"\"", "[]"] {
+            assert_eq!(
+                wind_from_body(&body(empty), HourLabel::End).unwrap().rows(),
+                0
+            );
+        }
+        let single = r#"{"dgenYmd":"19700101","ippt":"A","hogi":1,"qhorGen01":1}"#;
+        assert_eq!(
+            wind_from_body(&body(single), HourLabel::End)
+                .unwrap()
+                .rows(),
+            24
+        );
+    }
+
+    #[test]
+    fn input_errors() {
+        let err = |recs: &str| {
+            wind_from_body(&body(recs), HourLabel::End)
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(err(r#"[{"dgenYmd":"20240101","ippt":"A","hogi":1}]"#).contains("no qhorGen"));
+        assert!(
+            err(r#"[{"dgenYmd":"20240101","ippt":" ","hogi":1,"qhorGen01":1}]"#)
+                .contains("positions 0")
+        );
+        assert!(err(
+            r#"[{"qhorGen01":1},{"dgenYmd":"20240101","ippt":"A","hogi":1.5,"qhorGen01":1}]"#
+        )
+        .contains("positions 1"));
+        assert!(err(r#"[1, {"qhorGen01":1}]"#).contains("positions 0 are not objects"));
+        assert!(err("5").contains("is a int"));
+    }
+}

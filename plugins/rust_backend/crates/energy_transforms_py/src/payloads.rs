@@ -1,0 +1,119 @@
+//! T3..T5 bindings: the raw body bytes are borrowed (never copied into Python
+//! objects), the columns come back as numpy arrays that own the Rust vectors,
+//! and each string column as (distinct values, uint32 row codes).
+
+use energy_transforms::asos::asos_from_body;
+use energy_transforms::columns::StrColumn;
+use energy_transforms::pv::{pv_from_body, pv_from_records_json, PvLong};
+use energy_transforms::wind::{wind_from_body, wind_from_records_json, HourLabel, WindLong};
+use energy_transforms::TransformError;
+use numpy::{IntoPyArray, PyArray1};
+use pyo3::prelude::*;
+use pyo3::types::PyTuple;
+
+use crate::guard::run;
+
+type F64Array<'py> = Bound<'py, PyArray1<f64>>;
+type I64Array<'py> = Bound<'py, PyArray1<i64>>;
+
+fn strings<'py>(py: Python<'py>, col: StrColumn) -> PyResult<Bound<'py, PyTuple>> {
+    (col.values, col.codes.into_pyarray(py)).into_pyobject(py)
+}
+
+fn utf8(body: &[u8]) -> Result<&str, TransformError> {
+    std::str::from_utf8(body)
+        .map_err(|e| TransformError::input(format!("records are not UTF-8 JSON: {e}")))
+}
+
+/// T3 on a raw page body (`records=False`) or on the glue's JSON list of
+/// record dicts (`records=True`): `(timestamp, plant_code, unit, plant_name,
+/// generation, (records, dropped_bad_date, duplicates))`.
+#[pyfunction]
+#[pyo3(signature = (body, hour_label, records=false))]
+fn wind_to_long<'py>(
+    py: Python<'py>,
+    body: &[u8],
+    hour_label: &str,
+    records: bool,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let label = HourLabel::parse(hour_label).ok_or_else(|| {
+        crate::guard::InputError::new_err(format!(
+            "wind_to_long: unknown hour_label {hour_label:?}"
+        ))
+    })?;
+    let out: WindLong = run(py, || {
+        if records {
+            wind_from_records_json(utf8(body)?, label)
+        } else {
+            wind_from_body(body, label)
+        }
+    })?;
+    let report = (out.records, out.dropped_bad_date, out.duplicates);
+    (
+        out.timestamp.into_pyarray(py),
+        strings(py, out.plant_code)?,
+        out.unit.into_pyarray(py),
+        strings(py, out.plant_name)?,
+        out.generation.into_pyarray(py),
+        report,
+    )
+        .into_pyobject(py)
+}
+
+/// T4 on a raw XML body or the glue's JSON list of item dicts: `(datetime,
+/// gencd, plant_name, hogi, generation, (daily_total, daily_avg, daily_max,
+/// daily_min), (items, dropped_invalid))`.
+#[pyfunction]
+#[pyo3(signature = (body, records=false))]
+fn pv_to_long<'py>(py: Python<'py>, body: &[u8], records: bool) -> PyResult<Bound<'py, PyTuple>> {
+    let out: PvLong = run(py, || {
+        if records {
+            pv_from_records_json(utf8(body)?)
+        } else {
+            pv_from_body(body)
+        }
+    })?;
+    let report = (out.items, out.dropped_invalid());
+    let [total, avg, max, min] = out.daily;
+    let daily: (F64Array<'py>, F64Array<'py>, F64Array<'py>, F64Array<'py>) = (
+        total.into_pyarray(py),
+        avg.into_pyarray(py),
+        max.into_pyarray(py),
+        min.into_pyarray(py),
+    );
+    (
+        out.datetime.into_pyarray(py),
+        strings(py, out.gencd)?,
+        strings(py, out.plant_name)?,
+        out.hogi.into_pyarray(py),
+        out.generation.into_pyarray(py),
+        daily,
+        report,
+    )
+        .into_pyobject(py)
+}
+
+/// T5: `(tm, stnId, stnNm, [one float64 array per field])`.
+#[pyfunction]
+fn asos_to_frame<'py>(
+    py: Python<'py>,
+    body: &[u8],
+    fields: Vec<String>,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let out = run(py, || asos_from_body(body, &fields))?;
+    let values: Vec<F64Array<'py>> = out.values.into_iter().map(|v| v.into_pyarray(py)).collect();
+    let tm: I64Array<'py> = out.tm.into_pyarray(py);
+    (
+        tm,
+        out.stn_id.into_pyarray(py),
+        strings(py, out.stn_nm)?,
+        values,
+    )
+        .into_pyobject(py)
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(wind_to_long, m)?)?;
+    m.add_function(wrap_pyfunction!(pv_to_long, m)?)?;
+    m.add_function(wrap_pyfunction!(asos_to_frame, m)?)
+}

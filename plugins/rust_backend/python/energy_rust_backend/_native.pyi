@@ -1,0 +1,43 @@
+"""Type stubs of the compiled module ``energy_rust_backend._native`` (PyO3)."""
+
+import numpy as np
+import numpy.typing as npt
+
+#: The hook contract version compiled into the module (registry.contracts.API_VERSION).
+API_VERSION: int
+__version__: str
+
+class InputError(Exception):
+    """Malformed input; the glue re-raises it as registry.errors.TransformInputError."""
+
+class PortalError(Exception):
+    """A portal error body; ``args == (code, message)``."""
+
+class RustPanic(RuntimeError):
+    """A panic inside the native code, caught before it reached Python."""
+
+_I64 = npt.NDArray[np.int64]
+_F64 = npt.NDArray[np.float64]
+_Strings = tuple[list[str], npt.NDArray[np.uint32]]
+
+def find_missing_runs(values: _F64) -> tuple[_I64, _I64]: ...
+def impute_kernel(
+    x: _F64,
+    group_starts: _I64,
+    values: _F64,
+    clim_key: _I64,
+    hist_group: _I64,
+    hist_key: _I64,
+    hist_values: _F64,
+    max_spline_gap: int,
+    threads: int = 0,
+) -> tuple[_F64, npt.NDArray[np.int8]]: ...
+def wind_to_long(
+    body: bytes, hour_label: str, records: bool = False
+) -> tuple[_I64, _Strings, _I64, _Strings, _F64, tuple[int, int, int]]: ...
+def pv_to_long(
+    body: bytes, records: bool = False
+) -> tuple[_I64, _Strings, _Strings, _I64, _F64, tuple[_F64, _F64, _F64, _F64], tuple[int, int]]: ...
+def asos_to_frame(body: bytes, fields: list[str]) -> tuple[_I64, _I64, _Strings, list[_F64]]: ...
+def _buffer_address(values: _F64) -> int: ...
+def _panic_for_tests(*args: object) -> None: ...

@@ -1,0 +1,142 @@
+"""T3..T5 glue: argument checks, bytes to Rust, Rust's columns to the shared frame builders.
+
+The argument checks (hour label, payload type, ``fields``) are the python
+backend's, word for word, so a bad call fails the same way on either backend.
+A list of record dicts (instead of a raw body) is serialised to one JSON
+array and read by the same Rust record reader: ``json.dumps`` keeps every
+float and int exact, and values JSON cannot hold are written as ``str(v)``,
+which is what the python backend's ``astype("str")`` reads from them too.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from energy_rust_backend.errors import native_errors
+from plugins.python_backend import frames
+from registry.contracts import TransformOutput
+from registry.errors import TransformInputError
+
+HOUR_LABELS = ("end", "legacy")
+ASOS_DEFAULT_FIELDS: tuple[str, ...] = ("ta", "hm")
+
+_BODY_TYPES = (bytes, bytearray, memoryview, str)
+
+
+def _as_bytes(body: bytes | bytearray | memoryview | str) -> bytes:
+    if isinstance(body, bytes):
+        return body
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    return bytes(body)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, Mapping):
+        return dict(value)
+    return str(value)
+
+
+def _records_json(records: Sequence[Any]) -> bytes:
+    """A list of record dicts as one JSON array (non-str keys, which no field matches, skipped)."""
+    return json.dumps(list(records), default=_jsonable, skipkeys=True).encode("utf-8")
+
+
+def _payload(payload: Any, source: str) -> tuple[bytes, bool]:
+    """``(bytes, is_record_list)`` for a raw body or a sequence of record dicts."""
+    if isinstance(payload, _BODY_TYPES):
+        return _as_bytes(payload), False
+    if isinstance(payload, Sequence):
+        return _records_json(payload), True
+    raise TransformInputError(
+        f"{source}: expected the raw body (bytes) or a list of record dicts, "
+        f"got {type(payload).__name__}"
+    )
+
+
+def _strings(column: tuple[list[str], np.ndarray]) -> np.ndarray:
+    values, codes = column
+    return np.asarray(values, dtype=object)[codes]
+
+
+def wind_to_long(native: ModuleType, payload: Any, hour_label: str = "end") -> TransformOutput:
+    source = "wind_to_long"
+    if hour_label not in HOUR_LABELS:
+        raise TransformInputError(
+            f"{source}: unknown hour_label {hour_label!r}; valid: {', '.join(HOUR_LABELS)}"
+        )
+    body, is_records = _payload(payload, source)
+    with native_errors(native, source):
+        timestamp, code, unit, name, generation, report = native.wind_to_long(
+            body, hour_label, is_records
+        )
+    frame = frames.wind_frame(timestamp, _strings(code), unit, _strings(name), generation)
+    records, dropped_bad_date, duplicates = report
+    return TransformOutput(
+        frame=frame,
+        report={
+            "records": records,
+            "rows": len(frame),
+            "dropped_bad_date": dropped_bad_date,
+            "duplicates": duplicates,
+        },
+    )
+
+
+def pv_to_long(native: ModuleType, payload: Any) -> TransformOutput:
+    source = "pv_to_long"
+    body, is_records = _payload(payload, source)
+    with native_errors(native, source):
+        datetime, gencd, name, hogi, generation, daily, report = native.pv_to_long(body, is_records)
+    total, avg, high, low = daily
+    frame = frames.pv_frame(
+        datetime,
+        _strings(gencd),
+        _strings(name),
+        hogi,
+        generation,
+        daily_total=total,
+        daily_avg=avg,
+        daily_max=high,
+        daily_min=low,
+    )
+    items, dropped_invalid = report
+    return TransformOutput(
+        frame=frame, report={"items": items, "rows": len(frame), "dropped_invalid": dropped_invalid}
+    )
+
+
+def _check_fields(fields: Sequence[str], source: str) -> tuple[str, ...]:
+    if isinstance(fields, str | bytes) or not isinstance(fields, Sequence):
+        raise TransformInputError(f"{source}: fields must be a list of field names, got {fields!r}")
+    fields = tuple(fields)
+    bad = [f for f in fields if not isinstance(f, str) or f in frames.ASOS_KEY_COLUMNS]
+    dup = sorted({f for f in fields if fields.count(f) > 1})
+    if bad or dup:
+        raise TransformInputError(
+            f"{source}: invalid value fields {bad + dup}: names must be distinct strings "
+            f"other than {', '.join(frames.ASOS_KEY_COLUMNS)}"
+        )
+    return fields
+
+
+def asos_to_frame(
+    native: ModuleType, payload: Any, fields: Sequence[str] = ASOS_DEFAULT_FIELDS
+) -> TransformOutput:
+    source = "asos_to_frame"
+    names = _check_fields(fields, source)
+    if not isinstance(payload, _BODY_TYPES):
+        raise TransformInputError(
+            f"{source}: expected the raw response body as bytes, got {type(payload).__name__}"
+        )
+    with native_errors(native, source):
+        tm, stn_id, stn_nm, values = native.asos_to_frame(_as_bytes(payload), list(names))
+    frame = frames.asos_frame(tm, stn_id, _strings(stn_nm), dict(zip(names, values, strict=True)))
+    return TransformOutput(frame=frame, report={"items": len(frame), "rows": len(frame)})

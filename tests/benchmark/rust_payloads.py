@@ -1,0 +1,94 @@
+"""Seeded raw response bodies of any size for the T3..T5 benchmarks.
+
+Shapes follow the recorded fixtures (tests/fixtures/payloads): wind JSON pages
+with numbers as strings and JSON numbers, empty strings and nulls, both date
+formats; Nambu PV XML with ``<items><item>``; KMA ASOS JSON with string
+values. Records cycle over plants/units (or stations) and consecutive days, so
+there are no duplicates and every record is valid.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import numpy as np
+
+WIND_PLANTS = (("YHWP", 1, "영흥풍력"), ("YHWP", 2, "영흥풍력"), ("HSWP", 1, "화순풍력"))
+PV_UNITS = (("997G", 1, "부산신항"), ("H997", 2, "하동본부"), ("B997", 1, "부산복합자재창고"))
+STATIONS = ((108, "서울"), (159, "부산"), (133, "대전"))
+_START = date(2024, 1, 1)
+
+
+def _hour_value(rng: np.random.Generator, as_number: bool) -> object:
+    roll = rng.random()
+    if roll < 0.02:
+        return ""
+    if roll < 0.04:
+        return None
+    value = round(float(rng.uniform(0, 3000)), 1)
+    return value if as_number else f"{value}"
+
+
+def wind_body(records: int, seed: int = 0) -> bytes:
+    """One wind 'page' with ``records`` records (24 hourly fields each)."""
+    rng = np.random.default_rng(seed)
+    content = []
+    for i in range(records):
+        code, unit, name = WIND_PLANTS[i % len(WIND_PLANTS)]
+        day = _START + timedelta(days=i // len(WIND_PLANTS))
+        record: dict[str, object] = {
+            "dgenYmd": day.strftime("%Y%m%d") if i % 2 else day.isoformat(),
+            "ippt": code,
+            "hogi": str(unit) if i % 3 else unit,
+            "ipptNam": name,
+        }
+        as_number = bool(i % 2)
+        record.update({f"qhorGen{h:02d}": _hour_value(rng, as_number) for h in range(1, 25)})
+        content.append(record)
+    body = {"response": {"header": {"resultCode": "00", "resultMsg": "NORMAL SERVICE"},
+                         "body": {"content": content, "totalCount": records}}}  # fmt: skip
+    return json.dumps(body, ensure_ascii=False).encode("utf-8")
+
+
+def pv_body(items: int, seed: int = 0) -> bytes:
+    """A Nambu PV XML body with ``items`` per-day items."""
+    rng = np.random.default_rng(seed)
+    parts = []
+    for i in range(items):
+        code, unit, name = PV_UNITS[i % len(PV_UNITS)]
+        day = _START + timedelta(days=i // len(PV_UNITS))
+        hours = []
+        for h in range(1, 25):
+            value = _hour_value(rng, False)
+            hours.append(f"<qhorgen{h:02d}>{value or ''}</qhorgen{h:02d}>")
+        parts.append(
+            f"<item><gencd>{code}</gencd><hogi>{unit}</hogi><ipptnm>{name}</ipptnm>"
+            f"<qvodavg>120.5</qvodavg><qvodgen>2892.1</qvodgen><qvodmax>410.2</qvodmax>"
+            f"<qvodmin>0</qvodmin>{''.join(hours)}<ymd>{day.strftime('%Y%m%d')}</ymd></item>"
+        )
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        "<response><header><resultCode>00</resultCode><resultMsg>NORMAL SERVICE.</resultMsg>"
+        f"</header><body><items>{''.join(parts)}</items><numOfRows>{items}</numOfRows>"
+        f"<pageNo>1</pageNo><totalCount>{items}</totalCount></body></response>"
+    ).encode("utf-8")
+
+
+def asos_body(items: int, seed: int = 0) -> bytes:
+    """A KMA ASOS JSON body with ``items`` hourly items (values as strings)."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(items):
+        stn_id, stn_nm = STATIONS[i % len(STATIONS)]
+        hour = i // len(STATIONS)
+        day = _START + timedelta(hours=hour)
+        tm = f"{day.isoformat()} {hour % 24:02d}:00"
+        def value() -> str:
+            return "" if rng.random() < 0.03 else f"{rng.normal(5, 8):.1f}"
+        out.append({"tm": tm, "stnId": str(stn_id), "stnNm": stn_nm, "ta": value(), "hm": value(),
+                    "rn": "", "ws": value(), "pa": value()})  # fmt: skip
+    body = {"response": {"header": {"resultCode": "00", "resultMsg": "NORMAL_SERVICE"},
+                         "body": {"dataType": "JSON", "items": {"item": out}, "pageNo": 1,
+                                  "numOfRows": items, "totalCount": items}}}  # fmt: skip
+    return json.dumps(body, ensure_ascii=False).encode("utf-8")

@@ -1,0 +1,1 @@
+"""Equivalence tests: every backend against an independent oracle and fixed snapshots."""
