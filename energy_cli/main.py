@@ -115,7 +115,7 @@ def explain(env: EnvOption = None, json_output: JsonOption = False) -> None:
 
 
 transform_command.register(app, open_registry, fail)
-impute_command.register(app)
+impute_command.register(app, open_registry, fail)
 pipeline_commands.register(app)
 
 

@@ -64,8 +64,8 @@ class ImputeOptions:
 class TransformOutput:
     """The result of a frame-producing transform (T2 to T5).
 
-    ``report`` holds counts only (ints, or nested dicts of ints keyed by str),
-    so two backends' reports compare with ``==``. ``methods`` is T2's per-row
+    ``report`` holds counts only (ints, or nested dicts of ints keyed by names
+    or, for T2's gap lengths, by int), so two backends' reports compare with ``==``. ``methods`` is T2's per-row
     method codes (``FillMethod`` values, one int8 column per imputed column),
     present only when requested.
     """

@@ -67,6 +67,19 @@ def frame_differences(expected: pd.DataFrame, actual: pd.DataFrame) -> list[str]
     return diffs
 
 
+def float_mismatches(expected: np.ndarray, actual: np.ndarray) -> np.ndarray:
+    """Positions where two float arrays differ: NaN in one only, or beyond the tolerance.
+
+    The tolerance is relative to the expected value: ``1e-9 * max(1, |expected|)``.
+    """
+    e = np.asarray(expected, dtype=np.float64)
+    a = np.asarray(actual, dtype=np.float64)
+    e_nan, a_nan = np.isnan(e), np.isnan(a)
+    with np.errstate(invalid="ignore"):
+        too_far = np.abs(a - e) > RELATIVE_TOLERANCE * np.maximum(1.0, np.abs(e))
+    return np.flatnonzero((e_nan != a_nan) | (~e_nan & ~a_nan & too_far))
+
+
 def array_differences(expected: np.ndarray, actual: np.ndarray) -> list[str]:
     if expected.dtype != actual.dtype:
         return [f"dtype {actual.dtype} != {expected.dtype}"]
@@ -83,12 +96,13 @@ def _series_differences(expected: pd.Series, actual: pd.Series) -> list[str]:
     if pd.api.types.is_float_dtype(expected.dtype):
         e = expected.to_numpy(dtype=np.float64, na_value=np.nan)
         a = actual.to_numpy(dtype=np.float64, na_value=np.nan)
-        with np.errstate(invalid="ignore"):
-            bad = ~e_na & (np.abs(e - a) > RELATIVE_TOLERANCE * np.maximum(1.0, np.abs(e)))
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
+        rows = float_mismatches(e, a)
+        if len(rows):
+            bad = np.zeros(len(e), dtype=bool)
+            bad[rows] = True
+            i = int(rows[0])
             return [
-                f"{int(bad.sum())} values beyond tolerance at rows {_examples(bad)} "
+                f"{len(rows)} values beyond tolerance at rows {_examples(bad)} "
                 f"(first: expected {e[i]!r}, got {a[i]!r})"
             ]
         return []

@@ -30,7 +30,7 @@ from tests.benchmark.generator import GeneratorSpec, describe, generate, spec_fo
 from tests.benchmark.legacy_baseline import impute_missing_values_legacy
 from tests.benchmark.measure import Memory, Timing, frame_bytes, machine_info, peak_traced_memory, time_call
 from tests.benchmark.profiling import ProfileRow, PySpySummary, cprofile_top, pyspy_top
-from tests.equivalence.compare import float_mismatches
+from registry.equivalence import float_mismatches
 
 REPO = Path(__file__).resolve().parents[2]
 OPTIONS = ImputeOptions()
@@ -120,7 +120,7 @@ def compare_outputs(case: Case, legacy: tuple[pd.DataFrame, dict[str, pd.Series]
     )
     problems = []
     for column in OPTIONS.columns:
-        bad = float_mismatches(filled[column].to_numpy(), optimised.frame[column].to_numpy())
+        bad = float_mismatches(optimised.frame[column].to_numpy(), filled[column].to_numpy())
         if len(bad):
             problems.append(f"{column}: {len(bad)} values differ")
         if not np.array_equal(methods[column].to_numpy(), optimised.methods[column]):

@@ -1,7 +1,7 @@
 """The equivalence rule of ``shared/spec/transforms.md`` as test assertions with readable diffs.
 
-Floats: ``|a - b| <= 1e-9 * max(1, |a|)`` with ``a`` the expected value, NaN in
-exactly the same places; everything else exactly equal.
+The rule itself lives in :mod:`registry.equivalence` (shadow mode uses it too);
+these are assertion helpers over it.
 """
 
 from __future__ import annotations
@@ -12,45 +12,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-RELATIVE_TOLERANCE = 1e-9
+from registry.equivalence import float_mismatches, frame_differences
 
-
-def float_mismatches(actual: np.ndarray, expected: np.ndarray) -> np.ndarray:
-    """Positions where two float arrays differ under the equivalence rule."""
-    actual = np.asarray(actual, dtype=np.float64)
-    expected = np.asarray(expected, dtype=np.float64)
-    nan_a, nan_e = np.isnan(actual), np.isnan(expected)
-    with np.errstate(invalid="ignore"):
-        too_far = np.abs(actual - expected) > RELATIVE_TOLERANCE * np.maximum(1.0, np.abs(expected))
-    return np.flatnonzero((nan_a != nan_e) | (~nan_a & ~nan_e & too_far))
 
 
 def assert_floats_equivalent(actual: np.ndarray, expected: np.ndarray, what: str) -> None:
     assert len(actual) == len(expected), f"{what}: {len(actual)} values, expected {len(expected)}"
-    bad = float_mismatches(actual, expected)
+    bad = float_mismatches(expected, actual)
     if len(bad):
         shown = ", ".join(f"row {i}: {actual[i]!r} != {expected[i]!r}" for i in bad[:5])
         raise AssertionError(f"{what}: {len(bad)} values differ ({shown})")
 
 
-def assert_frames_equivalent(
-    actual: pd.DataFrame, expected: pd.DataFrame, float_columns: tuple[str, ...]
-) -> None:
-    """Same index, columns and dtypes; ``float_columns`` within tolerance, the rest exact."""
-    assert list(actual.columns) == list(expected.columns), (
-        f"columns {list(actual.columns)} != {list(expected.columns)}"
-    )
-    pd.testing.assert_index_equal(actual.index, expected.index)
-    for column in actual.columns:
-        assert actual[column].dtype == expected[column].dtype, (
-            f"column {column!r}: dtype {actual[column].dtype} != {expected[column].dtype}"
-        )
-        if column in float_columns:
-            assert_floats_equivalent(
-                actual[column].to_numpy(), expected[column].to_numpy(), f"column {column!r}"
-            )
-        else:
-            pd.testing.assert_series_equal(actual[column], expected[column], check_exact=True)
+def assert_frames_equivalent(actual: pd.DataFrame, expected: pd.DataFrame) -> None:
+    """Equal under the equivalence rule (:func:`registry.equivalence.frame_differences`)."""
+    diffs = frame_differences(expected, actual)
+    assert not diffs, "frames differ:\n" + "\n".join(diffs)
 
 
 def assert_methods_equal(
