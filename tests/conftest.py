@@ -9,6 +9,7 @@ failure.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -33,8 +34,11 @@ def _clean_energy_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]
     for var in list(os.environ):
         if var.startswith("ENERGY_") and not var.startswith(_HARNESS_VARS):
             monkeypatch.delenv(var)
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
     yield
     structlog.reset_defaults()
+    root.handlers[:], root.level = handlers, level
 
 
 @pytest.fixture(scope="session")
