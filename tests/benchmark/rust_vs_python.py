@@ -43,7 +43,7 @@ def log(message: str) -> None:
     print(f"[rust_vs_python {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def micro_time(fn: Callable[[], Any], *, budget_s: float = 0.3, rounds: int = 5) -> Timing:
+def micro_time(fn: Callable[[], Any], *, budget_s: float = 0.5, rounds: int = 7) -> Timing:
     """Per-call time of a fast call: loops of many calls, ``rounds`` of them (no gc in between)."""
     fn()
     start = time.perf_counter()
@@ -61,9 +61,11 @@ def micro_time(fn: Callable[[], Any], *, budget_s: float = 0.3, rounds: int = 5)
 
 
 def timed(fn: Callable[[], Any], expected_s: float) -> Timing:
-    if expected_s < 0.02:
+    """Median timing; fast calls in loops of many, so that a burst of load on a
+    shared machine moves one round, not the median."""
+    if expected_s < 0.05:
         return micro_time(fn)
-    return time_call(fn, repeats=3 if expected_s > 2 else 5)
+    return time_call(fn, repeats=3 if expected_s > 2 else 7)
 
 
 @dataclass
@@ -290,7 +292,7 @@ def plot(results: Results, path: Path) -> None:
     ax_r.set_xlabel("output rows")
     ax_r.set_ylabel("python time / rust time")
     ax_r.set_title("Speed-up of the rust backend (whole hook)")
-    ax_r.set_yscale("log")
+    ax_r.set_ylim(bottom=0)
     ax_r.legend(fontsize=7)
     ax_r.grid(True, which="both", alpha=0.3)
     fig.tight_layout()
@@ -412,6 +414,31 @@ def write_report(results: Results, out: Path, image: Path) -> None:
         "'faster and equivalent', not 'worth a production change on its own'. T2 is the",
         "transform whose inputs reach 10^5-10^6 rows (backfills), where the saving is",
         "real; its whole-hook speed-up is bounded by the shared prepare/assemble work.",
+        "",
+        "## Correctness evidence beyond these cases",
+        "",
+        "- The conformance and equivalence suites (tests/conformance, tests/equivalence) run",
+        "  every transform's tests against both backends (the `backend` fixture).",
+        "- tests/rust_backend/test_payload_parity.py: hypothesis-generated wind/PV/ASOS bodies",
+        "  and record lists (numbers as strings with odd whitespace, NaN/Infinity literals,",
+        "  bools, huge ints, impossible dates, error headers, gateway envelopes, arbitrary",
+        "  bytes): both backends give equivalent frames and reports, or the same error type",
+        "  (and the same message, except a parser's own line/column wording).",
+        "- tests/rust_backend/test_kernel_parity.py: the T2 kernels array for array on",
+        "  generated inputs; method codes equal, values within the tolerance. Station,",
+        "  climatology and global means are summed in the python kernel's order and manner",
+        "  (bincount order, numpy's pairwise sum), so they agree to the bit.",
+        "- Rust property tests (proptest): readers never panic on arbitrary bytes; generated",
+        "  records survive the trip through a body; the spline equals a dense solve of its",
+        "  defining equations.",
+        "",
+        "Known differences, all outside what the portals send: a JSON string with an unpaired",
+        "surrogate escape (`\\ud800`) and JSON nested deeper than 1000 levels are input",
+        "errors in rust (python reads the first, and fails with RecursionError on the",
+        "second); an XML body declaring an encoding other than UTF-8, UTF-16, ISO-8859-1 or",
+        "ASCII is an input error in rust (python reads single-byte codecs and raises a bare",
+        "ValueError for multi-byte ones such as EUC-KR); an integer literal beyond float",
+        "range in a numeric field is infinity in rust (python raises OverflowError).",
         "",
         "Machine: " + ", ".join(f"{k} {v}" for k, v in results.machine.items()) + ".",
         "The machine is shared: the CPU speed-up column is the less load-sensitive figure.",

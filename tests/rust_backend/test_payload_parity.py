@@ -10,6 +10,7 @@ raw bodies as well as lists of record dicts.
 from __future__ import annotations
 
 import json
+import os
 from datetime import date, datetime
 from types import ModuleType
 from typing import Any
@@ -21,7 +22,8 @@ from hypothesis import strategies as st
 from tests.rust_backend.parity import assert_same_outcome
 
 SETTINGS = settings(
-    max_examples=int(__import__("os").environ.get("PARITY_EXAMPLES", "150")),
+    # ENERGY_TEST_PARITY_EXAMPLES=2000 for a deeper search than the default run.
+    max_examples=int(os.environ.get("ENERGY_TEST_PARITY_EXAMPLES", "150")),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

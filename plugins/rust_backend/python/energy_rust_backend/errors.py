@@ -9,10 +9,9 @@ through untouched: it is a bug, and the registry may fall back on it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from types import ModuleType
-from typing import Any
 
 from registry.errors import PortalError, TransformInputError
 
@@ -27,7 +26,3 @@ def native_errors(native: ModuleType, source: str) -> Iterator[None]:
         code, message = exc.args
         raise PortalError(code, message, source=source) from None
 
-
-def call(native: ModuleType, source: str, fn: Callable[..., Any], *args: Any) -> Any:
-    with native_errors(native, source):
-        return fn(*args)
