@@ -26,6 +26,7 @@ import numpy as np
 
 from plugins.python_backend import frames
 from plugins.python_backend.payloads import (
+    UNPARSEABLE,
     as_records,
     describe_positions,
     field,
@@ -96,7 +97,7 @@ def asos_to_frame(payload: bytes, fields: Sequence[str] = DEFAULT_FIELDS) -> Tra
 
     tm_ns = parse_timestamps(field(items, "tm"), TM_PATTERN, "%Y-%m-%d %H:%M")
     stn_id, stn_ok = integers(field(items, "stnId"))
-    bad_rows = np.flatnonzero((tm_ns < 0) | ~stn_ok)
+    bad_rows = np.flatnonzero((tm_ns == UNPARSEABLE) | ~stn_ok)
     if bad_rows.size:
         raise TransformInputError(
             f"{SOURCE}: items {describe_positions(bad_rows)} have a time (tm, 'YYYY-MM-DD HH:MM') "

@@ -26,6 +26,7 @@ expanded (no billion laughs, no external entities).
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError
@@ -99,6 +100,11 @@ def parse_xml(body: bytes, *, source: str) -> Element:
         ) from None
     except ParseError as exc:
         raise TransformInputError(f"{source}: malformed XML body: {exc}") from None
+    except ValueError as exc:  # expat's answer to an encoding it cannot read (EUC-KR, ...)
+        raise TransformInputError(
+            f"{source}: unreadable XML body: {exc}; the portal sends UTF-8, so this body is not "
+            "one of its answers"
+        ) from None
 
 
 def parse_json(body: bytes, *, source: str) -> Any:
@@ -242,11 +248,17 @@ def texts(values: Sequence[Any]) -> pd.Series:
     return pd.Series(values, dtype=object).fillna("").astype("str").str.strip()
 
 
+#: Marks an unparseable time in int64-ns arrays. NaT's own value, so that
+#: valid times before 1970 (negative nanoseconds) stay valid.
+UNPARSEABLE = np.iinfo(np.int64).min
+
+
 def parse_timestamps(values: Sequence[Any] | pd.Series, pattern: str, fmt: str) -> np.ndarray:
     """Values matching the regex ``pattern`` (after stripping) parsed with ``fmt``, as int64 ns.
 
-    -1 marks a value that does not match, is not a real calendar time, or has a
-    year outside 1678-2261 (the range of ``datetime64[ns]``, with a day to spare).
+    :data:`UNPARSEABLE` marks a value that does not match, is not a real calendar
+    time, or has a year outside 1678-2261 (the range of ``datetime64[ns]``, with a
+    day to spare).
     """
     text = pd.Series(values, dtype=object).astype("str").str.strip()
     text = text.where(text.str.fullmatch(pattern, na=False))
@@ -254,7 +266,7 @@ def parse_timestamps(values: Sequence[Any] | pd.Series, pattern: str, fmt: str) 
     text = text.where((year >= MIN_YEAR) & (year <= MAX_YEAR))
     parsed = pd.to_datetime(text, format=fmt, errors="coerce")
     out = parsed.to_numpy(dtype="datetime64[ns]").view(np.int64).copy()
-    out[parsed.isna().to_numpy()] = -1
+    out[parsed.isna().to_numpy()] = UNPARSEABLE
     return out
 
 
@@ -262,8 +274,8 @@ def parse_days(values: Sequence[Any]) -> np.ndarray:
     """Day values (``YYYYMMDD`` or ``YYYY-MM-DD``, strings or numbers) to int64 ns since the epoch.
 
     Surrounding whitespace is ignored. Anything else (other formats, impossible
-    dates such as ``20240230``, years outside 1678-2261, empty, null) gives -1,
-    which callers treat as "unparseable".
+    dates such as ``20240230``, years outside 1678-2261, empty, null) gives
+    :data:`UNPARSEABLE`.
     """
     text = pd.Series(values, dtype=object).astype("str").str.strip()
     dashed = text.str.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", na=False)
@@ -280,7 +292,22 @@ def numbers(values: Sequence[Any]) -> np.ndarray:
     series = pd.Series(values, dtype=object)
     if series.empty:
         return np.empty(0, dtype=np.float64)
-    return pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    try:
+        parsed = pd.to_numeric(series, errors="coerce")
+    except OverflowError:
+        # An integer literal beyond float range: it is a number, infinitely large
+        # as a float64 (what a float parse of its text gives).
+        parsed = pd.to_numeric(series.map(_float_or_text), errors="coerce")
+    return parsed.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _float_or_text(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            return float(value)
+        except OverflowError:
+            return math.inf if value > 0 else -math.inf
+    return value
 
 
 def integers(values: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:

@@ -29,6 +29,7 @@ import numpy as np
 
 from plugins.python_backend import frames
 from plugins.python_backend.payloads import (
+    UNPARSEABLE,
     as_records,
     field,
     hour_offsets_ns,
@@ -80,7 +81,7 @@ def pv_to_long(payload: bytes | Sequence[dict[str, Any]]) -> TransformOutput:
     day_ns = parse_days(field(records, "ymd"))
     gencd = texts(field(records, "gencd"))
     hogi, hogi_ok = integers(field(records, "hogi"))
-    valid = (day_ns >= 0) & hogi_ok & (gencd != "").to_numpy()
+    valid = (day_ns != UNPARSEABLE) & hogi_ok & (gencd != "").to_numpy()
     kept = np.flatnonzero(valid)
     kept_records = [records[i] for i in kept]
     m = kept.size

@@ -33,6 +33,7 @@ import pandas as pd
 
 from plugins.python_backend import frames
 from plugins.python_backend.payloads import (
+    UNPARSEABLE,
     as_records,
     describe_positions,
     field,
@@ -85,7 +86,7 @@ def wind_to_long(
         )
 
     day_ns = parse_days(field(records, "dgenYmd"))
-    kept = np.flatnonzero(day_ns >= 0)
+    kept = np.flatnonzero(day_ns != UNPARSEABLE)
     dropped_bad_date = int(n_records - kept.size)
     kept_records = [records[i] for i in kept]
 

@@ -227,3 +227,13 @@ def test_error_bodies_raise_portal_error(
 def test_malformed_body_is_an_input_error(backend: str, call_transform) -> None:
     with pytest.raises(TransformInputError):
         call_transform("wind_to_long", b'{"response": {"body": {"content": [', "end")
+
+
+def test_days_before_1970_are_valid(call_transform) -> None:
+    # Negative nanoseconds since the epoch are real days, not "unparseable".
+    record = {"dgenYmd": "1969-12-31", "ippt": "YHWP", "hogi": "1", "ipptNam": "영흥풍력",
+              **{f"qhorGen{n:02d}": str(n) for n in range(1, 25)}}
+    out = call_transform("wind_to_long", [record], hour_label="end")
+    assert out.report["dropped_bad_date"] == 0
+    assert out.frame["timestamp"].iloc[0] == pd.Timestamp("1969-12-31 00:00")
+    assert out.frame["timestamp"].iloc[-1] == pd.Timestamp("1969-12-31 23:00")

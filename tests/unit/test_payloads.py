@@ -190,3 +190,18 @@ def test_hour_offsets() -> None:
     labels = np.array([1, 2, 24])
     assert payloads.hour_offsets_ns(labels, "end").tolist() == [0, hour, 23 * hour]
     assert payloads.hour_offsets_ns(labels, "legacy").tolist() == [hour, 2 * hour, 24 * hour]
+
+
+def test_integer_beyond_float_range_is_infinite_not_a_crash() -> None:
+    from plugins.python_backend.payloads import numbers
+
+    assert list(numbers([10**400, -(10**400), "5"])) == [float("inf"), float("-inf"), 5.0]
+
+
+def test_xml_in_a_multibyte_encoding_is_an_input_error() -> None:
+    from plugins.python_backend.payloads import parse_xml
+    from registry.errors import TransformInputError
+
+    body = '<?xml version="1.0" encoding="EUC-KR"?><items><ipptnm>남부</ipptnm></items>'.encode("euc-kr")
+    with pytest.raises(TransformInputError, match="unreadable XML body"):
+        parse_xml(body, source="pv_to_long")
