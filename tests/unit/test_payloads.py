@@ -166,8 +166,9 @@ def test_parse_days() -> None:
               "", None, "2024031", "2024-3-1", "00010101", "20240301 00:00"]
     day = np.datetime64("2024-03-01", "ns").astype(np.int64)
     expected = [day, day, np.datetime64("2024-02-29", "ns").astype(np.int64),
-                np.datetime64("2024-01-01", "ns").astype(np.int64)] + [-1] * 8
+                np.datetime64("2024-01-01", "ns").astype(np.int64)] + [payloads.UNPARSEABLE] * 8
     assert payloads.parse_days(values).tolist() == expected
+    assert payloads.parse_days(["19691231"]).tolist() == [np.datetime64("1969-12-31", "ns").astype(np.int64)]
     assert payloads.parse_days([]).dtype == np.int64
 
 
