@@ -34,7 +34,18 @@ class CallRecord:
         return asdict(self)
 
     def log_fields(self) -> dict[str, Any]:
-        fields = {k: v for k, v in asdict(self).items() if k != "shadow"}
+        # Built by hand: dataclasses.asdict deep-copies and costs more than the
+        # whole call of a small transform.
+        fields: dict[str, Any] = {
+            "transform": self.transform,
+            "requested": self.requested,
+            "used": self.used,
+            "rule": self.rule,
+            "input_rows": self.input_rows,
+            "rows": self.rows,
+            "duration_s": self.duration_s,
+            "fallback_reason": self.fallback_reason,
+        }
         if self.shadow is not None:
             fields.update(
                 shadow_backend=self.shadow.backend,
