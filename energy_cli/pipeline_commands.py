@@ -10,6 +10,8 @@ functions: no orchestration, no Prefect start-up cost.
 
 from __future__ import annotations
 
+from collections import Counter
+
 import json
 import os
 import time
@@ -136,6 +138,7 @@ def _print_summary(
     methods: dict[str, int] = {}
     unfilled = 0
     backends: dict[tuple[str, str], set[str]] = {}
+    shadows: dict[tuple[str, str], Counter[str]] = {}
     for s in summaries:
         totals = per_source.setdefault(s.source, [0, 0])
         totals[0] += s.rows_fetched
@@ -145,6 +148,7 @@ def _print_summary(
         unfilled += sum(s.unfilled.values())
         for row in s.backend_rows():
             backends.setdefault((row["transform"], row["used"]), set()).add(row["rule"])
+            shadows.setdefault((row["transform"], row["used"]), Counter()).update(row["shadow"])
     sources = Table(title="Rows per source", title_justify="left", box=box.SIMPLE_HEAD)
     for column in ("source", "fetched", "loaded"):
         sources.add_column(column, justify="left" if column == "source" else "right")
@@ -163,10 +167,11 @@ def _print_summary(
 
     if backends:
         used = Table(title="Backend per transform", title_justify="left", box=box.SIMPLE_HEAD)
-        for column in ("transform", "backend", "rule"):
+        for column in ("transform", "backend", "rule", "shadow runs"):
             used.add_column(column)
         for (transform, backend), rules in sorted(backends.items()):
-            used.add_row(transform, backend, ", ".join(sorted(rules)))
+            shadow = ", ".join(f"{k}: {n}" for k, n in sorted(shadows[(transform, backend)].items()))
+            used.add_row(transform, backend, ", ".join(sorted(rules)), shadow or "-")
         console.print(used)
     else:
         console.print("Backend per transform: no transform ran (nothing needed fetching)")

@@ -69,7 +69,8 @@ class FlowSummary:
         return {transform: "+".join(names) for transform, names in used.items()}
 
     def backend_rows(self) -> list[dict[str, Any]]:
-        """One row per (transform, requested, used, rule): calls, rows, fallback reasons."""
+        """One row per (transform, requested, used, rule): calls, rows, fallback reasons,
+        and shadow outcomes counted as ``{"rust match": calls}``."""
         grouped: dict[tuple[str, str, str, str], dict[str, Any]] = {}
         for r in self.records:
             key = (r.transform, r.requested, r.used, r.rule)
@@ -84,6 +85,7 @@ class FlowSummary:
                     "rows": 0,
                     "duration_s": 0.0,
                     "fallback_reasons": [],
+                    "shadow": {},
                 },
             )
             row["calls"] += 1
@@ -91,6 +93,9 @@ class FlowSummary:
             row["duration_s"] = round(row["duration_s"] + r.duration_s, 6)
             if r.fallback_reason and r.fallback_reason not in row["fallback_reasons"]:
                 row["fallback_reasons"].append(r.fallback_reason)
+            if r.shadow is not None:
+                outcome = f"{r.shadow.backend} {r.shadow.outcome}"
+                row["shadow"][outcome] = row["shadow"].get(outcome, 0) + 1
         return list(grouped.values())
 
     def filled_by_method(self) -> dict[str, int]:

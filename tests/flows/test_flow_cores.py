@@ -140,6 +140,18 @@ def test_env_backend_python_rolls_every_transform_back(
     assert all(set(s.backends().values()) == {"python"} for s in summaries)
 
 
+def test_run_log_counts_the_shadow_runs_of_the_test_environment(
+    settings: Settings, storage: Storage, discovered_backends: Any
+) -> None:
+    # configs/test.toml runs python and shadows every transform with rust.
+    run_main_job(settings)
+    rows = [row for run in storage.recent_runs(limit=20) for row in run.report["transforms"]]
+    expected = "rust match" if "rust" in discovered_backends.available else "rust error"
+    for row in rows:
+        assert set(row["shadow"]) == {expected}, row
+        assert row["shadow"][expected] == row["calls"]
+
+
 def test_drift_warning_reaches_the_run_log_and_the_notification(
     make_settings: Any, samples_copy: Path, webhook: str, httpserver: HTTPServer
 ) -> None:
