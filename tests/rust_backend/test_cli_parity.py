@@ -16,6 +16,7 @@ from registry.equivalence import float_mismatches
 from tests.benchmark.generator import generate, spec_for_rows
 
 runner = CliRunner()
+pytestmark = pytest.mark.usefixtures("rust_available")
 
 
 def test_energy_backend_rust_resolves_every_transform_to_rust(monkeypatch: pytest.MonkeyPatch) -> None:
