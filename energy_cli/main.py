@@ -7,8 +7,6 @@ it shows is what a flow run started now would do.
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -119,13 +117,5 @@ impute_command.register(app, open_registry, fail)
 pipeline_commands.register(app)
 
 
-
-
-
-
-def main() -> None:  # pragma: no cover - console entry
+if __name__ == "__main__":  # pragma: no cover - `python -m energy_cli.main`
     app()
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -66,8 +66,13 @@ def backend(request: pytest.FixtureRequest, discovered_backends: Backends) -> st
 
 @pytest.fixture
 def raise_settings() -> Settings:
-    """The test environment with failure policy ``raise``: a backend error must surface."""
-    return load_settings("test", backends={"default": "python", "failure_policy": "raise"})
+    """The test environment with failure policy ``raise`` and no shadow runs.
+
+    A backend error must surface, and each test times and checks one backend.
+    (TOML tables merge with init arguments, so the shadow tables are dropped by copy.)
+    """
+    settings = load_settings("test", backends={"default": "python", "failure_policy": "raise"})
+    return settings.model_copy(update={"transforms": {}})
 
 
 @pytest.fixture

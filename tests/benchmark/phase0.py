@@ -28,7 +28,7 @@ from plugins.python_backend.imputation_kernel import impute_kernel
 from registry.contracts import ImputeOptions
 from tests.benchmark.generator import GeneratorSpec, describe, generate, spec_for_rows
 from tests.benchmark.legacy_baseline import impute_missing_values_legacy
-from tests.benchmark.measure import Memory, Timing, frame_bytes, machine_info, peak_traced_memory, time_call
+from tests.benchmark.measure import Memory, Timing, machine_info, peak_traced_memory, time_call
 from tests.benchmark.profiling import ProfileRow, PySpySummary, cprofile_top, pyspy_top
 from registry.equivalence import float_mismatches
 
