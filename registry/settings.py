@@ -89,6 +89,13 @@ class SourceSettings(BaseModel):
     max_concurrency: int = Field(default=8, ge=1)
     requests_per_second: float = Field(default=20.0, gt=0)
     max_retries: int = Field(default=5, ge=0)
+    #: Full-jitter backoff: retry k waits uniform(0, min(max, base * 2**k)) seconds.
+    backoff_base_s: float = Field(default=0.5, ge=0)
+    backoff_max_s: float = Field(default=30.0, ge=0)
+    #: Pause after portal code 22 (request limit exceeded) before retrying.
+    limit_pause_s: float = Field(default=60.0, ge=0)
+    #: Longest ``Retry-After`` honoured; longer ones are capped to this.
+    max_retry_after_s: float = Field(default=300.0, ge=0)
     samples_dir: Path | None = None
 
 

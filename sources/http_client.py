@@ -135,7 +135,14 @@ class PortalClient:
             timeout_s=settings.timeout_s,
             max_concurrency=settings.max_concurrency,
             requests_per_second=settings.requests_per_second,
-            retry=retry or RetryPolicy(max_retries=settings.max_retries),
+            retry=retry
+            or RetryPolicy(
+                max_retries=settings.max_retries,
+                base_delay_s=settings.backoff_base_s,
+                max_delay_s=settings.backoff_max_s,
+                limit_pause_s=settings.limit_pause_s,
+                max_retry_after_s=settings.max_retry_after_s,
+            ),
             **kwargs,  # type: ignore[arg-type]
         )
 

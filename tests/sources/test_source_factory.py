@@ -98,3 +98,24 @@ def test_backfill_stops_on_a_fatal_error(kit):
 
     assert info.value.code == "30"
     kit.assert_no_secret(*kit.exception_texts(info.value))
+
+
+def test_retry_timings_come_from_settings() -> None:
+    from sources.http_client import PortalClient
+
+    settings = SourceSettings(
+        mode="live",
+        service_key=SecretStr("plain-test-key"),
+        max_retries=2,
+        backoff_base_s=0.1,
+        backoff_max_s=1.5,
+        limit_pause_s=7.0,
+        max_retry_after_s=9.0,
+    )
+    client = PortalClient.from_settings(settings)
+    try:
+        assert client.retry == RetryPolicy(
+            max_retries=2, base_delay_s=0.1, max_delay_s=1.5, limit_pause_s=7.0, max_retry_after_s=9.0
+        )
+    finally:
+        asyncio.run(client.aclose())
