@@ -23,8 +23,7 @@ from prefect_flows.reference import pv_units
 from prefect_flows.runtime import FlowContext, execute
 from prefect_flows.summary import FlowSummary
 from registry import Settings
-from sources import PV, NoDataError, PvDay, Sources
-from sources.concurrency import gather_all
+from sources import PV, PvDay, Sources, fetch_pv_days
 
 FLOW = "pv_backfill"
 #: The scheduled run's range: the last week.
@@ -100,9 +99,14 @@ def _pv(
 def find_missing(
     ctx: FlowContext, units: list[tuple[str, int]], start: date, end: date, only_missing: bool
 ) -> list[UnitDay]:
-    """The unit-days to fetch: those with < 24 hours stored, or all of them."""
+    """The unit-days to fetch: those with < 24 hours of values stored, or all of them.
+
+    An hour stored as NULL (the API sent it blank) does not count: T4 keeps a
+    missing value missing instead of writing 0, so a day published late with
+    blanks is fetched again by the next run until its values arrive.
+    """
     if only_missing:
-        return ctx.storage.pv_incomplete_days(units, start, end)
+        return ctx.storage.pv_incomplete_days(units, start, end, require_value=True)
     return [(g, h, d) for g, h in units for d in days_between(start, end)]
 
 
@@ -112,17 +116,11 @@ def fetch_days(ctx: FlowContext, wanted: list[UnitDay]) -> list[PvDay]:
     listeners.emit("progress_started", label, len(wanted))
 
     async def work(sources: Sources) -> list[PvDay]:
-        async def one(gencd: str, hogi: int, day: date) -> PvDay:
-            try:
-                body: bytes | None = await sources.pv.fetch_day(gencd, hogi, day)
-            except NoDataError:
-                body = None
-            listeners.emit("progress_advanced", label, 1)
-            return PvDay(gencd, hogi, day, body)
-
-        # Any other error (a bad key, an exhausted retry) would fail every
-        # other day the same way: the first one stops the backfill.
-        return await gather_all(one(g, h, d) for g, h, d in wanted)
+        # Any error but "no data" (a bad key, an exhausted retry) would fail
+        # every other day the same way: the first one stops the backfill.
+        return await fetch_pv_days(
+            sources.pv, wanted, on_done=lambda: listeners.emit("progress_advanced", label, 1)
+        )
 
     return ctx.fetch(work)
 

@@ -21,6 +21,8 @@ import threading
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Protocol, TypeVar
 
+from sqlalchemy.engine import make_url
+
 from prefect_flows import listeners, logs
 from prefect_flows.notify import notify_run
 from prefect_flows.summary import FlowSummary
@@ -77,7 +79,13 @@ def run_async(make: Callable[[], Awaitable[T]]) -> T:
 
 def secrets_of(settings: Settings) -> list[str]:
     """The secret values of ``settings``, to mask in any text that leaves the run."""
-    values = [settings.database.url.get_secret_value()]
+    url = settings.database.url.get_secret_value()
+    values = [url]
+    # The password alone too: an error may quote it without the URL around it,
+    # and the URL pattern of sources.redaction stops at a "/" or "@" inside it.
+    password = make_url(url).password if "://" in url else None
+    if password:
+        values.append(str(password))
     for secret in (settings.sources.service_key, settings.notifications.slack_webhook_url):
         if secret is not None:
             values.append(secret.get_secret_value())

@@ -85,7 +85,13 @@ class Registry:
         duration = time.perf_counter() - started
 
         shadow = None
-        if choice.shadow and choice.shadow != used and self._sample() < choice.shadow_fraction:
+        # After a fallback the shadow may be the backend that just failed: running
+        # it again would double the failing work and count the failure twice.
+        if (
+            choice.shadow
+            and choice.shadow not in (used, choice.backend)
+            and self._sample() < choice.shadow_fraction
+        ):
             shadow = self._shadow(transform, choice.shadow, value, args, kwargs)
 
         record = CallRecord(
@@ -130,10 +136,6 @@ class Registry:
             count=self.shadow_counts[(transform, outcome.outcome)],
         )
         return outcome
-
-    def used_backends(self) -> dict[str, str]:
-        """The backend that last ran each transform in this registry's calls."""
-        return {r.transform: r.used for r in self.records}
 
 
 def build_registry(

@@ -113,10 +113,23 @@ class PipelineSettings(BaseModel):
     wind_hour_label: Literal["end", "legacy"] = "end"
     #: ASOS stations the weather flow collects (ids from reference data).
     asos_station_ids: list[int] = Field(default_factory=lambda: [108, 112, 119, 133, 143, 152, 156, 159])
+    #: The ASOS fields fetched and imputed; the weather table stores exactly these.
     impute_columns: list[str] = Field(default_factory=lambda: ["ta", "hm"])
     max_spline_gap: int = Field(default=3, ge=0)
     #: Days of stored weather read back as T2 ``history`` (climatology evidence).
     history_days: int = Field(default=365, ge=0)
+
+    @field_validator("impute_columns")
+    @classmethod
+    def _stored_columns(cls, value: list[str]) -> list[str]:
+        # Checked here, not after a run has fetched and imputed everything: the
+        # loader needs both columns and their fill methods.
+        if sorted(value) != ["hm", "ta"]:
+            raise ValueError(
+                f"must be ['ta', 'hm'] (got {value!r}): the weather table stores exactly these "
+                "with their fill methods; another ASOS field needs a column in storage/schema.py"
+            )
+        return value
 
 
 class Settings(BaseSettings):

@@ -9,7 +9,7 @@ order.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -28,12 +28,17 @@ class PvDay:
     body: bytes | None
 
 
-async def fetch_pv_days(pv: PvSource, wanted: Iterable[tuple[str, int, date]]) -> list[PvDay]:
+async def fetch_pv_days(
+    pv: PvSource,
+    wanted: Iterable[tuple[str, int, date]],
+    on_done: Callable[[], None] | None = None,
+) -> list[PvDay]:
     """:meth:`PvSource.fetch_day` for each wanted (gencd, hogi, day), concurrently, in input order.
 
     "No data" is a result (``body=None``); any other error stops the whole
     backfill and is raised as is, since a fatal portal error (a bad key)
-    would fail every other day the same way.
+    would fail every other day the same way. ``on_done`` is called after each
+    day (a progress bar's tick).
     """
 
     async def one(gencd: str, hogi: int, day: date) -> PvDay:
@@ -41,6 +46,8 @@ async def fetch_pv_days(pv: PvSource, wanted: Iterable[tuple[str, int, date]]) -
             body: bytes | None = await pv.fetch_day(gencd, hogi, day)
         except NoDataError:
             body = None
+        if on_done is not None:
+            on_done()
         return PvDay(gencd, hogi, day, body)
 
     return await gather_all(one(g, h, d) for g, h, d in wanted)

@@ -100,9 +100,6 @@ class PreparedRows:
             tuple(normalize(frame[name], kind, what) for name, kind in columns),
         )
 
-    def take(self, positions: np.ndarray) -> PreparedRows:
-        return PreparedRows(self.names, self.kinds, tuple(a[positions] for a in self.arrays))
-
     def python_rows(self) -> list[tuple[Any, ...]]:
         """Row tuples of plain Python values, ``None`` for NaN."""
         columns = [_python_column(array, kind) for array, kind in zip(self.arrays, self.kinds, strict=True)]

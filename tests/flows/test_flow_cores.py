@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from pytest_httpserver import HTTPServer
 from sqlalchemy import func, select
 
@@ -75,9 +76,19 @@ def test_main_job_fills_all_tables_and_a_rerun_changes_nothing(
 
     after = {t: storage.table_digest(t) for t in before}
     assert after == before
-    # PV fetches only days with < 24 hours stored: none are left after the first run.
+    # PV fetches again only the days with < 24 hours of values stored: the samples'
+    # days with a blank hour (kept NULL, never 0), in case the API filled it since.
+    with storage.engine.connect() as conn:
+        blank_days = conn.execute(
+            text(
+                "SELECT COUNT(DISTINCT gencd || '/' || hogi || '/' || date(datetime)) "
+                "FROM pv_generation_hourly WHERE generation IS NULL"
+            )
+        ).scalar_one()
+    assert blank_days > 0
     pv_again = second[-1]
-    assert pv_again.details["unit_days_fetched"] == 0 and pv_again.rows_loaded == 0
+    assert pv_again.details["unit_days_fetched"] == blank_days
+    assert pv_again.rows_loaded == 24 * blank_days
 
     runs = storage.recent_runs(limit=50)
     assert len(runs) == len(first) + len(second)

@@ -200,3 +200,13 @@ def test_settings_are_read_per_registry(tmp_path: Path, monkeypatch: pytest.Monk
     assert build_registry().choose("pv_to_long").rule == "toml:backends.default"
     monkeypatch.setenv("ENERGY_BACKEND_PV_TO_LONG", "python")
     assert build_registry().choose("pv_to_long").rule == "env:ENERGY_BACKEND_PV_TO_LONG"
+
+
+def test_no_shadow_run_of_the_backend_that_just_failed() -> None:
+    # ENERGY_BACKEND=rust with `shadow = "rust"`: rust raises, python runs; rust must not run again.
+    fake = DelegatingBackend("fake", fail_with=RuntimeError("native crash"))
+    reg = registry_with(settings_with(backend="fake", shadow="fake"), fake=fake)
+    result = reg.call("find_missing_runs", VALUES)
+    assert (result.record.used, result.record.shadow) == ("python", None)
+    assert fake.calls == {"find_missing_runs": 1}
+    assert reg.shadow_counts == {}

@@ -157,3 +157,9 @@ def test_shipped_environments_differ_where_they_should() -> None:
     assert test.database_url().startswith("sqlite:///")
     assert prod.database_url().startswith("postgresql")
     assert (test.sources.mode, prod.sources.mode) == ("replay", "live")
+
+
+def test_impute_columns_must_be_the_stored_ones(config_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ENERGY_PIPELINE__IMPUTE_COLUMNS", '["ta"]')
+    with pytest.raises(ConfigError, match=r"pipeline\.impute_columns.*must be \['ta', 'hm'\]"):
+        load_settings("bare")
