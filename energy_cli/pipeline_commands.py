@@ -260,14 +260,14 @@ def register(app: typer.Typer) -> None:
         all_days: Annotated[
             bool,
             typer.Option(
-                "--all-days", help="pv: refetch every day, not only days with < 24 hours stored."
+                "--all-days", help="pv: refetch every day, not only days with < 24 hourly values stored."
             ),
         ] = False,
         env: EnvOption = None,
         no_prefect: NoPrefectOption = False,
         json_output: JsonOption = False,
     ) -> None:
-        """Backfill SOURCE over START..END (pv: only the days with fewer than 24 hours stored)."""
+        """Backfill SOURCE over START..END (pv: only the days with fewer than 24 hourly values stored)."""
         from prefect_flows import listeners
         from prefect_flows.jobs import backfill_periods, run_backfill
         from prefect_flows.prefect_env import prepare_prefect_environment

@@ -1,4 +1,4 @@
-"""Nambu PV backfill: find the (plant, unit, day)s with fewer than 24 hours stored, fetch only those.
+"""Nambu PV backfill: find the (plant, unit, day)s with fewer than 24 hourly values stored, fetch only those.
 
 The units come from ``prefect_flows/reference/nambu_pv_units.csv`` (31 pairs).
 Default range: the 7 days ending yesterday (KST), so a daily run also repairs
