@@ -33,9 +33,9 @@ Policy (:data:`REQUIRED_FIELDS`, :data:`REQUIRED_GROUPS`, :data:`REQUIRED_ENVELO
 
 Baselines are storage-agnostic: :func:`merge` folds a run's signature into
 the baseline (the union of everything accepted so far, so a new field warns
-once, while a missing one warns on every run that lacks it).
-:class:`BaselineStore` keeps one JSON file per source (e.g. under
-``<data_dir>/schema``); the storage layer may persist the same dicts itself.
+once, while a missing one warns on every run that lacks it). Keeping the
+baseline is the caller's business: the flows keep it in the database
+(:func:`prefect_flows.drift.check_drift`, table ``source_signatures``).
 """
 
 from __future__ import annotations
@@ -44,7 +44,6 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import Element
 
@@ -317,54 +316,3 @@ def compare(
             if known and extra:
                 report.retyped[key] = (list(base[key]), list(kinds))
     return report
-
-
-# -- baselines on disk -----------------------------------------------------------------
-
-
-class BaselineStore:
-    """One JSON file per source in ``directory`` (created on first save)."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = Path(directory)
-
-    def path(self, source: str) -> Path:
-        return self.directory / f"{source}.json"
-
-    def load(self, source: str) -> Signature | None:
-        path = self.path(source)
-        if not path.exists():
-            return None
-        return json.loads(path.read_text(encoding="utf-8"))
-
-    def save(self, signature: Signature) -> Path:
-        path = self.path(signature["source"])
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(signature, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-        tmp.replace(path)  # atomic: a crash never leaves half a baseline
-        return path
-
-
-def check_drift(
-    source: str,
-    bodies: Iterable[bytes],
-    store: BaselineStore | None = None,
-    *,
-    extra_required: Sequence[str] = (),
-    update: bool = True,
-) -> DriftReport:
-    """Compare a run's bodies with the stored baseline; stop on a contract break.
-
-    Raises :class:`SchemaDriftError` when required fields are missing (the
-    baseline is then left untouched). Otherwise returns the report and, with
-    ``update``, folds this run into the baseline.
-    """
-    current = signature_of(source, bodies)
-    baseline = store.load(source) if store is not None else None
-    report = compare(baseline, current, extra_required=extra_required)
-    report.raise_for_required()
-    if store is not None and update and current["records"]:
-        store.save(merge(baseline, current))
-    return report
-

@@ -63,7 +63,8 @@ def items_from_body(body: bytes) -> list[Any]:
     return items
 
 
-def _check_fields(fields: Sequence[str]) -> tuple[str, ...]:
+def check_fields(fields: Sequence[str]) -> tuple[str, ...]:
+    """``fields`` as a tuple of distinct value-field names; a bad list raises TransformInputError."""
     if isinstance(fields, str | bytes) or not isinstance(fields, Sequence):
         raise TransformInputError(
             f"{SOURCE}: fields must be a list of field names, got {fields!r}"
@@ -80,7 +81,7 @@ def _check_fields(fields: Sequence[str]) -> tuple[str, ...]:
 
 
 def asos_to_frame(payload: bytes, fields: Sequence[str] = DEFAULT_FIELDS) -> TransformOutput:
-    fields = _check_fields(fields)
+    fields = check_fields(fields)
     if not isinstance(payload, bytes | bytearray | memoryview | str):
         raise TransformInputError(
             f"{SOURCE}: expected the raw response body as bytes, got {type(payload).__name__}"

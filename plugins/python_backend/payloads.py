@@ -49,7 +49,8 @@ UNKNOWN_CODE = "99"
 _BOM = b"\xef\xbb\xbf"
 
 
-def _as_bytes(body: Any, source: str) -> bytes:
+def as_bytes(body: Any, source: str) -> bytes:
+    """A raw body (bytes, bytearray, memoryview or str as UTF-8) as bytes; anything else raises."""
     if isinstance(body, bytes):
         return body
     if isinstance(body, bytearray | memoryview):
@@ -90,7 +91,7 @@ def parse_xml(body: bytes, *, source: str) -> Element:
     Leading whitespace (which would put an ``<?xml ...?>`` declaration out of
     place) and a UTF-8 byte order mark are ignored.
     """
-    body = _strip_start(_as_bytes(body, source))
+    body = _strip_start(as_bytes(body, source))
     try:
         return SafeET.fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
@@ -109,7 +110,7 @@ def parse_xml(body: bytes, *, source: str) -> Element:
 
 def parse_json(body: bytes, *, source: str) -> Any:
     """Parse a JSON body (UTF-8, a BOM tolerated); bad JSON raises TransformInputError."""
-    body = _as_bytes(body, source)
+    body = as_bytes(body, source)
     try:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -163,7 +164,7 @@ def raise_for_portal_error(body: bytes, *, source: str) -> None:
     rejecting a malformed body, is the transform's job. Codes are not
     classified here: ``"03"`` (no data) raises like every other code.
     """
-    body = _as_bytes(body, source)
+    body = as_bytes(body, source)
     try:
         if _looks_like_xml(body):
             check_xml(parse_xml(body, source=source), source=source)
@@ -183,7 +184,7 @@ def load_json_response(body: bytes, *, source: str) -> dict[str, Any]:
     XML envelope), TransformInputError for anything else that is not a JSON
     object with a ``response``/``reponse`` object at the top.
     """
-    body = _as_bytes(body, source)
+    body = as_bytes(body, source)
     if _looks_like_xml(body):
         check_xml(parse_xml(body, source=source), source=source)
         raise TransformInputError(f"{source}: expected a JSON body, got XML")

@@ -69,13 +69,18 @@ def records_from_body(body: bytes) -> list[Any]:
     return content
 
 
-def wind_to_long(
-    payload: bytes | Sequence[dict[str, Any]], hour_label: str = "end"
-) -> TransformOutput:
+def check_hour_label(hour_label: str) -> None:
+    """Raise TransformInputError unless ``hour_label`` is one of :data:`HOUR_LABELS`."""
     if hour_label not in HOUR_LABELS:
         raise TransformInputError(
             f"{SOURCE}: unknown hour_label {hour_label!r}; valid: {', '.join(HOUR_LABELS)}"
         )
+
+
+def wind_to_long(
+    payload: bytes | Sequence[dict[str, Any]], hour_label: str = "end"
+) -> TransformOutput:
+    check_hour_label(hour_label)
     records = as_records(payload, SOURCE, records_from_body)
     n_records = len(records)
     if n_records and not any(

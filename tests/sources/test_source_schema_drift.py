@@ -1,10 +1,13 @@
-"""Schema drift: signatures of real-shape bodies, comparison, the required-field policy, baselines."""
+"""Schema drift: signatures of real-shape bodies, comparison, the required-field policy, baselines.
+
+Keeping a baseline in the database is :mod:`prefect_flows.drift`'s job (tests/flows/test_drift.py);
+here a baseline is folded with :func:`merge` as the flows do.
+"""
 
 from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,9 +15,7 @@ import pytest
 from registry.errors import PortalError
 from sources.replay import Catalog
 from sources.schema_drift import (
-    BaselineStore,
     SchemaDriftError,
-    check_drift,
     compare,
     compute_signature,
     merge,
@@ -162,31 +163,33 @@ def test_merge_is_a_union():
     assert a["fields"]["hogi"] == ["number"]  # inputs untouched
 
 
-def test_baseline_store_first_run_then_warn_once_for_new_fields(tmp_path: Path, samples):
-    store = BaselineStore(tmp_path / "schema")
-
-    first = check_drift("wind", samples["wind"], store)
-    assert not first.has_drift and store.path("wind").exists()
+def test_merged_baseline_first_run_then_warn_once_for_new_fields(samples):
+    first_sig = signature_of("wind", samples["wind"])
+    first = compare(None, first_sig)
+    first.raise_for_required()
+    assert not first.has_drift
+    baseline = merge(None, first_sig)
 
     changed = [b.replace(b'"ipptNam":', b'"newField":1,"ipptNam":', 1) for b in samples["wind"][:1]]
-    second = check_drift("wind", changed, store)
-    third = check_drift("wind", changed, store)
+    second_sig = signature_of("wind", changed)
+    second = compare(baseline, second_sig)
+    baseline = merge(baseline, second_sig)
+    third = compare(baseline, signature_of("wind", changed))
 
     assert "newField" in second.new
+    assert any("new field 'newField'" in w for w in second.warnings())
     assert third.new == {}
-    assert json.loads(store.path("wind").read_text())["fields"]["newField"] == ["number"]
+    assert baseline["fields"]["newField"] == ["number"]
 
 
-def test_required_break_leaves_the_baseline_untouched(tmp_path: Path, samples):
-    store = BaselineStore(tmp_path)
-    check_drift("wind", samples["wind"], store)
-    before = store.path("wind").read_bytes()
-    broken = [b.replace(b'"dgenYmd"', b'"genDate"') for b in samples["wind"]]
+def test_required_break_raises_whatever_the_baseline(samples):
+    baseline = signature_of("wind", samples["wind"])
+    broken = signature_of("wind", [b.replace(b'"dgenYmd"', b'"genDate"') for b in samples["wind"]])
 
-    with pytest.raises(SchemaDriftError):
-        check_drift("wind", broken, store)
-
-    assert store.path("wind").read_bytes() == before
+    for report in (compare(baseline, broken), compare(None, broken)):
+        assert report.missing_required == ["dgenYmd"]
+        with pytest.raises(SchemaDriftError, match="dgenYmd"):
+            report.raise_for_required()
 
 
 def test_signature_is_json_serialisable(samples):

@@ -1,11 +1,12 @@
 """T3..T5 glue: argument checks, bytes to Rust, Rust's columns to the shared frame builders.
 
 The argument checks (hour label, payload type, ``fields``) are the python
-backend's, word for word, so a bad call fails the same way on either backend.
-A list of record dicts (instead of a raw body) is serialised to one JSON
-array and read by the same Rust record reader: ``json.dumps`` keeps every
-float and int exact, and values JSON cannot hold are written as ``str(v)``,
-which is what the python backend's ``astype("str")`` reads from them too.
+backend's own functions, imported from it, so a bad call fails the same way on
+either backend. A list of record dicts (instead of a raw body) is serialised
+to one JSON array and read by the same Rust record reader: ``json.dumps``
+keeps every float and int exact, and values JSON cannot hold are written as
+``str(v)``, which is what the python backend's ``astype("str")`` reads from
+them too.
 """
 
 from __future__ import annotations
@@ -19,21 +20,14 @@ import numpy as np
 
 from energy_rust_backend.errors import native_errors
 from plugins.python_backend import frames
+from plugins.python_backend.asos import DEFAULT_FIELDS as ASOS_DEFAULT_FIELDS
+from plugins.python_backend.asos import check_fields
+from plugins.python_backend.payloads import as_bytes
+from plugins.python_backend.wind import check_hour_label
 from registry.contracts import TransformOutput
 from registry.errors import TransformInputError
 
-HOUR_LABELS = ("end", "legacy")
-ASOS_DEFAULT_FIELDS: tuple[str, ...] = ("ta", "hm")
-
 _BODY_TYPES = (bytes, bytearray, memoryview, str)
-
-
-def _as_bytes(body: bytes | bytearray | memoryview | str) -> bytes:
-    if isinstance(body, bytes):
-        return body
-    if isinstance(body, str):
-        return body.encode("utf-8")
-    return bytes(body)
 
 
 def _jsonable(value: Any) -> Any:
@@ -52,7 +46,7 @@ def _records_json(records: Sequence[Any]) -> bytes:
 def _payload(payload: Any, source: str) -> tuple[bytes, bool]:
     """``(bytes, is_record_list)`` for a raw body or a sequence of record dicts."""
     if isinstance(payload, _BODY_TYPES):
-        return _as_bytes(payload), False
+        return as_bytes(payload, source), False
     if isinstance(payload, Sequence):
         return _records_json(payload), True
     raise TransformInputError(
@@ -68,10 +62,7 @@ def _strings(column: tuple[list[str], np.ndarray]) -> np.ndarray:
 
 def wind_to_long(native: ModuleType, payload: Any, hour_label: str = "end") -> TransformOutput:
     source = "wind_to_long"
-    if hour_label not in HOUR_LABELS:
-        raise TransformInputError(
-            f"{source}: unknown hour_label {hour_label!r}; valid: {', '.join(HOUR_LABELS)}"
-        )
+    check_hour_label(hour_label)
     body, is_records = _payload(payload, source)
     with native_errors(native, source):
         timestamp, code, unit, name, generation, report = native.wind_to_long(
@@ -113,30 +104,13 @@ def pv_to_long(native: ModuleType, payload: Any) -> TransformOutput:
     )
 
 
-def _check_fields(fields: Sequence[str], source: str) -> tuple[str, ...]:
-    if isinstance(fields, str | bytes) or not isinstance(fields, Sequence):
-        raise TransformInputError(f"{source}: fields must be a list of field names, got {fields!r}")
-    fields = tuple(fields)
-    bad = [f for f in fields if not isinstance(f, str) or f in frames.ASOS_KEY_COLUMNS]
-    dup = sorted({f for f in fields if fields.count(f) > 1})
-    if bad or dup:
-        raise TransformInputError(
-            f"{source}: invalid value fields {bad + dup}: names must be distinct strings "
-            f"other than {', '.join(frames.ASOS_KEY_COLUMNS)}"
-        )
-    return fields
-
-
 def asos_to_frame(
     native: ModuleType, payload: Any, fields: Sequence[str] = ASOS_DEFAULT_FIELDS
 ) -> TransformOutput:
     source = "asos_to_frame"
-    names = _check_fields(fields, source)
-    if not isinstance(payload, _BODY_TYPES):
-        raise TransformInputError(
-            f"{source}: expected the raw response body as bytes, got {type(payload).__name__}"
-        )
+    names = check_fields(fields)
+    body = as_bytes(payload, source)
     with native_errors(native, source):
-        tm, stn_id, stn_nm, values = native.asos_to_frame(_as_bytes(payload), list(names))
+        tm, stn_id, stn_nm, values = native.asos_to_frame(body, list(names))
     frame = frames.asos_frame(tm, stn_id, _strings(stn_nm), dict(zip(names, values, strict=True)))
     return TransformOutput(frame=frame, report={"items": len(frame), "rows": len(frame)})
