@@ -15,6 +15,7 @@ its speed. Timings are reported, never asserted.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import time
 from collections.abc import Callable
@@ -220,6 +221,9 @@ def bench_payloads(results: Results, sizes: tuple[int, ...]) -> None:
                 ))  # fmt: skip
 
 
+ROUND_TRIP_REGISTRY_RUST = "registry.call(..., backend='rust'), call log filtered out"
+
+
 def bench_round_trip(results: Results) -> None:
     """An empty call: T1 on an empty array, through the hook and through the registry."""
     from energy_rust_backend import plugin as rust_hooks
@@ -231,24 +235,36 @@ def bench_round_trip(results: Results) -> None:
         "test", backends={"default": "python", "failure_policy": "raise"}
     ).model_copy(update={"transforms": {}})
     registry = Registry(settings, discover_backends(), environ={})
+
+    def call(backend: str) -> Callable[[], object]:
+        return lambda: registry.call("find_missing_runs", empty, backend=backend)
+
     import structlog
 
-    # The registry logs every call; measure dispatch, not the log sink.
-    structlog.configure(logger_factory=structlog.ReturnLoggerFactory())
+    from registry.log_config import configure_logging
+    from registry.settings import LoggingSettings
+
     try:
+        # Dispatch alone: the per-call log event is dropped by level, as when
+        # an environment logs at WARNING.
+        structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
         results.round_trip = {
             "native module (_native.find_missing_runs)": micro_time(lambda: rust_hooks.native.find_missing_runs(empty)),
             "rust hook (validation + native)": micro_time(lambda: rust_hooks.find_missing_runs(empty)),
             "python hook": micro_time(lambda: python_hooks.find_missing_runs(empty)),
-            "registry.call(..., backend='rust')": micro_time(
-                lambda: registry.call("find_missing_runs", empty, backend="rust")
-            ),
-            "registry.call(..., backend='python')": micro_time(
-                lambda: registry.call("find_missing_runs", empty, backend="python")
-            ),
+            ROUND_TRIP_REGISTRY_RUST: micro_time(call("rust")),
+            "registry.call(..., backend='python'), call log filtered out": micro_time(call("python")),
         }  # fmt: skip
+        # As in production: the call record rendered as a JSON log line (to a
+        # discarded sink, so terminal speed is not measured).
+        configure_logging(LoggingSettings(format="json", level="INFO"))
+        structlog.configure(logger_factory=structlog.ReturnLoggerFactory())
+        results.round_trip["registry.call(..., backend='rust'), call log rendered as JSON"] = micro_time(
+            call("rust")
+        )
     finally:
         structlog.reset_defaults()
+        logging.basicConfig(force=True)
 
 
 # --------------------------------------------------------------------------- report
@@ -332,8 +348,10 @@ def _target_rows(results: Results) -> list[tuple[str, str, str, str]]:
     if rt is not None:
         rows.append((
             "empty round trip < 20 µs", "< 20 µs",
-            f"hook {_ms(rt)}; registry {_ms(results.round_trip['registry.call(..., backend=' + chr(39) + 'rust' + chr(39) + ')'])}",
-            "met (hook)" if rt.median_wall_s < 2e-5 else "not met",
+            f"hook {_ms(rt)}; registry {_ms(results.round_trip[ROUND_TRIP_REGISTRY_RUST])}",
+            ("met (hook and registry dispatch)"
+             if rt.median_wall_s < 2e-5 and results.round_trip[ROUND_TRIP_REGISTRY_RUST].median_wall_s < 2e-5
+             else "met (hook)" if rt.median_wall_s < 2e-5 else "not met"),
         ))  # fmt: skip
     return rows
 
@@ -382,7 +400,8 @@ def write_report(results: Results, out: Path, image: Path) -> None:
     lines += [
         "",
         "The registry path includes choosing the backend from settings and environment and",
-        "building the call record (its log sink is disabled for this measurement).",
+        "building the call record; with the INFO level of both shipped environments each",
+        "call also renders that record as a log line, measured separately.",
         "",
         "## Peak memory",
         "",
