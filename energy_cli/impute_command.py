@@ -10,7 +10,6 @@ rows unfilled, and which backend ran, chosen by which rule, in how long.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,10 +18,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from registry import build_registry, load_settings
+from energy_cli.common import fail, open_registry
 from registry.contracts import FillMethod, ImputeOptions, TransformOutput
 from registry.errors import EnergyError
-from registry.log_config import configure_logging
 from registry.records import CallResult
 
 InputArg = Annotated[
@@ -51,17 +49,6 @@ FlagsOpt = Annotated[
 
 #: Report labels in rule order, for the summary table.
 METHOD_LABELS = [m.label for m in FillMethod if m not in (FillMethod.OBSERVED, FillMethod.UNFILLED)]
-
-
-def _default_open_registry(env: str | None) -> Any:
-    settings = load_settings(env)
-    configure_logging(settings.logging)
-    return build_registry(settings)
-
-
-def _default_fail(message: str) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code=2)
 
 
 def read_text_csv(path: Path, what: str) -> pd.DataFrame:
@@ -135,19 +122,8 @@ def print_summary(console: Console, result: CallResult, input_rows: int) -> None
     )
 
 
-def register(
-    app: typer.Typer,
-    open_registry: Callable[[str | None], Any] | None = None,
-    fail: Callable[[str], typer.Exit] | None = None,
-) -> None:
-    """Add the ``impute`` command to ``app``.
-
-    ``open_registry(env)`` and ``fail(message)`` default to this module's own
-    (load settings, configure logging, build the registry; print ``error: ...``
-    and exit 2); the ``energy`` app may pass its shared ones instead.
-    """
-    open_registry = open_registry or _default_open_registry
-    fail = fail or _default_fail
+def register(app: typer.Typer) -> None:
+    """Add the ``impute`` command to ``app``."""
 
     @app.command()
     def impute(

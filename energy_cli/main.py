@@ -12,9 +12,9 @@ from typing import Annotated, Any
 import typer
 
 from energy_cli import impute_command, pipeline_commands, transform_command
-from registry import TRANSFORMS, build_registry, load_settings
+from energy_cli.common import fail, open_registry
+from registry import TRANSFORMS
 from registry.errors import EnergyError
-from registry.log_config import configure_logging
 
 app = typer.Typer(
     name="energy",
@@ -28,21 +28,6 @@ EnvOption = Annotated[
     str | None, typer.Option("--env", help="Environment (configs/<env>.toml); default $ENERGY_ENV or 'test'.")
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
-
-
-def fail(message: str) -> typer.Exit:
-    """Print an error for a person (no traceback) and return the exit to raise."""
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code=2)
-
-
-def open_registry(env: str | None):  # noqa: ANN201 - Registry, kept lazy for start-up time
-    try:
-        settings = load_settings(env)
-    except EnergyError as exc:
-        raise fail(str(exc)) from None
-    configure_logging(settings.logging)
-    return build_registry(settings)
 
 
 @app.command()
@@ -112,8 +97,8 @@ def explain(env: EnvOption = None, json_output: JsonOption = False) -> None:
         )
 
 
-transform_command.register(app, open_registry, fail)
-impute_command.register(app, open_registry, fail)
+transform_command.register(app)
+impute_command.register(app)
 pipeline_commands.register(app)
 
 

@@ -10,11 +10,10 @@ functions: no orchestration, no Prefect start-up cost.
 
 from __future__ import annotations
 
-from collections import Counter
-
 import json
 import os
 import time
+from collections import Counter
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -24,9 +23,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from registry import Settings, load_settings
+from energy_cli.common import fail, load_cli_settings
+from registry import Settings
 from registry.errors import EnergyError
-from registry.log_config import configure_logging
 
 #: The data tables whose digests show that a re-run changed nothing.
 DIGEST_TABLES = (
@@ -72,14 +71,7 @@ def _settings(env: str | None) -> Settings:
     if env:
         # The flows load their own settings when each run starts; they read ENERGY_ENV.
         os.environ["ENERGY_ENV"] = env
-    settings = load_settings(env)
-    configure_logging(settings.logging)
-    return settings
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code=2)
+    return load_cli_settings(env)
 
 
 def _tables(settings: Settings) -> dict[str, dict[str, Any]]:
@@ -234,7 +226,7 @@ def register(app: typer.Typer) -> None:
             settings = _settings(env)
             plan = plan_main_job(settings)
         except EnergyError as exc:
-            raise _fail(str(exc)) from None
+            raise fail(str(exc)) from None
         console = Console(stderr=json_output)
         console.print(f"[bold]energy run[/bold] ({settings.env}): {plan.describe()}")
         mode = "plain functions" if no_prefect else "Prefect"
@@ -277,7 +269,7 @@ def register(app: typer.Typer) -> None:
             settings = _settings(env)
             backfill_periods(source, first, last)
         except EnergyError as exc:
-            raise _fail(str(exc)) from None
+            raise fail(str(exc)) from None
         console = Console(stderr=True)
         mode = "plain functions" if no_prefect else "Prefect"
         started = time.perf_counter()
@@ -316,9 +308,9 @@ def register(app: typer.Typer) -> None:
         try:
             settings = _settings(env)
         except EnergyError as exc:
-            raise _fail(str(exc)) from None
+            raise fail(str(exc)) from None
         if not os.environ.get("PREFECT_API_URL"):
-            raise _fail(
+            raise fail(
                 "energy serve needs a running Prefect server: start one with `prefect server start` "
                 "and set PREFECT_API_URL (e.g. http://127.0.0.1:4200/api); Prefect's temporary "
                 "ephemeral server does not create scheduled runs"

@@ -7,7 +7,6 @@ debugging a production payload without running a flow.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,17 +14,14 @@ import numpy as np
 import pandas as pd
 import typer
 
+from energy_cli.common import fail, open_registry
 from registry.errors import EnergyError
 
 #: The transforms whose input is a raw response body (the file's bytes).
 _PAYLOAD_TRANSFORMS = ("wind_to_long", "pv_to_long", "asos_to_frame")
 
 
-def register(
-    app: typer.Typer,
-    open_registry: Callable[[str | None], Any],
-    fail: Callable[[str], typer.Exit],
-) -> None:
+def register(app: typer.Typer) -> None:
     @app.command()
     def transform(
         name: Annotated[str, typer.Argument(help="find_missing_runs, wind_to_long, pv_to_long or asos_to_frame.")],
