@@ -75,6 +75,38 @@ class DatabaseSettings(BaseModel):
     url: SecretStr = SecretStr("sqlite:///energy.sqlite")
 
 
+class ApiSettings(BaseModel):
+    """What every API's table (``[sources.asos]``, ``[sources.wind]``, ``[sources.pv]``) holds."""
+
+    model_config = {"extra": "forbid"}
+
+    #: Requests this pipeline may send to the API per Korean calendar day,
+    #: shared by every run on the same database (retries count: the portal
+    #: counts them). The defaults are the portal's development-key quotas.
+    daily_request_budget: int = Field(ge=0)
+    #: Records asked per page (``numOfRows`` / ``size``).
+    page_size: int = Field(ge=1)
+
+
+class AsosApiSettings(ApiSettings):
+    # 10,000 requests a day on a development key; 999 records is the API's largest page.
+    daily_request_budget: int = Field(default=10_000, ge=0)
+    page_size: int = Field(default=999, ge=1, le=999)
+
+
+class WindApiSettings(ApiSettings):
+    # 10,000 requests a day; 100 records a page is the size the legacy collector used.
+    daily_request_budget: int = Field(default=10_000, ge=0)
+    page_size: int = Field(default=100, ge=1)
+
+
+class PvApiSettings(ApiSettings):
+    # 1,000 requests a day on data set 15104953 (10,000 on the gateway service).
+    # Page size: docs/pipeline_benchmarks.md says why 100.
+    daily_request_budget: int = Field(default=1_000, ge=0)
+    page_size: int = Field(default=100, ge=1)
+
+
 class SourceSettings(BaseModel):
     model_config = {"extra": "forbid"}
 
@@ -97,6 +129,13 @@ class SourceSettings(BaseModel):
     #: Longest ``Retry-After`` honoured; longer ones are capped to this.
     max_retry_after_s: float = Field(default=300.0, ge=0)
     samples_dir: Path | None = None
+    asos: AsosApiSettings = AsosApiSettings()
+    wind: WindApiSettings = WindApiSettings()
+    pv: PvApiSettings = PvApiSettings()
+
+    def api(self, source: str) -> ApiSettings:
+        """The table of ``source`` (``"asos"``, ``"wind"`` or ``"pv"``)."""
+        return {"asos": self.asos, "wind": self.wind, "pv": self.pv}[source]
 
 
 class NotificationSettings(BaseModel):
