@@ -15,7 +15,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 
 from registry.settings import Settings
-from storage import pv, runs, signatures, summary, weather, wind
+from storage import api_requests, pv, runs, signatures, summary, weather, wind
 from storage.engine import DEFAULT_SQLITE_BUSY_TIMEOUT_MS, open_engine, redact
 from storage.errors import StorageError
 from storage.schema import create_schema
@@ -113,6 +113,11 @@ class Storage:
         with self._errors("read_weather_history"):
             return weather.read_weather_history(self.engine, stations, start, end)
 
+    def wind_incomplete_days(self, start: date, end: date) -> list[date]:
+        """Days the wind table does not hold completely (:func:`storage.wind.wind_incomplete_days`)."""
+        with self._errors("wind_incomplete_days"):
+            return wind.wind_incomplete_days(self.engine, start, end)
+
     def pv_incomplete_days(
         self, units: Iterable[tuple[str, int]], start: date, end: date, *, require_value: bool = False
     ) -> list[pv.PvDay]:
@@ -141,6 +146,17 @@ class Storage:
     def put_signature(self, source: str, signature: Mapping[str, Any]) -> None:
         with self._errors("put_signature"):
             signatures.put_signature(self.engine, source, signature)
+
+    # -- daily request ledger ------------------------------------------------------
+    def try_spend_request(self, source: str, day: date, budget: int) -> tuple[bool, int]:
+        """Count one API request against the day's budget (:func:`storage.api_requests.try_spend`)."""
+        with self._errors("try_spend_request"):
+            return api_requests.try_spend(self.engine, source, day, budget)
+
+    def requests_sent(self, source: str, day: date) -> int:
+        """Requests of ``source`` counted on ``day`` (:func:`storage.api_requests.requests_sent`)."""
+        with self._errors("requests_sent"):
+            return api_requests.requests_sent(self.engine, source, day)
 
     # -- summaries ----------------------------------------------------------------
     def counts(self) -> dict[str, int]:

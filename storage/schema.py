@@ -28,6 +28,7 @@ from sqlalchemy import (
     JSON,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     Double,
     Engine,
@@ -136,6 +137,19 @@ source_signatures = Table(
     Column("signature", JsonDocument, nullable=False),
     Column("updated_at", UtcTimestamp, nullable=False),
     PrimaryKeyConstraint("source"),
+)
+
+#: Requests sent to each API per Korean calendar day, shared by every run on
+#: this database: the portal's quota is per key and day, not per run.
+api_requests = Table(
+    "api_requests",
+    metadata,
+    Column("source", String(16), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("requests", Integer, nullable=False),
+    Column("updated_at", UtcTimestamp, nullable=False),
+    PrimaryKeyConstraint("source", "day"),
+    CheckConstraint("requests >= 0", name="requests"),
 )
 
 storage_schema_version = Table(

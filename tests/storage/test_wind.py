@@ -165,3 +165,46 @@ def test_the_staging_table_never_touches_a_real_table_of_the_same_name(pg_url: U
         db.load_wind(wind_frame(seed=1))
         with db.engine.connect() as conn:
             assert conn.exec_driver_sql('SELECT x FROM public."_stage_wind_generation_hourly"').all() == [(7,)]
+
+
+def _unit_day(plant: str, unit: int, day: str, hours: int = 24) -> pd.DataFrame:
+    start = pd.Timestamp(day)
+    return pd.DataFrame(
+        {
+            "plant_code": plant,
+            "unit": unit,
+            "timestamp": [start + pd.Timedelta(hours=h) for h in range(hours)],
+            "plant_name": f"영흥풍력 {unit}",
+            "generation": [float(h) if h != 5 else np.nan for h in range(hours)],
+        }
+    )
+
+
+def test_incomplete_days_are_empty_days_and_days_missing_a_unit_or_hours(storage: Storage) -> None:
+    from datetime import date
+
+    frame = pd.concat(
+        [
+            _unit_day("9997", 1, "2024-01-01"),
+            _unit_day("9997", 2, "2024-01-01"),  # a NULL hour (05:00) still counts as sent
+            _unit_day("9997", 1, "2024-01-02"),  # unit 2 absent that day
+            _unit_day("9997", 1, "2024-01-03", hours=23),
+            _unit_day("9997", 2, "2024-01-03"),
+        ],
+        ignore_index=True,
+    )
+    storage.load_wind(frame)
+    got = storage.wind_incomplete_days(date(2024, 1, 1), date(2024, 1, 4))
+    assert got == [date(2024, 1, 2), date(2024, 1, 3), date(2024, 1, 4)]
+    assert storage.wind_incomplete_days(date(2024, 1, 1), date(2024, 1, 1)) == []
+
+
+def test_an_empty_table_has_every_day_incomplete(storage: Storage) -> None:
+    from datetime import date
+
+    assert storage.wind_incomplete_days(date(2024, 2, 27), date(2024, 3, 1)) == [
+        date(2024, 2, 27),
+        date(2024, 2, 28),
+        date(2024, 2, 29),
+        date(2024, 3, 1),
+    ]
