@@ -101,11 +101,16 @@ def impute_missing_values(
 def wind_to_long(payload: bytes | Sequence[dict[str, Any]], hour_label: str) -> TransformOutput:
     """T3: Namdong wind hourly records (wide, 24 hour columns) to one row per hour.
 
-    ``payload`` is one page's raw JSON body (top-level ``response`` or the
-    misspelt ``reponse``; records at ``.body.content``) or a list of record
-    dicts. Fields: ``dgenYmd`` (``YYYYMMDD`` or ``YYYY-MM-DD``), ``ippt``,
-    ``hogi``, ``ipptNam``, ``qhorGen01`` .. ``qhorGen24`` (number, numeric
-    string, empty string or null; empty/null -> NaN).
+    ``payload`` is one page's raw JSON body or a list of record dicts. The
+    body's top-level key is the misspelt ``reponse`` in real answers
+    (``response`` is accepted too); records are at ``.body.content``; a
+    ``header`` may be absent, and when present its ``resultCode`` must be a
+    success code (``00`` or ``800``); ``totalCount`` is absent and never read.
+    Fields: ``dgenYmd`` (``YYYYMMDD`` or ``YYYY-MM-DD``), ``ippt``, ``hogi``
+    (an integer or a string such as ``"1"``), ``ipptNam``, ``qhorGen01`` ..
+    ``qhorGen24`` (number, numeric string, empty string or null; empty/null ->
+    NaN). Other fields (``qsum``, ``qavg``, ``qvodMax``, ``qvodMin``,
+    ``qvodMaxS``, ``qvodMinS``, ``eaidml``, ``eaiflag``, ``eaimsg``) are ignored.
 
     Output columns, sorted by (plant_code, unit, timestamp), stable:
     ``timestamp`` datetime64[ns], ``plant_code`` str, ``unit`` int64,
@@ -122,6 +127,8 @@ def wind_to_long(payload: bytes | Sequence[dict[str, Any]], hour_label: str) -> 
     ``TransformInputError``; so do a kept record with an empty ``ippt`` or a
     non-integer ``hogi`` (named by position), and an unknown ``hour_label``.
     ``plant_name`` uses the parsed unit (``"01"`` -> ``1``); a null name is ``""``.
+    A header with any other result code, or the gateway's XML envelope, raises
+    ``PortalError`` with the portal's code and message.
     """
 
 
@@ -131,9 +138,12 @@ def pv_to_long(payload: bytes | Sequence[dict[str, Any]]) -> TransformOutput:
 
     ``payload`` is the raw XML body or a list of item dicts. Both shapes are
     read: ``<items><item>..</item>..</items>`` and a single record directly
-    under ``<items>``. Fields: ``ymd`` (``YYYYMMDD``), ``hogi``, ``gencd``,
-    ``ipptnm``, ``qvodgen``, ``qvodavg``, ``qvodmax``, ``qvodmin``,
-    ``qhorgen01`` .. ``qhorgen24``. XML with a DTD or entity declarations is
+    under ``<items>``. Fields: ``ymd`` (``YYYY-MM-DD`` in documented answers,
+    ``YYYYMMDD`` in older ones; both valid), ``hogi``, ``gencd``, ``ipptnm``,
+    ``qvodgen``, ``qvodavg``, ``qvodmax``, ``qvodmin``, ``qhorgen01`` ..
+    ``qhorgen24``. The paging elements inside ``<body>`` after ``<items>``
+    (``numOfRows``, ``pageNo``, and the record count ``totalCnt``, ``totalCount``
+    in older answers) are ignored. XML with a DTD or entity declarations is
     refused (``TransformInputError``): no entity is ever expanded.
 
     Output columns, sorted by (gencd, hogi, datetime), stable: ``datetime``
@@ -143,9 +153,11 @@ def pv_to_long(payload: bytes | Sequence[dict[str, Any]]) -> TransformOutput:
 
     ``report``: ``items``, ``rows``, ``dropped_invalid`` (items without a valid
     date, plant code or unit). Items are not de-duplicated: equal keys keep
-    their input order. An error body (``resultCode`` other than ``00``,
-    or an ``OpenAPI_ServiceResponse`` envelope) raises ``PortalError`` with the
-    code and message; it is never read as "no data".
+    their input order. The success header is ``resultCode`` ``800`` with
+    ``resultMsg`` ``NORMAL_SERVICE.`` (this service's documented answer) or
+    ``00``; an error body (any other ``resultCode``, or an
+    ``OpenAPI_ServiceResponse`` envelope with its ``returnReasonCode``) raises
+    ``PortalError`` with the code and message; it is never read as "no data".
     """
 
 
@@ -153,14 +165,19 @@ def pv_to_long(payload: bytes | Sequence[dict[str, Any]]) -> TransformOutput:
 def asos_to_frame(payload: bytes, fields: Sequence[str]) -> TransformOutput:
     """T5: KMA ASOS hourly JSON to a frame, one row per item in payload order.
 
+    Items are at ``response.body.items.item`` (a list, or a single object);
+    every value comes as a string, ``""`` being a missing observation (its QC
+    flag is ``"9"``). The paging fields of ``body`` (``pageNo``, ``numOfRows``,
+    ``totalCount``, JSON numbers; absent from a lone record) are not read.
+
     Output columns: ``tm`` datetime64[ns] (from ``YYYY-MM-DD HH:MM``, KST),
     ``stnId`` int64, ``stnNm`` str, then each of ``fields`` as float64 (an
     empty string is NaN). A requested field that any item lacks raises
     ``TransformInputError`` naming it and the item positions, as do an
     unparseable ``tm`` or ``stnId`` and ``fields`` that repeat a name or name
-    a key column; an error body (``resultCode`` other than
-    ``00``, or the gateway's XML envelope even with HTTP 200) raises
-    ``PortalError``. A success body with no items gives an empty frame with the
+    a key column; an error body (``resultCode`` other than the success codes
+    ``00`` and ``800``, or the gateway's XML envelope even with HTTP 200, its
+    code being ``returnReasonCode``) raises ``PortalError``. A success body with no items gives an empty frame with the
     same columns and dtypes. ``report``: ``items``, ``rows``.
     """
 

@@ -2,6 +2,10 @@
 
 Rules beyond the hook spec's docstring, which the rust backend follows too:
 
+* the header's ``resultCode`` must be a success code (``00``; see
+  ``payloads.SUCCESS_CODES``); the paging fields of ``body`` (``pageNo``,
+  ``numOfRows``, ``totalCount``, JSON numbers, absent from a lone record) are
+  not read;
 * the items are ``response.body.items.item``; ``items`` may be ``""``, null,
   absent, ``{}`` or ``{"item": []}`` (no items), ``{"item": {...}}`` (one item
   as an object) or ``{"item": [...]}``; a list given directly as ``items`` is
@@ -14,7 +18,9 @@ Rules beyond the hook spec's docstring, which the rust backend follows too:
   integral ``stnId``: the output has one row per item, so a bad one raises
   ``TransformInputError`` naming the item positions instead of being dropped;
 * ``stnNm`` is stripped (``""`` when null); values follow
-  ``payloads.numbers`` (an empty string or null is NaN).
+  ``payloads.numbers``: the API sends every value as a string, and ``""`` (a
+  missing observation, QC flag ``"9"``) or null is NaN. Fields not requested
+  (the QC flags and the other ~30 of a record's ~38) are ignored.
 """
 
 from __future__ import annotations

@@ -7,14 +7,18 @@ What counts as a portal error body (and raises
 :class:`registry.errors.PortalError` with the portal's code and message):
 
 * JSON whose ``response`` (or the misspelt ``reponse``) object has a
-  ``header.resultCode`` other than ``"00"``; the message is ``header.resultMsg``;
-* XML whose ``header/resultCode`` (anywhere in the document) is not ``"00"``;
+  ``header.resultCode`` that is not a success code; the message is
+  ``header.resultMsg``;
+* XML whose ``header/resultCode`` (anywhere in the document) is not a success
+  code;
 * the gateway's XML envelope ``<OpenAPI_ServiceResponse><cmmMsgHeader>`` with
   ``returnReasonCode``, ``errMsg`` and ``returnAuthMsg``. The gateway sends it
   with HTTP 200 and even when JSON was asked for, so JSON readers check for it
   too.
 
-Every code other than ``"00"`` raises, ``"03"`` (no data) included: telling
+The success codes are :data:`SUCCESS_CODES`: ``"00"`` (the portal's usual
+code) and ``"800"`` (``NORMAL_SERVICE.``, the documented success header of the
+Nambu PV service). Every other code raises, ``"03"`` (no data) included: telling
 "no data" from "retry" from "fatal" is the caller's business (``sources/``),
 never a parser's.
 
@@ -38,8 +42,11 @@ from defusedxml import DefusedXmlException
 
 from registry.errors import PortalError, TransformInputError
 
-#: The result code of a successful portal answer.
+#: The usual result code of a successful portal answer.
 OK_CODE = "00"
+#: Every result code that means success. The Nambu PV service documents
+#: ``800`` / ``NORMAL_SERVICE.`` as its success header where the others send ``00``.
+SUCCESS_CODES: frozenset[str] = frozenset({OK_CODE, "800"})
 #: The top-level keys of a JSON body; the wind API sometimes misspells it.
 RESPONSE_KEYS = ("response", "reponse")
 #: Code used when the gateway's envelope carries no ``returnReasonCode``
@@ -136,12 +143,12 @@ def check_xml(root: Element, *, source: str) -> None:
     if code_elem is None:
         return
     code = _text(code_elem)
-    if code != OK_CODE:
+    if code not in SUCCESS_CODES:
         raise PortalError(code, _text(header.find("resultMsg")), source=source)
 
 
 def check_json(doc: Any, *, source: str) -> None:
-    """Raise PortalError if a parsed JSON document carries a result code other than ``00``."""
+    """Raise PortalError if a parsed JSON document carries a result code not in SUCCESS_CODES."""
     if not isinstance(doc, dict):
         return
     for key in RESPONSE_KEYS:
@@ -151,7 +158,7 @@ def check_json(doc: Any, *, source: str) -> None:
         header = response.get("header")
         if isinstance(header, dict) and "resultCode" in header:
             code = _code_text(header["resultCode"])
-            if code != OK_CODE:
+            if code not in SUCCESS_CODES:
                 raise PortalError(code, str(header.get("resultMsg") or "").strip(), source=source)
         return
 

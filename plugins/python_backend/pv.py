@@ -2,16 +2,22 @@
 
 Rules beyond the hook spec's docstring, which the rust backend follows too:
 
+* the header's ``resultCode`` is ``800`` (``NORMAL_SERVICE.``, the documented
+  success header of this service) or ``00``; any other code raises PortalError
+  (``payloads.SUCCESS_CODES``);
 * the records are the ``<item>`` children of the first ``<items>`` element;
   when ``<items>`` has no ``<item>`` child but other child elements, ``<items>``
   itself is the one record (the API's single-record shape); an empty
   ``<items/>``, or a ``<body>`` without ``<items>``, has no records; an XML
-  document with neither ``<items>`` nor ``<body>`` is an error;
+  document with neither ``<items>`` nor ``<body>`` is an error; the paging
+  elements that follow ``<items>`` inside ``<body>`` (``numOfRows``, ``pageNo``,
+  ``totalCnt``, older ``totalCount``) are not read;
 * field values are the elements' text, stripped; an empty or absent element
   is missing; numbers follow ``payloads.numbers`` (an empty string is NaN);
 * a missing hourly value is NaN, never 0. (The legacy loader wrote 0, which
   hid the gap from imputation and from the reports.)
-* ``ymd``: ``YYYYMMDD`` (``YYYY-MM-DD`` is read too); ``gencd``: a non-empty
+* ``ymd``: ``YYYY-MM-DD`` (documented answers) or ``YYYYMMDD`` (older
+  answers), both valid; ``gencd``: a non-empty
   string after stripping; ``hogi``: an integral number. An item failing any of
   the three is dropped and counted in ``dropped_invalid``;
 * ``plant_name`` is ``ipptnm`` stripped (``""`` when absent);

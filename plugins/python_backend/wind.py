@@ -2,20 +2,28 @@
 
 Rules beyond the hook spec's docstring, which the rust backend follows too:
 
-* the body's records are ``response.body.content`` (or under ``reponse``); a
+* the body's records are ``reponse.body.content`` (the misspelt key real
+  answers use) or ``response.body.content``; a ``header``, when present, must
+  carry a success code (``payloads.SUCCESS_CODES``), and a body without one is
+  read as a success; ``totalCount`` is absent in real answers and never read; a
   missing, null or empty ``content`` (or ``body``) is a page without records
   (the end of paging) and gives an empty frame; a single record given as an
   object instead of a list is read as a list of one;
 * the ``qhorGen*`` check applies when there are records: if none of them has a
   key starting with ``qhorGen``, the payload is an error; a record lacking some
   of ``qhorGen01``..``qhorGen24`` has NaN for those hours;
+* record fields other than ``dgenYmd``, ``ippt``, ``hogi``, ``ipptNam`` and
+  ``qhorGen01``..``qhorGen24`` (``qsum``, ``qavg``, ``qvodMax``, ``qvodMin``,
+  ``qvodMaxS``, ``qvodMinS``, ``eaidml``, ``eaiflag``, ``eaimsg``) are ignored;
+  hourly values are numbers or numeric strings, ``null`` and ``""`` are NaN;
 * dates: ``YYYYMMDD`` or ``YYYY-MM-DD`` (strings or numbers, surrounding
   whitespace ignored); anything else drops the record, counted in
   ``dropped_bad_date``;
 * among the records kept, a missing or empty ``ippt`` or a ``hogi`` that is not
   an integral number raises ``TransformInputError`` naming the 0-based record
   positions (the output columns have no missing value for them);
-* ``plant_code`` is ``ippt`` as a stripped string; ``plant_name`` is
+* ``hogi`` comes as a string (``"1"``) in real answers; ``plant_code`` is
+  ``ippt`` as a stripped string; ``plant_name`` is
   ``f"{ipptNam} {unit}".strip()`` with the unit as parsed (``"01"`` -> ``1``)
   and a null ``ipptNam`` as ``""``;
 * duplicates: among rows with the same (plant_code, unit, timestamp) the one

@@ -97,6 +97,44 @@ def test_json_result_code_as_number_or_string(code: object, raises: bool) -> Non
         payloads.raise_for_portal_error(body, source="s")
 
 
+def test_success_codes_are_00_and_800() -> None:
+    # 800 / NORMAL_SERVICE. is the Nambu PV service's documented success header
+    assert payloads.SUCCESS_CODES == {"00", "800"}
+    assert payloads.OK_CODE in payloads.SUCCESS_CODES
+
+
+@pytest.mark.parametrize(
+    ("code", "raises"),
+    [("800", False), (800, False), ("00", False), (" 800 ", False), ("801", True),
+     ("080", True), ("0800", True), ("8", True), (80, True)],
+)
+def test_json_result_code_800_is_success_and_near_misses_are_not(
+    code: object, raises: bool
+) -> None:
+    body = json.dumps({"reponse": {"header": {"resultCode": code, "resultMsg": "m"}}}).encode()
+    if raises:
+        with pytest.raises(PortalError) as info:
+            payloads.raise_for_portal_error(body, source="s")
+        assert (info.value.code, info.value.message) == (str(code).strip(), "m")
+    else:
+        assert payloads.raise_for_portal_error(body, source="s") is None
+
+
+@pytest.mark.parametrize(("code", "raises"), [("800", False), ("00", False), ("801", True),
+                                              ("03", True), ("99", True)])
+def test_xml_result_code_800_is_success(code: str, raises: bool) -> None:
+    body = (
+        f"<response><header><resultCode>{code}</resultCode><resultMsg>NORMAL_SERVICE."
+        "</resultMsg></header><body><items/><totalCnt>0</totalCnt></body></response>"
+    ).encode()
+    if raises:
+        with pytest.raises(PortalError) as info:
+            payloads.load_xml_response(body, source="s")
+        assert (info.value.code, info.value.message) == (code, "NORMAL_SERVICE.")
+    else:
+        assert payloads.load_xml_response(body, source="s").tag == "response"
+
+
 # -- safe XML ---------------------------------------------------------------------
 
 

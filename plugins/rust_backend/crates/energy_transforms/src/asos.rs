@@ -164,4 +164,21 @@ mod tests {
             matches!(e, Err(TransformError::Portal { code, message }) if code == "22" && message == "LIMITED")
         );
     }
+
+    /// A real record: every value a string, `""` missing (QC flag "9"), and
+    /// the page's paging fields as JSON numbers next to `items`.
+    #[test]
+    fn real_page_with_numeric_paging_fields() {
+        let body = r#"{"response":{"header":{"resultCode":"00","resultMsg":"NORMAL_SERVICE"},
+            "body":{"dataType":"JSON","items":{"item":[
+              {"tm":"2019-01-20 01:00","rnum":"1","stnId":"108","stnNm":"서울","ta":"3.6","taQcflg":"","hm":"76","hmQcflg":""},
+              {"tm":"2019-01-20 03:00","rnum":"3","stnId":"108","stnNm":"서울","ta":"","taQcflg":"9","hm":"","hmQcflg":"9"}]},
+            "pageNo":1,"numOfRows":10,"totalCount":2}}}"#
+            .as_bytes();
+        let out = asos_from_body(body, &f(&["ta", "hm"])).unwrap();
+        assert_eq!(out.stn_id, vec![108, 108]);
+        // values[k] is the column of fields[k]: ta, then hm
+        assert_eq!((out.values[0][0], out.values[1][0]), (3.6, 76.0));
+        assert!(out.values[0][1].is_nan() && out.values[1][1].is_nan());
+    }
 }

@@ -1,8 +1,9 @@
 //! Portal error bodies, and reading a body down to its `response` object.
 //!
 //! Same rules as the python backend's `payloads` module: a JSON body whose
-//! `response` (or misspelt `reponse`) has `header.resultCode` other than
-//! `"00"`; an XML `header/resultCode` other than `"00"`; the gateway's
+//! `response` (or misspelt `reponse`) has a `header.resultCode` that is not
+//! one of `SUCCESS_CODES`; an XML `header/resultCode` that is not one of
+//! `SUCCESS_CODES`; the gateway's
 //! `<OpenAPI_ServiceResponse><cmmMsgHeader>` envelope, which arrives with HTTP
 //! 200 even when JSON was asked for. Every such body is a `Portal` error,
 //! `"03"` (no data) included: classifying codes is the HTTP source's job.
@@ -15,6 +16,9 @@ use crate::value::Value;
 use crate::{json, xml};
 
 pub const OK_CODE: &str = "00";
+/// Every result code that means success: the Nambu PV service documents
+/// `800` / `NORMAL_SERVICE.` as its success header where the others send `00`.
+pub const SUCCESS_CODES: [&str; 2] = [OK_CODE, "800"];
 pub const UNKNOWN_CODE: &str = "99";
 const RESPONSE_KEYS: [&str; 2] = ["response", "reponse"];
 
@@ -29,6 +33,11 @@ pub fn looks_like_xml(body: &[u8]) -> bool {
     rest = rest.strip_prefix(b"\xef\xbb\xbf").unwrap_or(rest);
     rest = &rest[lstrip(rest)..];
     rest.first() == Some(&b'<')
+}
+
+/// Whether a result code (as the portal writes it, stripped) means success.
+pub fn is_success(code: &str) -> bool {
+    SUCCESS_CODES.contains(&code)
 }
 
 fn portal(code: impl Into<String>, message: impl Into<String>) -> TransformError {
@@ -73,7 +82,7 @@ pub fn check_xml(root: Node<'_, '_>) -> Result<()> {
         return Ok(());
     };
     let code = stripped_text(Some(code_elem));
-    if code != OK_CODE {
+    if !is_success(&code) {
         return Err(portal(code, stripped_text(xml::child(header, "resultMsg"))));
     }
     Ok(())
@@ -124,7 +133,7 @@ impl Value<'_> {
     }
 }
 
-/// Errors for a parsed JSON document whose result code is not `"00"`.
+/// Errors for a parsed JSON document whose result code is not a success code.
 pub fn check_json(doc: &Value<'_>) -> Result<()> {
     if !doc.is_object() {
         return Ok(());
@@ -136,7 +145,7 @@ pub fn check_json(doc: &Value<'_>) -> Result<()> {
         if let Some(header @ Value::Object(_)) = response.get("header") {
             if let Some(code) = header.get("resultCode") {
                 let code = code_text(code);
-                if code != OK_CODE {
+                if !is_success(&code) {
                     return Err(portal(code, message_text(header.get("resultMsg"))));
                 }
             }
@@ -260,5 +269,40 @@ mod tests {
             |_| Ok(())
         )
         .is_ok());
+    }
+
+    /// `00` and `800` (the Nambu PV service's documented `NORMAL_SERVICE.`)
+    /// are success, in XML and JSON; a near miss is still an error.
+    #[test]
+    fn success_codes_00_and_800() {
+        let xml_ok = |code: &str| {
+            let body = format!(
+                "<response><header><resultCode>{code}</resultCode><resultMsg>NORMAL_SERVICE.</resultMsg></header></response>"
+            );
+            with_xml_root(body.as_bytes(), "t", |_| Ok(()))
+        };
+        assert!(xml_ok("800").is_ok());
+        assert!(xml_ok(" 800 ").is_ok());
+        assert!(xml_ok("00").is_ok());
+        for code in ["80", "0800", "801", "08", "0"] {
+            assert_eq!(
+                xml_ok(code).unwrap_err(),
+                portal(code, "NORMAL_SERVICE."),
+                "{code}"
+            );
+        }
+        assert_eq!(
+            json_err(r#"{"response":{"header":{"resultCode":"800"},"body":{}}}"#),
+            None
+        );
+        assert_eq!(
+            json_err(r#"{"reponse":{"header":{"resultCode":800},"body":{}}}"#),
+            None
+        );
+        assert_eq!(
+            json_err(r#"{"response":{"header":{"resultCode":"801","resultMsg":"X"}}}"#),
+            Some(portal("801", "X"))
+        );
+        assert!(is_success("00") && is_success("800") && !is_success("03"));
     }
 }

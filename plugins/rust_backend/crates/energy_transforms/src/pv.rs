@@ -217,4 +217,33 @@ mod tests {
         let laughs = b"<!DOCTYPE x [<!ENTITY a \"aaaa\">]><items>&a;</items>";
         assert!(matches!(pv_from_body(laughs), Err(TransformError::Input(m)) if m.contains("DTD")));
     }
+
+    /// The documented answer: header 800, dashed `ymd`, single-record shape,
+    /// paging elements (`numOfRows`, `pageNo`, `totalCnt`) after `<items>`.
+    #[test]
+    fn documented_800_answer_with_dashed_ymd_and_paging() {
+        let body = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?><response><header>\
+            <resultCode>800</resultCode><resultMsg>NORMAL_SERVICE.</resultMsg></header><body><items>\
+            <ymd>2024-06-01</ymd><gencd>997S</gencd><ipptnm>신인천</ipptnm><hogi>1</hogi>\
+            <qvodgen>8547.6</qvodgen><qhorgen06>1</qhorgen06><qhorgen24>0</qhorgen24></items>\
+            <numOfRows>10</numOfRows><pageNo>1</pageNo><totalCnt>1</totalCnt></body></response>";
+        let out = pv_from_body(body.as_bytes()).unwrap();
+        assert_eq!((out.items, out.rows(), out.dropped_invalid()), (1, 24, 0));
+        assert_eq!(out.datetime[0], days_from_civil(2024, 6, 1) * DAY);
+        assert_eq!(
+            out.datetime[5],
+            days_from_civil(2024, 6, 1) * DAY + 5 * NS_PER_HOUR
+        );
+        assert_eq!(out.generation[5], 1.0);
+        assert_eq!(out.generation[23], 0.0);
+        assert!(out.generation[0].is_nan());
+        assert_eq!(out.daily[0][0], 8547.6);
+        assert_eq!(out.gencd.get(0), "997S");
+        // the older undashed date gives the same days (whole-struct equality fails on NaN)
+        let undashed = body.replace("2024-06-01", "20240601");
+        assert_eq!(
+            pv_from_body(undashed.as_bytes()).unwrap().datetime,
+            out.datetime
+        );
+    }
 }

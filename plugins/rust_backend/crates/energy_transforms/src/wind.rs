@@ -202,6 +202,7 @@ fn reshape(records: &[Value<'_>], hour_label: HourLabel) -> Result<WindLong> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fields::days_from_civil;
 
     fn body(records: &str) -> Vec<u8> {
         format!(
@@ -273,5 +274,41 @@ mod tests {
         .contains("positions 1"));
         assert!(err(r#"[1, {"qhorGen01":1}]"#).contains("positions 0 are not objects"));
         assert!(err("5").contains("is a int"));
+    }
+
+    /// The real answer: top-level `reponse`, no header, dashed `dgenYmd`,
+    /// `hogi` a string, hours as numbers, numeric strings, null or "", and the
+    /// extra fields (`qsum`, `qvodMaxS`, `eai*`, ...) ignored.
+    #[test]
+    fn real_answer_shape() {
+        let body = r#"{"reponse":{"body":{"content":[{"dgenYmd":"2022-01-01","ippt":"9997","hogi":"1",
+            "ipptNam":"영흥풍력","qhorGen01":483.687,"qhorGen02":"677.646","qhorGen03":null,"qhorGen04":"",
+            "qsum":14283.687,"qavg":595.154,"qvodMaxS":900.0,"qvodMinS":300.0,"qvodMax":900.0,"qvodMin":300.0,
+            "eaidml":null,"eaiflag":null,"eaimsg":null}]}}}"#
+            .as_bytes();
+        let out = wind_from_body(body, HourLabel::End).unwrap();
+        assert_eq!((out.records, out.rows(), out.dropped_bad_date), (1, 24, 0));
+        assert_eq!(
+            out.timestamp[0],
+            days_from_civil(2022, 1, 1) * 24 * NS_PER_HOUR
+        );
+        assert_eq!(out.unit[0], 1);
+        assert_eq!(out.plant_name.get(0), "영흥풍력 1");
+        assert_eq!(out.generation[..2], [483.687, 677.646]);
+        assert!(out.generation[2].is_nan() && out.generation[3].is_nan());
+        let with_800 = body_with_header("800");
+        assert_eq!(
+            wind_from_body(&with_800, HourLabel::End).unwrap().rows(),
+            24
+        );
+        let e = wind_from_body(&body_with_header("22"), HourLabel::End).unwrap_err();
+        assert!(matches!(e, TransformError::Portal { code, .. } if code == "22"));
+    }
+
+    fn body_with_header(code: &str) -> Vec<u8> {
+        format!(
+            r#"{{"response":{{"header":{{"resultCode":"{code}","resultMsg":"m"}},"body":{{"content":[{{"dgenYmd":"20251231","ippt":"9997","hogi":"1","qhorGen24":1971.528}}]}}}}}}"#
+        )
+        .into_bytes()
     }
 }
