@@ -1,48 +1,75 @@
-"""Write the bundled sample payloads that the replay sources serve offline.
+"""Write the bundled sample records that the offline portal emulator serves.
 
 Run ``uv run python -m sources.samples.generate`` to rewrite them in place
 (or ``--out DIR`` elsewhere). The output is deterministic (seeded, no clock),
 and the generated files are committed: the replay only reads them, it never
-runs this script. ``tests/sources`` regenerates into a temporary directory and
-checks that the committed files are byte-identical.
+runs this script. ``tests/sources/test_source_replay.py`` regenerates them in
+memory and checks that the committed files are byte-identical.
+
+Layout (indexed by ``manifest.json``): every file is a success answer in its
+API's real format, written by the emulator's own serialisers
+(:func:`sources.replay.asos_body`, ``wind_body``, ``pv_body``), and the
+:class:`sources.replay.Catalog` reads the *records* out of them; the emulator
+then answers any range query from those records.
+
+* ``asos/<station>_<YYYYMMDD>.json``: one station-day (24 records), the
+  window's 3 days for the 8 configured stations;
+* ``wind/<YYYYMM>.json``: one month of every unit;
+* ``pv/<YYYYMMDD>.xml``: every sample PV unit of one day;
+* ``manifest.json``: the window, the files, and ``pv_next_day_only``: the
+  unit-days the API publishes only in answers whose ``strEdate`` is later.
 
 The values are synthetic but plausible (January weather, diurnal cycles,
-winter PV curves, wind farm outputs); the *shapes* follow the APIs as
-sources.md and transforms.md describe them, including the irregularities the
-pipeline must survive:
+winter PV curves, wind farm outputs); the *formats* are the real ones
+(``/work/shared/real-payloads``, ``shared/spec/sources.md``), including the
+irregularities the pipeline must survive:
 
-* ASOS: every value a string, ``""`` for missing, QC flag ``"9"`` on missing
-  values; a 5-hour ``ta`` gap (longer than ``max_spline_gap`` = 3) at 서울,
-  short gaps elsewhere, an edge gap at the end of the window.
-* Namdong wind: one month in pages of 40 (so it spans several pages), the
-  second page under the misspelt top-level key ``reponse``, ``dgenYmd`` as
-  ``YYYYMMDD`` before the 20th and ``YYYY-MM-DD`` from then on, generation as
-  numbers, numeric strings, ``null`` and ``""``. The plant codes are
-  placeholders.
-* Nambu PV: both XML shapes (``<items><item>`` and one record directly under
-  ``<items>``), a missing hour written as an empty element and one as an
-  absent element, and one day recorded with ``strEdate`` = day + 1 (two
-  days' items in one answer; the replay keeps the asked day).
+* ASOS: the 38 fields of a real record, every value a string, ``""`` for
+  missing with QC flag ``"9"``; a 5-hour ``ta`` gap at 서울 108 (longer than
+  ``max_spline_gap`` = 3), short gaps elsewhere, two of them across midnight,
+  and an edge gap at the end of the window (부산 159).
+* Namdong wind: the five real units (영흥풍력 1 and 2, 군위 화산풍력 1,
+  삼천포풍력 1, 어음풍력 1); ``dgenYmd`` as ``YYYYMMDD`` before the 20th and
+  ``YYYY-MM-DD`` from then on; generation as numbers, numeric strings,
+  ``null`` and ``""``. The plant codes (``ippt``) are not published anywhere:
+  the pipeline reads real codes from the answers. The codes here (9997
+  영흥풍력, 9995 군위 화산풍력, 9996 삼천포풍력, 9994 어음풍력) are those of
+  the product owner's reconstructed real-format files, not official codes.
+* Nambu PV: real plant codes, units and names (``nambu_pv_units.csv``);
+  header ``800``, ``totalCnt``, ``ymd`` as ``YYYY-MM-DD``; a missing hour as an
+  empty element and one as an absent element; one unit-day published only
+  with the next day.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import math
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
-from xml.sax.saxutils import escape
+from typing import Any
+
+from sources.replay import (
+    PvRecord,
+    asos_body,
+    iter_days,
+    pv_body,
+    pv_fields,
+    wind_body,
+    wind_record,
+)
 
 SEED = 20240131
 SAMPLES_DIR = Path(__file__).resolve().parent
+PV_UNITS_CSV = SAMPLES_DIR.parents[1] / "prefect_flows" / "reference" / "nambu_pv_units.csv"
 
 WINDOW_START = date(2024, 1, 29)
 WINDOW_END = date(2024, 1, 31)
 WIND_START = date(2024, 1, 1)
 WIND_END = date(2024, 1, 31)
-WIND_PAGE_SIZE = 40
 
 #: PipelineSettings.asos_station_ids and their names (reference-data/asos_stations.csv),
 #: with a January mean temperature (°C) to centre each station's series.
@@ -56,65 +83,62 @@ ASOS_STATIONS: tuple[tuple[int, str, float], ...] = (
     (156, "광주", 0.6),
     (159, "부산", 3.2),
 )
-#: (station, day, field) -> hours (0-23) whose value is missing.
-ASOS_MISSING: dict[tuple[int, date, str], tuple[int, ...]] = {
-    (108, date(2024, 1, 30), "ta"): (10, 11, 12, 13, 14),  # 5 h: longer than the spline gap
-    (108, date(2024, 1, 30), "hm"): (3,),
-    (112, date(2024, 1, 29), "ta"): (6, 7),
-    (133, date(2024, 1, 31), "hm"): (17, 18),
-    (152, date(2024, 1, 29), "ta"): (20,),
-    (159, date(2024, 1, 31), "ta"): (22, 23),  # edge gap at the end of the window
-    (159, date(2024, 1, 31), "hm"): (23,),
+
+
+def _hours(first: str, count: int) -> tuple[datetime, ...]:
+    start = datetime.fromisoformat(first)
+    return tuple(start + timedelta(hours=n) for n in range(count))
+
+
+#: (station, field) -> hours whose value is missing.
+ASOS_MISSING: dict[tuple[int, str], tuple[datetime, ...]] = {
+    (108, "ta"): _hours("2024-01-30T10:00", 5),  # 5 h: longer than the spline gap
+    (108, "hm"): _hours("2024-01-30T03:00", 1),
+    (112, "ta"): _hours("2024-01-29T06:00", 2),
+    (143, "ta"): _hours("2024-01-29T23:00", 3),  # across midnight
+    (156, "hm"): _hours("2024-01-30T23:00", 2),  # across midnight
+    (133, "hm"): _hours("2024-01-31T17:00", 2),
+    (152, "ta"): _hours("2024-01-29T20:00", 1),
+    (159, "ta"): _hours("2024-01-31T22:00", 2),  # edge gap at the end of the window
+    (159, "hm"): _hours("2024-01-31T23:00", 1),
 }
 
-#: (plant code, unit, name, capacity kW). Codes are placeholders (as in tests/fixtures/payloads).
+#: (ippt, hogi, name, capacity kW): the real units; codes as in the reconstructed files.
 WIND_UNITS: tuple[tuple[str, int, str, float], ...] = (
-    ("YHWP", 1, "영흥풍력", 22000.0),
-    ("YHWP", 2, "영흥풍력", 24000.0),
-    ("HSWP", 1, "화순풍력", 16000.0),
+    ("9997", 1, "영흥풍력", 22000.0),
+    ("9997", 2, "영흥풍력", 24000.0),
+    ("9995", 1, "군위 화산풍력", 16800.0),
+    ("9996", 1, "삼천포풍력", 4600.0),
+    ("9994", 1, "어음풍력", 20000.0),
 )
-WIND_RESPONSE_KEY_BY_PAGE = {2: "reponse"}
 #: First day whose dgenYmd is written YYYY-MM-DD.
 WIND_DASHED_FROM = date(2024, 1, 20)
 
-#: (gencd, hogi) -> plant name recorded for PV: a subset of
-#: shared/reference-data/nambu_pv_units.csv, names copied from it.
-PV_UNITS: dict[tuple[str, int], str] = {
-    ("5707", 1): "한국남부발전(주)_화촌주민참여형 태양광발전실적",
-    ("997H", 2): "한국남부발전(주)_하동변전소 태양광발전실적",
-    ("997J", 3): "한국남부발전(주)_하동보건소 태양광발전실적",
-    ("9989", 1): "한국남부발전(주)_신인천 1,2단계 주차장 태양광발전실적",
-    ("AC39", 1): "한국남부발전(주)_용수리 태양광발전실적",
-    ("B997", 1): "한국남부발전(주)_부산본부 태양광발전실적",
-    ("B997", 2): "한국남부발전(주)_부산본부 태양광발전실적",
-    ("H997", 1): "한국남부발전(주)_하동본부 태양광발전실적",
-    ("H997", 3): "한국남부발전(주)_하동본부 태양광발전실적",
-    ("S997", 2): "한국남부발전(주)_삼척소내 태양광발전실적",
-}
-#: Units whose one-record answers use shape B (fields directly under <items>).
-PV_SHAPE_B = {("9989", 1), ("H997", 1), ("S997", 2)}
+#: The PV units of the samples: real (gencd, hogi) pairs of nambu_pv_units.csv.
+PV_UNITS: tuple[tuple[str, int], ...] = (
+    ("5707", 1),
+    ("997H", 2),
+    ("997J", 3),
+    ("997S", 1),
+    ("9989", 1),
+    ("AC39", 1),
+    ("B997", 1),
+    ("B997", 2),
+    ("H997", 3),
+    ("S997", 2),
+)
 #: (gencd, hogi, day) -> hour label (1-24) whose value is missing, and how.
 PV_MISSING: dict[tuple[str, int, date], tuple[int, str]] = {
     ("B997", 1, date(2024, 1, 30)): (13, "empty"),
     ("997J", 3, date(2024, 1, 31)): (12, "absent"),
     ("9989", 1, date(2024, 1, 29)): (11, "empty"),
 }
-#: Days recorded with strEdate = day + 1 (the API answered only that way).
-PV_NEXT_DAY = {("H997", 3, date(2024, 1, 30))}
+#: Unit-days the API publishes only when asked with strEdate after them.
+PV_NEXT_DAY_ONLY = frozenset({("H997", 3, date(2024, 1, 30))})
+
 
 def ymd(day: date) -> str:
     return day.strftime("%Y%m%d")
-
-
-def days(start: date, end: date) -> list[date]:
-    return [start + timedelta(days=i) for i in range((end - start).days + 1)]
-
-
-def _json_bytes(doc: object) -> bytes:
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-# -- ASOS ----------------------------------------------------------------------
 
 
 def _fmt(value: float, digits: int = 1) -> str:
@@ -122,12 +146,21 @@ def _fmt(value: float, digits: int = 1) -> str:
     return "0.0" if text in ("-0.0", "-0") else text
 
 
-def asos_day(rng: random.Random, stn: int, name: str, mean_ta: float, day: date) -> bytes:
-    """One day (24 hourly items) of one station, as the API's JSON body."""
+def pv_unit_names(path: Path = PV_UNITS_CSV) -> dict[tuple[str, int], str]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return {(row["gencd"], int(row["hogi"])): row["plant_name"] for row in csv.DictReader(fh)}
+
+
+# -- ASOS ----------------------------------------------------------------------
+
+
+def asos_day(rng: random.Random, stn: int, name: str, mean_ta: float, day: date) -> list[dict[str, str]]:
+    """One day (24 hourly records) of one station, with the real 38-field record's keys."""
     items = []
     day_shift = rng.uniform(-3.0, 3.0)
     base_pa = rng.uniform(1018.0, 1030.0)
     for hour in range(24):
+        at = datetime.combine(day, datetime.min.time()) + timedelta(hours=hour)
         # Coldest near 06:00, warmest near 15:00.
         diurnal = -math.cos((hour - 3) / 24 * 2 * math.pi) * 3.5
         ta = mean_ta + day_shift + diurnal + rng.gauss(0, 0.4)
@@ -138,189 +171,96 @@ def asos_day(rng: random.Random, stn: int, name: str, mean_ta: float, day: date)
         pv = 6.112 * math.exp(17.62 * td / (243.12 + td))
         pa = base_pa + rng.gauss(0, 0.6)
         daylight = 8 <= hour <= 17
-        missing = {f for f in ("ta", "hm") if hour in ASOS_MISSING.get((stn, day, f), ())}
-        item = {
-            "tm": f"{day:%Y-%m-%d} {hour:02d}:00",
-            "rnum": str(hour + 1),
-            "stnId": str(stn),
-            "stnNm": name,
-            "ta": "" if "ta" in missing else _fmt(ta),
-            "taQcflg": "9" if "ta" in missing else "",
-            "rn": "",
-            "rnQcflg": "9",
-            "ws": _fmt(max(0.0, rng.gauss(2.4, 1.1))),
-            "wsQcflg": "",
-            "wd": str(rng.choice(range(0, 361, 20))),
-            "wdQcflg": "",
-            "hm": "" if "hm" in missing else str(round(hm)),
-            "hmQcflg": "9" if "hm" in missing else "",
-            "pv": "" if missing else _fmt(pv),
-            "td": "" if missing else _fmt(td),
-            "pa": _fmt(pa),
-            "paQcflg": "",
-            "ps": _fmt(pa + 10.4),
-            "psQcflg": "",
-            "ss": _fmt(rng.uniform(0.3, 1.0)) if daylight else "",
-            "ssQcflg": "" if daylight else "9",
-            "icsr": _fmt(rng.uniform(0.2, 1.6), 2) if daylight and hour > 8 else "",
-            "dsnw": "",
-            "hr3Fhsc": "",
-            "dc10Tca": str(rng.choice((0, 0, 2, 5, 8))),
-            "dc10LmcsCa": str(rng.choice((0, 0, 1, 3))),
-            "clfmAbbrCd": "",
-            "lcsCh": "",
-            "vs": str(rng.choice(range(1500, 5001, 100))),
-            "gndSttCd": "",
-            "dmstMtphNo": "",
-            "ts": _fmt(ta - 1.0 + rng.gauss(0, 0.5)),
-            "tsQcflg": "",
-            "m005Te": _fmt(mean_ta + 1.2),
-            "m01Te": _fmt(mean_ta + 2.0),
-            "m02Te": _fmt(mean_ta + 3.4),
-            "m03Te": _fmt(mean_ta + 5.1),
-        }
-        items.append(item)
-    doc = {
-        "response": {
-            "header": {"resultCode": "00", "resultMsg": "NORMAL_SERVICE"},
-            "body": {
-                "dataType": "JSON",
-                "items": {"item": items},
-                "pageNo": 1,
-                "numOfRows": 999,
-                "totalCount": len(items),
-            },
-        }
-    }
-    return _json_bytes(doc)
+        missing = {f for f in ("ta", "hm") if at in ASOS_MISSING.get((stn, f), ())}
+        items.append(
+            {
+                "tm": f"{at:%Y-%m-%d %H:%M}",
+                "rnum": str(hour + 1),
+                "stnId": str(stn),
+                "stnNm": name,
+                "ta": "" if "ta" in missing else _fmt(ta),
+                "taQcflg": "9" if "ta" in missing else "",
+                "rn": "",
+                "rnQcflg": "9",
+                "ws": _fmt(max(0.0, rng.gauss(2.4, 1.1))),
+                "wsQcflg": "",
+                "wd": str(rng.choice(range(0, 361, 20))),
+                "wdQcflg": "",
+                "hm": "" if "hm" in missing else str(round(hm)),
+                "hmQcflg": "9" if "hm" in missing else "",
+                "pv": "" if missing else _fmt(pv),
+                "td": "" if missing else _fmt(td),
+                "pa": _fmt(pa),
+                "paQcflg": "",
+                "ps": _fmt(pa + 10.4),
+                "psQcflg": "",
+                "ss": _fmt(rng.uniform(0.3, 1.0)) if daylight else "",
+                "ssQcflg": "" if daylight else "9",
+                "icsr": _fmt(rng.uniform(0.2, 1.6), 2) if daylight and hour > 8 else "",
+                "dsnw": "",
+                "hr3Fhsc": "",
+                "dc10Tca": str(rng.choice((0, 0, 2, 5, 8))),
+                "dc10LmcsCa": str(rng.choice((0, 0, 1, 3))),
+                "clfmAbbrCd": "",
+                "lcsCh": "",
+                "vs": str(rng.choice(range(1500, 5001, 100))),
+                "gndSttCd": "",
+                "dmstMtphNo": "",
+                "ts": _fmt(ta - 1.0 + rng.gauss(0, 0.5)),
+                "tsQcflg": "",
+                "m005Te": _fmt(mean_ta + 1.2),
+                "m01Te": _fmt(mean_ta + 2.0),
+                "m02Te": _fmt(mean_ta + 3.4),
+                "m03Te": _fmt(mean_ta + 5.1),
+            }
+        )
+    return items
 
 
 # -- Namdong wind -----------------------------------------------------------------
 
 
-def wind_records(rng: random.Random) -> list[dict[str, object]]:
-    records: list[dict[str, object]] = []
-    for day in days(WIND_START, WIND_END):
-        # One weather regime per day drives all three units.
+def wind_records(rng: random.Random) -> list[dict[str, Any]]:
+    records: list[dict[str, Any]] = []
+    for day in iter_days(WIND_START, WIND_END):
+        # One weather regime per day drives all units.
         regime = rng.uniform(0.05, 0.75)
-        dashed = day >= WIND_DASHED_FROM
         for code, hogi, name, capacity in WIND_UNITS:
-            record: dict[str, object] = {
-                "dgenYmd": f"{day:%Y-%m-%d}" if dashed else ymd(day),
-                "ippt": code,
-                "hogi": hogi,
-                "ipptNam": name,
-            }
             level = regime
-            for label in range(1, 25):
+            hours: list[Any] = []
+            for _ in range(24):
                 # Mean-reverting around the day's regime: gusty but not a random walk to 0.
                 level = min(0.98, max(0.0, 0.8 * level + 0.2 * regime + rng.gauss(0, 0.06)))
-                value = round(capacity * level, 3)
-                record[f"qhorGen{label:02d}"] = value
-            records.append(record)
+                hours.append(round(capacity * level, 3))
+            records.append(wind_record(day, code, hogi, name, hours, dashed=day >= WIND_DASHED_FROM))
     # Irregularities seen in the API's answers.
     records[4]["qhorGen07"] = str(records[4]["qhorGen07"])  # a numeric string
     records[17]["qhorGen15"] = None
     records[17]["qhorGen16"] = None
-    records[58]["qhorGen03"] = ""
-    records[61]["qhorGen22"] = str(records[61]["qhorGen22"])
+    records[118]["qhorGen03"] = ""
+    records[121]["qhorGen22"] = str(records[121]["qhorGen22"])
     return records
-
-
-def wind_pages(records: list[dict[str, object]]) -> list[bytes]:
-    pages = []
-    for start in range(0, len(records), WIND_PAGE_SIZE):
-        number = start // WIND_PAGE_SIZE + 1
-        content = records[start : start + WIND_PAGE_SIZE]
-        key = WIND_RESPONSE_KEY_BY_PAGE.get(number, "response")
-        doc = {
-            key: {
-                "header": {"resultCode": "00", "resultMsg": "NORMAL SERVICE."},
-                "body": {
-                    "content": content,
-                    "page": number,
-                    "size": WIND_PAGE_SIZE,
-                    "numberOfElements": len(content),
-                },
-            }
-        }
-        pages.append(_json_bytes(doc))
-    return pages
 
 
 # -- Nambu PV -----------------------------------------------------------------------
 
 
-def pv_item_fields(
+def pv_record(
     rng: random.Random, gencd: str, hogi: int, name: str, capacity: float, day: date
-) -> list[tuple[str, str | None]]:
-    """The (element, text) pairs of one record; text ``None`` = element absent."""
+) -> PvRecord:
     clearness = rng.uniform(0.25, 0.95)
-    hours: list[float] = []
+    hours: list[str | None] = []
     for label in range(1, 25):
         # Label N covers [N-1, N); January daylight is roughly 07:30-17:40.
         mid = label - 0.5
         sun = math.sin((mid - 7.5) / 10.2 * math.pi) if 7.5 < mid < 17.7 else 0.0
         value = capacity * 0.72 * clearness * max(0.0, sun) ** 1.3 * rng.uniform(0.85, 1.05)
-        hours.append(round(value, 1) if value >= 0.05 else 0.0)
+        hours.append(f"{round(value, 1):g}" if value >= 0.05 else "0")
     missing = PV_MISSING.get((gencd, hogi, day))
-    observed = [v for i, v in enumerate(hours, start=1) if not (missing and missing[0] == i)]
-    total = round(sum(observed), 1)
-    fields: list[tuple[str, str | None]] = [
-        ("gencd", gencd),
-        ("hogi", str(hogi)),
-        ("ipptnm", name),
-    ]
-    for label, value in enumerate(hours, start=1):
-        text: str | None = _fmt(value)
-        if missing and missing[0] == label:
-            text = "" if missing[1] == "empty" else None
-        fields.append((f"qhorgen{label:02d}", text))
-    fields += [
-        ("qvodavg", _fmt(total / 24, 3)),
-        ("qvodgen", _fmt(total)),
-        ("qvodmax", _fmt(max(observed))),
-        ("qvodmin", _fmt(min(observed))),
-        ("ymd", ymd(day)),
-    ]
-    return fields
-
-
-def _xml_fields(fields: list[tuple[str, str | None]], indent: str) -> str:
-    lines = []
-    for tag, text in fields:
-        if text is None:
-            continue
-        lines.append(f"{indent}<{tag}>{escape(text)}</{tag}>" if text else f"{indent}<{tag}/>")
-    return "\n".join(lines)
-
-
-def pv_body(records: list[list[tuple[str, str | None]]], shape_b: bool) -> bytes:
-    if shape_b and len(records) == 1:
-        items = f"<items>\n{_xml_fields(records[0], '      ')}\n    </items>"
-    elif records:
-        inner = "\n".join(
-            f"      <item>\n{_xml_fields(r, '        ')}\n      </item>" for r in records
-        )
-        items = f"<items>\n{inner}\n    </items>"
-    else:
-        items = "<items/>"
-    text = (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        "<response>\n"
-        "  <header>\n"
-        "    <resultCode>00</resultCode>\n"
-        "    <resultMsg>NORMAL SERVICE.</resultMsg>\n"
-        "  </header>\n"
-        "  <body>\n"
-        f"    {items}\n"
-        "    <numOfRows>10</numOfRows>\n"
-        "    <pageNo>1</pageNo>\n"
-        f"    <totalCount>{len(records)}</totalCount>\n"
-        "  </body>\n"
-        "</response>\n"
-    )
-    return text.encode("utf-8")
+    if missing is not None:
+        hours[missing[0] - 1] = "" if missing[1] == "empty" else None
+    late = (gencd, hogi, day) in PV_NEXT_DAY_ONLY
+    return PvRecord(day, gencd, hogi, pv_fields(day, gencd, hogi, name, hours), late)
 
 
 # -- writing -----------------------------------------------------------------------------
@@ -330,58 +270,48 @@ def generate() -> dict[str, bytes]:
     """All sample files (relative path -> bytes), ``manifest.json`` included."""
     rng = random.Random(SEED)
     files: dict[str, bytes] = {}
-    manifest: dict[str, object] = {
+    manifest: dict[str, Any] = {
         "generator": "sources/samples/generate.py",
         "seed": SEED,
         "window": {"start": WINDOW_START.isoformat(), "end": WINDOW_END.isoformat()},
+        "note": (
+            "Synthetic records in the APIs' real formats. Wind plant codes (ippt) are not "
+            "published: the pipeline reads them from the answers; these are the codes of the "
+            "reconstructed real-format files."
+        ),
     }
 
     asos_entries = []
     for stn, name, mean_ta in ASOS_STATIONS:
-        for day in days(WINDOW_START, WINDOW_END):
+        for day in iter_days(WINDOW_START, WINDOW_END):
             path = f"asos/{stn}_{ymd(day)}.json"
-            files[path] = asos_day(rng, stn, name, mean_ta, day)
+            items = asos_day(rng, stn, name, mean_ta, day)
+            files[path] = asos_body(items, page_no=1, num_of_rows=999, total=len(items))
             asos_entries.append({"station": stn, "day": day.isoformat(), "file": path})
     manifest["asos"] = asos_entries
 
-    pages = wind_pages(wind_records(rng))
-    wind_files = []
-    for number, body in enumerate(pages, start=1):
-        path = f"wind/{WIND_START:%Y%m}_page{number}.json"
-        files[path] = body
-        wind_files.append(path)
-    manifest["wind"] = [
-        {
-            "start": WIND_START.isoformat(),
-            "end": WIND_END.isoformat(),
-            "page_size": WIND_PAGE_SIZE,
-            "files": wind_files,
-        }
-    ]
+    wind_path = f"wind/{WIND_START:%Y%m}.json"
+    files[wind_path] = wind_body(wind_records(rng))
+    manifest["wind"] = [{"start": WIND_START.isoformat(), "end": WIND_END.isoformat(), "file": wind_path}]
 
+    names = pv_unit_names()
+    unknown = [unit for unit in PV_UNITS if unit not in names]
+    if unknown:
+        raise SystemExit(f"PV units not in {PV_UNITS_CSV}: {unknown}")
     capacities = {unit: rng.choice((98.0, 250.0, 499.0, 1000.0, 1500.0)) for unit in PV_UNITS}
     pv_entries = []
-    for (gencd, hogi), name in PV_UNITS.items():
-        for day in days(WINDOW_START, WINDOW_END):
-            asked = [day]
-            if (gencd, hogi, day) in PV_NEXT_DAY:
-                asked.append(day + timedelta(days=1))
-            records = [
-                pv_item_fields(rng, gencd, hogi, name, capacities[(gencd, hogi)], d)
-                for d in asked
-            ]
-            path = f"pv/{gencd}_{hogi}_{ymd(day)}.xml"
-            files[path] = pv_body(records, (gencd, hogi) in PV_SHAPE_B)
-            pv_entries.append(
-                {
-                    "gencd": gencd,
-                    "hogi": hogi,
-                    "day": day.isoformat(),
-                    "asked_end": asked[-1].isoformat(),
-                    "file": path,
-                }
-            )
+    for day in iter_days(WINDOW_START, WINDOW_END):
+        records = [
+            pv_record(rng, gencd, hogi, names[(gencd, hogi)], capacities[(gencd, hogi)], day)
+            for gencd, hogi in sorted(PV_UNITS)
+        ]
+        path = f"pv/{ymd(day)}.xml"
+        files[path] = pv_body(records, page_no=1, num_of_rows=100, total=len(records))
+        pv_entries.append({"day": day.isoformat(), "file": path})
     manifest["pv"] = pv_entries
+    manifest["pv_next_day_only"] = [
+        {"gencd": g, "hogi": h, "day": d.isoformat()} for g, h, d in sorted(PV_NEXT_DAY_ONLY)
+    ]
 
     files["manifest.json"] = (json.dumps(manifest, ensure_ascii=False, indent=1) + "\n").encode()
     return files

@@ -5,15 +5,17 @@ from __future__ import annotations
 import pytest
 
 from prefect_flows.drift import check_drift
-from sources.replay import Catalog
+from sources.replay import WIND_PATH, Catalog
 from sources.schema_drift import SchemaDriftError
 from storage.facade import Storage
 
 
 @pytest.fixture(scope="module")
 def wind_bodies() -> list[bytes]:
-    catalog = Catalog.load()
-    return [catalog.read(rel) for rel in catalog.wind[0].files]
+    # The sample month as the replayed portal pages it (3 pages of 60 records; the last is empty).
+    emulator = Catalog.load().emulator()
+    params = {"serviceKey": "replay-test", "size": "60", "startD": "20240101", "endD": "20240131"}
+    return [emulator.answer(WIND_PATH, {**params, "page": str(page)}).body for page in (1, 2, 3)]
 
 
 def test_first_run_stores_the_baseline_then_new_fields_warn_once(

@@ -1,22 +1,121 @@
-"""open_sources in live mode against the local portal, and the concurrent PV backfill helper."""
+"""open_sources: the live sources in both modes; replay answers through the portal emulator."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import pytest
 from pydantic import SecretStr
-from werkzeug import Request, Response
 
-from registry.settings import SourceSettings
-from sources import FatalPortalError, fetch_pv_days, open_sources
+from plugins.python_backend.asos import asos_to_frame
+from plugins.python_backend.pv import records_from_body
+from plugins.python_backend.wind import wind_to_long
+from registry.settings import SourceSettings, load_settings
+from sources import FatalPortalError, NoDataError, open_sources
+from sources.budget import CountingLedger
+from sources.errors import BudgetExhaustedError
+from sources.kma_asos import LiveAsosSource
+from sources.namdong_wind import LiveWindSource
 from sources.nambu_pv import PATH as PV_PATH
-from sources.replay import Catalog
+from sources.nambu_pv import LiveNambuPvSource
+from sources.replay import ASOS_PATH, WIND_PATH, Catalog
 from sources.retry import RetryPolicy
 
 DAY = date(2024, 1, 29)
+WINDOW = (date(2024, 1, 29), date(2024, 1, 31))
+
+
+def run(settings: Any, fn: Any, **options: Any) -> Any:
+    async def main() -> Any:
+        async with open_sources(settings, **options) as src:
+            return await fn(src)
+
+    return asyncio.run(main())
+
+
+# -- replay -----------------------------------------------------------------------------------
+
+
+def test_replay_builds_the_live_sources_with_the_configured_page_sizes():
+    settings = load_settings()
+    assert settings.sources.mode == "replay"
+
+    async def fn(src: Any) -> Any:
+        return src
+
+    src = run(settings, fn)
+    assert (src.mode, src.sample_window()) == ("replay", WINDOW)
+    assert isinstance(src.asos, LiveAsosSource) and isinstance(src.wind, LiveWindSource)
+    assert isinstance(src.pv, LiveNambuPvSource)
+    assert src.asos.client is src.wind.client is src.pv.client is src.client
+    assert (src.asos.page_size, src.wind.page_size, src.pv.page_size) == (
+        settings.sources.asos.page_size,
+        settings.sources.wind.page_size,
+        settings.sources.pv.page_size,
+    )
+
+
+def test_replay_fetches_the_sample_records_through_the_live_code():
+    catalog = Catalog.load()
+    # Small pages, so the live sources' paging runs against the emulator.
+    settings = SourceSettings(asos={"page_size": 50}, wind={"page_size": 40}, pv={"page_size": 7})
+
+    async def fn(src: Any) -> Any:
+        asos = await src.asos.fetch_range(108, *WINDOW)
+        wind = await src.wind.fetch(date(2024, 1, 1), date(2024, 1, 31))
+        pv = await src.pv.fetch_range(*WINDOW)
+        return asos, wind, pv, dict(src.transport.requests), src.client.stats.requests
+
+    asos, wind, pv, requests, sent = run(settings, fn)
+
+    assert len(asos) == 2  # 72 hours in pages of 50
+    frame = asos_to_frame(asos[0]).frame
+    assert len(frame) + len(asos_to_frame(asos[1]).frame) == 72
+    assert len(wind) == 4  # 155 records in pages of 40; the empty 5th page is not returned
+    assert sum(len(wind_to_long(page).frame) for page in wind) == len(catalog.wind) * 24
+    records = [r for page in pv for r in records_from_body(page)]
+    # strEdate is end + 1: the window's units, the next-day-only one included, and nothing else.
+    assert {(r["gencd"], int(r["hogi"])) for r in records} == set(catalog.pv_units)
+    assert len(records) == len(catalog.pv)
+    assert requests == {ASOS_PATH: 2, WIND_PATH: 5, PV_PATH: 5}
+    assert sent == 12
+
+
+def test_replay_outside_the_samples_is_no_data():
+    async def fn(src: Any) -> Any:
+        await src.asos.fetch(108, date(2023, 6, 1))
+
+    with pytest.raises(NoDataError) as info:
+        run(SourceSettings(), fn)
+    assert info.value.code == "03"
+
+
+def test_replay_counts_requests_with_the_given_ledger():
+    ledger = CountingLedger({"asos": 2})
+
+    async def fn(src: Any) -> Any:
+        for station in (108, 112, 119):
+            await src.asos.fetch(station, DAY)
+
+    with pytest.raises(BudgetExhaustedError):
+        run(SourceSettings(), fn, ledger=ledger)
+
+
+def test_replay_refuses_a_transport():
+    import httpx
+
+    with pytest.raises(TypeError, match="own transport"):
+        open_sources(SourceSettings(), transport=httpx.MockTransport(lambda r: httpx.Response(200)))
+
+
+def test_replay_reads_the_configured_samples_dir(tmp_path):
+    with pytest.raises(Exception, match="manifest.json"):
+        open_sources(SourceSettings(samples_dir=tmp_path))
+
+
+# -- live -------------------------------------------------------------------------------------
 
 
 def live_settings(kit: Any, **kw: Any) -> SourceSettings:
@@ -31,70 +130,41 @@ def live_settings(kit: Any, **kw: Any) -> SourceSettings:
     )
 
 
-def pv_by_day(kit: Any, missing: set[str] = frozenset(), fatal: set[str] = frozenset()) -> Any:
-    """Answer each (B997, 1, day) with a recorded-shape body re-dated to the asked day."""
-    catalog = Catalog.load()
-    template = catalog.read(catalog.pv[("B997", 1, DAY)].file)
-
-    def handler(request: Request) -> Response:
-        day = request.args["strSdate"]
-        if day in fatal:
-            return Response(kit.gateway_error("30"))
-        if day in missing:
-            return Response(kit.xml_error("03"))
-        return Response(template.replace(b"<ymd>20240129</ymd>", f"<ymd>{day}</ymd>".encode()))
-
-    return handler
-
-
-def run(kit: Any, fn: Any, **settings_kw: Any) -> Any:
-    async def main() -> Any:
-        opts = {"retry": RetryPolicy(max_retries=1, base_delay_s=0.001), "sleep": kit.sleep}
-        async with open_sources(live_settings(kit, **settings_kw), **opts) as src:
-            return await fn(src)
-
-    return asyncio.run(main())
+def live_options(kit: Any) -> dict[str, Any]:
+    return {"retry": RetryPolicy(max_retries=1, base_delay_s=0.001), "sleep": kit.sleep}
 
 
 def test_live_sources_share_one_client_and_report_no_window(kit):
-    kit.expect(PV_PATH).respond_with_handler(pv_by_day(kit))
+    answer = Catalog.load().emulator().answer(
+        PV_PATH, {"serviceKey": "k", "strSdate": "20240129", "strEdate": "20240130", "numOfRows": "100"}
+    )
+    kit.expect(PV_PATH).respond_with_data(answer.body, content_type=answer.content_type)
+    ledger = CountingLedger({"pv": 10})
 
     async def fn(src: Any) -> Any:
-        body = await src.pv.fetch_day("B997", 1, DAY)
-        return src.mode, src.sample_window(), body, src.client.stats.requests, src.asos.client is src.pv.client
+        pages = await src.pv.fetch_range(DAY, DAY)
+        return src.mode, src.sample_window(), pages, src.client.stats.requests, src.asos.client is src.pv.client
 
-    mode, window, body, requests, shared = run(kit, fn)
+    mode, window, pages, requests, shared = run(
+        live_settings(kit, pv={"page_size": 100}), fn, ledger=ledger, **live_options(kit)
+    )
 
     assert (mode, window, requests, shared) == ("live", None, 1, True)
-    assert b"<ymd>20240129</ymd>" in body
+    assert pages == [answer.body]
+    assert kit.params(0)["strEdate"] == "20240130"
+    with pytest.raises(BudgetExhaustedError):
+        for _ in range(10):  # the ledger went to the client: 1 spent, 9 left
+            ledger.spend("pv")
 
 
-def test_backfill_fetches_days_concurrently_in_input_order(kit):
-    days = [DAY + timedelta(days=i) for i in range(10)]
-    missing = {f"{days[3]:%Y%m%d}"}
-    kit.expect(PV_PATH).respond_with_handler(pv_by_day(kit, missing=missing))
-
-    async def fn(src: Any) -> Any:
-        return await fetch_pv_days(src.pv, [("B997", 1, d) for d in days])
-
-    results = run(kit, fn)
-
-    assert [r.day for r in results] == days
-    assert [r.body is None for r in results] == [d == days[3] for d in days]
-    for r in results:
-        if r.body is not None:
-            assert f"<ymd>{r.day:%Y%m%d}</ymd>".encode() in r.body
-
-
-def test_backfill_stops_on_a_fatal_error(kit):
-    days = [DAY + timedelta(days=i) for i in range(6)]
-    kit.expect(PV_PATH).respond_with_handler(pv_by_day(kit, fatal={f"{days[2]:%Y%m%d}"}))
+def test_live_fatal_errors_name_the_code_without_the_key(kit):
+    kit.expect(PV_PATH).respond_with_data(kit.gateway_error("30"))
 
     async def fn(src: Any) -> Any:
-        return await fetch_pv_days(src.pv, [("B997", 1, d) for d in days])
+        await src.pv.fetch_range(DAY, DAY)
 
     with pytest.raises(FatalPortalError) as info:
-        run(kit, fn)
+        run(live_settings(kit), fn, **live_options(kit))
 
     assert info.value.code == "30"
     kit.assert_no_secret(*kit.exception_texts(info.value))

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from registry.errors import PortalError
-from sources.replay import Catalog
+from sources.replay import ASOS_PATH, PV_PATH, WIND_PATH, Catalog
 from sources.schema_drift import (
     SchemaDriftError,
     compare,
@@ -23,14 +23,27 @@ from sources.schema_drift import (
 )
 
 
+def replayed(catalog: Catalog) -> dict[str, list[bytes]]:
+    """The sample records as the emulator answers them: ASOS per station, wind, PV (all units)."""
+    emulator = catalog.emulator()
+    start, end = (d.strftime("%Y%m%d") for d in catalog.window)
+    key = {"serviceKey": "replay-test"}
+    asos = [
+        emulator.answer(
+            ASOS_PATH,
+            {**key, "numOfRows": "999", "dataType": "JSON", "dataCd": "ASOS", "dateCd": "HR",
+             "startDt": start, "startHh": "00", "endDt": end, "endHh": "23", "stnIds": str(stn)},
+        ).body
+        for stn in catalog.asos_stations
+    ]
+    wind = [emulator.answer(WIND_PATH, {**key, "size": "40", "page": str(p), "startD": "20240101", "endD": "20240131"}).body for p in (1, 2, 3, 4)]
+    pv = [emulator.answer(PV_PATH, {**key, "numOfRows": "100", "strSdate": start, "strEdate": end}).body]
+    return {"asos": asos, "wind": wind, "pv": pv}
+
+
 @pytest.fixture(scope="module")
 def samples() -> dict[str, list[bytes]]:
-    catalog = Catalog.load()
-    return {
-        "asos": [catalog.read(rel) for rel in catalog.asos.values()],
-        "wind": [catalog.read(rel) for rel in catalog.wind[0].files],
-        "pv": [catalog.read(rec.file) for rec in catalog.pv.values()],
-    }
+    return replayed(Catalog.load())
 
 
 def asos_body(item: dict[str, Any]) -> bytes:
@@ -43,7 +56,7 @@ def wind_body(records: list[dict[str, Any]], key: str = "response") -> bytes:
 
 
 ASOS_ITEM = {"tm": "2024-01-30 00:00", "stnId": "108", "stnNm": "서울", "ta": "-4.0", "hm": "70", "rn": ""}
-WIND_RECORD = {"dgenYmd": "20240101", "ippt": "YHWP", "hogi": 1, "ipptNam": "영흥풍력", "qhorGen01": 1.5}
+WIND_RECORD = {"dgenYmd": "20240101", "ippt": "9997", "hogi": 1, "ipptNam": "영흥풍력", "qhorGen01": 1.5}
 
 
 def test_sample_signatures_have_the_contract_fields_and_no_drift_against_themselves(samples):
