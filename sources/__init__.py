@@ -2,19 +2,28 @@
 
 Interface (what the flows use)::
 
-    from sources import open_sources, NoDataError
+    from sources import open_sources, plan_pv_queries, fetch_pv_queries, NoDataError
 
-    async with open_sources(settings) as src:          # settings.sources.mode: replay | live
-        pages = await src.asos.fetch(108, day)          # list[bytes]: ASOS JSON pages, 00-23 h of day
-        pages = await src.asos.fetch_range(108, d0, d1) # list[bytes]: d0 00:00 .. d1 23:00
-        pages = await src.wind.fetch(d0, d1)            # list[bytes]: Namdong wind JSON pages
-        body = await src.pv.fetch_day("B997", 1, day)   # bytes: Nambu PV XML, items of `day` only
-        src.sample_window()                             # (first, last) replayed day, None when live
+    async with open_sources(settings) as src:  # settings.sources.mode: replay | live
+        # list[bytes]: ASOS JSON pages, d0 00:00 .. d1 23:00, one query
+        pages = await src.asos.fetch_range(108, d0, d1)
+        # list[bytes]: Namdong wind JSON pages, one query per month
+        pages = await src.wind.fetch(d0, d1)
+        # list[bytes]: Nambu PV XML pages of d0 .. d1 + 1 day, every unit
+        # (drop the extra day and unwanted units after parsing)
+        pages = await src.pv.fetch_range(d0, d1)
+        pages = await src.pv.fetch_range(d0, d1, ("997S", 1))  # one unit
+        # The fewest requests for a set of missing (gencd, hogi, day):
+        plan = plan_pv_queries(missing, units_in_answer=31, page_size=100)
+        per_query = await fetch_pv_queries(src.pv, plan)  # list[list[bytes]], [] where no data
 
 Every fetch returns raw bodies (bytes), so parsing stays in the registry
 transforms (T3 ``wind_to_long``, T4 ``pv_to_long``, T5 ``asos_to_frame``).
-"No data" (portal code 03, or nothing recorded in replay) raises
-:class:`NoDataError`. Other errors (all :class:`registry.errors.EnergyError`):
+Every HTTP attempt is first recorded with the client's request ledger
+(:mod:`sources.budget`); once a source's daily budget is spent,
+:class:`BudgetExhaustedError` is raised and nothing more is sent.
+"No data" (portal code 03, or an empty answer) raises :class:`NoDataError`.
+Other errors (all :class:`registry.errors.EnergyError`):
 
 * :class:`FatalPortalError` (codes 10-12, 20, 21, 30-33): message names the
   code and the fix; never retried;
@@ -22,22 +31,27 @@ transforms (T3 ``wind_to_long``, T4 ``pv_to_long``, T5 ``asos_to_frame``).
   :class:`SourceUnavailableError` (timeouts, connection errors, 5xx, 429):
   raised once the client's retries are used up;
 * :class:`HTTPStatusSourceError` (other 4xx), :class:`MalformedBodyError`
-  (a 2xx body that is neither data nor a portal error), :class:`UnexpectedPortalError`.
+  (a 2xx body that is neither data nor a portal error), :class:`UnexpectedPortalError`;
+* :class:`BudgetExhaustedError`: the day's request budget is spent; not
+  retried, not "no data"; the message says how to continue.
 
 Portal errors subclass :class:`registry.errors.PortalError`, which the
 transforms raise for error bodies too. No message, log line or exception text
 carries the service key (:mod:`sources.redaction`).
 
-Modules: ``http_client`` (concurrency bound, rate limit, retries),
-``service_key``, ``retry``, ``ratelimit``, ``errors``, ``redaction``,
-``kma_asos``, ``namdong_wind``, ``nambu_pv`` (+ ``pv_xml``), ``replay``
-(+ ``samples/``), ``backfill`` (concurrent PV days), ``schema_drift``,
-``factory`` (``open_sources``).
+Modules: ``http_client`` (concurrency bound, rate limit, retries, ledger),
+``budget`` (request ledgers), ``service_key``, ``retry``, ``ratelimit``,
+``errors``, ``redaction``, ``kma_asos``, ``namdong_wind``, ``nambu_pv``
+(+ ``pv_xml``), ``pv_plan`` (which PV queries to send), ``backfill``
+(running a PV plan concurrently), ``replay`` (+ ``samples/``),
+``schema_drift``, ``factory`` (``open_sources``).
 """
 
-from sources.backfill import PvDay, fetch_pv_days
+from sources.backfill import fetch_pv_queries
 from sources.base import ASOS, PV, SOURCE_NAMES, WIND, AsosSource, PvSource, WindSource
+from sources.budget import CountingLedger, RequestLedger
 from sources.errors import (
+    BudgetExhaustedError,
     FatalPortalError,
     HTTPStatusSourceError,
     MalformedBodyError,
@@ -49,6 +63,7 @@ from sources.errors import (
     UnexpectedPortalError,
 )
 from sources.factory import Sources, open_sources
+from sources.pv_plan import PvQuery, plan_pv_queries, total_requests
 
 __all__ = [
     "ASOS",
@@ -56,12 +71,15 @@ __all__ = [
     "SOURCE_NAMES",
     "WIND",
     "AsosSource",
+    "BudgetExhaustedError",
+    "CountingLedger",
     "FatalPortalError",
     "HTTPStatusSourceError",
     "MalformedBodyError",
     "NoDataError",
-    "PvDay",
+    "PvQuery",
     "PvSource",
+    "RequestLedger",
     "RetryablePortalError",
     "SourceError",
     "SourcePortalError",
@@ -69,6 +87,8 @@ __all__ = [
     "Sources",
     "UnexpectedPortalError",
     "WindSource",
-    "fetch_pv_days",
+    "fetch_pv_queries",
     "open_sources",
+    "plan_pv_queries",
+    "total_requests",
 ]

@@ -1,53 +1,44 @@
-"""Fetching many PV (plant, unit, day) bodies at once.
+"""Running a PV plan: many range queries at once.
 
-The legacy backfill asked one day at a time, so a 100-day backfill spent
-~30 s waiting on the network (sources.md). Here all days are started
-together and :class:`sources.http_client.PortalClient` bounds how many are in
-flight and how fast they start; the result does not depend on completion
-order.
+:func:`sources.pv_plan.plan_pv_queries` decides which queries to send;
+:func:`fetch_pv_queries` sends them all together, and
+:class:`sources.http_client.PortalClient` bounds how many requests are in
+flight, how fast they start and how many the day's budget allows. The result
+does not depend on completion order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Callable, Sequence
 
 from sources.base import PvSource
 from sources.concurrency import gather_all
 from sources.errors import NoDataError
+from sources.pv_plan import PvQuery
 
 
-@dataclass(frozen=True)
-class PvDay:
-    """One fetched (plant, unit, day); ``body`` is ``None`` when the API has no data (03)."""
-
-    gencd: str
-    hogi: int
-    day: date
-    body: bytes | None
-
-
-async def fetch_pv_days(
+async def fetch_pv_queries(
     pv: PvSource,
-    wanted: Iterable[tuple[str, int, date]],
+    queries: Sequence[PvQuery],
     on_done: Callable[[], None] | None = None,
-) -> list[PvDay]:
-    """:meth:`PvSource.fetch_day` for each wanted (gencd, hogi, day), concurrently, in input order.
+) -> list[list[bytes]]:
+    """Per query (in input order) its pages from :meth:`PvSource.fetch_range`; ``[]`` for no data.
 
-    "No data" is a result (``body=None``); any other error stops the whole
-    backfill and is raised as is, since a fatal portal error (a bad key)
-    would fail every other day the same way. ``on_done`` is called after each
-    day (a progress bar's tick).
+    "No data" (:class:`NoDataError`) is a result; any other error stops the
+    whole plan and is raised as is (a fatal portal error or a spent budget
+    would fail every other query the same way). The pages are raw: they hold
+    the day after each query's ``end`` and, for all-units queries, every unit;
+    the caller filters after parsing. ``on_done`` is called after each query
+    (a progress bar's tick).
     """
 
-    async def one(gencd: str, hogi: int, day: date) -> PvDay:
+    async def one(query: PvQuery) -> list[bytes]:
         try:
-            body: bytes | None = await pv.fetch_day(gencd, hogi, day)
+            pages = await pv.fetch_range(query.start, query.end, query.unit)
         except NoDataError:
-            body = None
+            pages = []
         if on_done is not None:
             on_done()
-        return PvDay(gencd, hogi, day, body)
+        return pages
 
-    return await gather_all(one(g, h, d) for g, h, d in wanted)
+    return await gather_all(one(q) for q in queries)

@@ -1,9 +1,10 @@
 """What every source (live or replay) offers; the flows depend on these only.
 
 All fetches return raw response bodies (bytes), one per page, exactly as the
-API sent them (the one documented exception is the PV "next day" quirk, see
-:mod:`sources.nambu_pv`). Parsing stays in the registry transforms (T3-T5),
-so live and replay runs go through the same parsers.
+API sent them. Parsing stays in the registry transforms (T3-T5), so live and
+replay runs go through the same parsers, and filtering records (a PV range
+answer holds the day after the range and, for an all-units query, every unit)
+is the caller's, after parsing.
 
 A request for which the API has no data raises
 :class:`sources.errors.NoDataError` (portal code 03), never an empty list, so
@@ -52,6 +53,13 @@ class WindSource(Protocol):
 class PvSource(Protocol):
     """Nambu PV generation per plant, unit and day (XML, parsed by T4 ``pv_to_long``)."""
 
-    async def fetch_day(self, gencd: str, hogi: int, day: date) -> bytes:
-        """One XML body whose items are those of ``day`` for plant ``gencd`` unit ``hogi``."""
+    async def fetch_range(
+        self, start: date, end: date, unit: tuple[str, int] | None = None
+    ) -> list[bytes]:
+        """Pages of one query ``strSdate`` = ``start``, ``strEdate`` = ``end`` + 1 day.
+
+        ``unit`` (gencd, hogi) narrows the query to one unit; ``None`` asks for
+        every plant and unit. The pages may hold records of ``end`` + 1 (and of
+        other units): the caller drops them. At most 366 days (``ValueError``).
+        """
         ...

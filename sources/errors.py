@@ -9,6 +9,9 @@ A flow needs to tell three things apart (sources.md, "Error answers"):
 * fatal: codes 10-12, 20, 21, 30-33, other HTTP 4xx. Retrying cannot help;
   :class:`FatalPortalError` names the code and the fix.
 * no data: code 03. :class:`NoDataError`, never retried, never an alarm.
+* budget spent: :class:`BudgetExhaustedError`, raised by a request ledger
+  (:mod:`sources.budget`) before a request is sent. Neither retried nor "no
+  data": the run stops and says how to continue.
 
 The portal classes subclass :class:`registry.errors.PortalError`, so a flow
 that catches the registry's type (which the payload transforms raise) also
@@ -20,6 +23,7 @@ outside (portal messages, httpx errors) are passed through
 from __future__ import annotations
 
 import enum
+from datetime import date
 
 from registry.errors import EnergyError, PortalError
 from sources.redaction import redact
@@ -159,3 +163,26 @@ class HTTPStatusSourceError(SourceError):
 
 class MalformedBodyError(SourceError):
     """A 2xx answer whose body is neither data nor a recognisable portal error."""
+
+
+class BudgetExhaustedError(SourceError):
+    """Today's request budget of ``source`` is spent; the request was not sent.
+
+    Raised by a :class:`sources.budget.RequestLedger` before an HTTP attempt.
+    Not retried (retrying would only spend more) and not "no data": the data
+    may well exist. ``day`` is the Korean (KST) calendar date the budget
+    belongs to; the portal's quotas reset at midnight KST.
+    """
+
+    def __init__(self, source: str, *, budget: int, spent: int, day: date) -> None:
+        self.budget = budget
+        self.spent = spent
+        self.day = day
+        super().__init__(
+            f"{source}: daily request budget spent ({spent} of {budget} requests "
+            f"on {day.isoformat()} KST); the request was not sent. To continue, run again "
+            f"after midnight KST (Asia/Seoul), or raise [sources.{source}] daily_request_budget "
+            f"(ENERGY_SOURCES__{source.upper()}__DAILY_REQUEST_BUDGET) "
+            "if the portal's quota allows it",
+            source=source,
+        )

@@ -7,8 +7,12 @@ limit. Per attempt it
 1. waits for a free slot of the concurrency bound (``asyncio.Semaphore``), then
    for its turn under the rate limit — in that order, so requests queued on the
    semaphore cannot pile up rate slots and then start in a burst;
-2. sends ``GET`` with the service key placed by :class:`ServiceKey`;
-3. classifies the answer: transport errors, HTTP 429/5xx and portal codes 01,
+2. records the attempt with the request ledger, if one was given
+   (:meth:`sources.budget.RequestLedger.spend`): every attempt counts, retries
+   included, because the portal counts them. A spent budget raises
+   :class:`sources.errors.BudgetExhaustedError` unchanged, and nothing is sent;
+3. sends ``GET`` with the service key placed by :class:`ServiceKey`;
+4. classifies the answer: transport errors, HTTP 429/5xx and portal codes 01,
    02, 04, 05, 22 are retried (backoff with full jitter, ``Retry-After``, a
    long pause for 22); code 03 raises :class:`NoDataError`; fatal codes and
    other 4xx raise at once. Portal error bodies are detected with
@@ -36,6 +40,7 @@ import structlog
 from plugins.python_backend.payloads import raise_for_portal_error
 from registry.errors import PortalError
 from registry.settings import SourceSettings
+from sources.budget import RequestLedger
 from sources.errors import (
     HTTPStatusSourceError,
     RetryablePortalError,
@@ -86,8 +91,9 @@ class PortalClient:
     Use as an async context manager (or call :meth:`aclose`) so the
     connection pool is closed, and within one event loop (its semaphore and
     rate limiter belong to the loop that first uses them): open one client per
-    run. ``transport``, ``sleep`` and ``rng`` exist for tests and benchmarks;
-    production code passes none of them.
+    run. ``ledger`` counts every attempt against the daily budgets (``None``:
+    not counted). ``transport``, ``sleep`` and ``rng`` exist for tests and
+    benchmarks; production code passes none of them.
     """
 
     def __init__(
@@ -99,6 +105,7 @@ class PortalClient:
         max_concurrency: int = 8,
         requests_per_second: float = 20.0,
         retry: RetryPolicy | None = None,
+        ledger: RequestLedger | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rng: random.Random | None = None,
@@ -111,6 +118,7 @@ class PortalClient:
         self.retry = retry or RetryPolicy()
         self.max_concurrency = max_concurrency
         self.stats = ClientStats()
+        self.ledger = ledger
         self._sleep = sleep
         self._rng = rng or random.Random()
         self._semaphore = asyncio.Semaphore(max_concurrency)
@@ -126,9 +134,18 @@ class PortalClient:
 
     @classmethod
     def from_settings(
-        cls, settings: SourceSettings, *, retry: RetryPolicy | None = None, **kwargs: object
+        cls,
+        settings: SourceSettings,
+        *,
+        retry: RetryPolicy | None = None,
+        ledger: RequestLedger | None = None,
+        **kwargs: object,
     ) -> PortalClient:
-        """A client configured by ``[sources]`` (a missing key is a ConfigError)."""
+        """A client configured by ``[sources]`` (a missing key is a ConfigError).
+
+        ``ledger`` is passed through; the budgets it enforces are the ledger's
+        business (``[sources.<api>] daily_request_budget`` for the real ones).
+        """
         return cls(
             base_url=settings.base_url,
             service_key=ServiceKey.from_setting(settings.service_key),
@@ -143,6 +160,7 @@ class PortalClient:
                 limit_pause_s=settings.limit_pause_s,
                 max_retry_after_s=settings.max_retry_after_s,
             ),
+            ledger=ledger,
             **kwargs,  # type: ignore[arg-type]
         )
 
@@ -209,6 +227,11 @@ class PortalClient:
     async def _attempt(self, url: str, what: str, source: str) -> bytes | _Retry:
         async with self._semaphore:
             await self._limiter.acquire()
+            # Counted here, after the slot and the rate-limit turn, so that a
+            # request is recorded only when it is really about to go out; a
+            # BudgetExhaustedError propagates as is and nothing is sent.
+            if self.ledger is not None:
+                self.ledger.spend(source)
             self.stats.requests += 1
             started = time.perf_counter()
             try:

@@ -1,77 +1,105 @@
-"""Nambu PV generation per plant, unit and day, live (``B552520/PwrSunLightInfo/getDataService``).
+"""Nambu PV generation, live (``B552520/PwrSunLightInfo/getDataService``, XML).
 
-The "answers only when strEdate is the next day" quirk (sources.md): if the
-answer for ``strSdate = strEdate = day`` has no items (an empty ``<items>`` or
-code 03), the day is asked again with ``strEdate = day + 1``, and the items
-whose ``ymd`` is ``day`` are kept.
+Range queries, because the quota is small (1,000 requests a day on a
+development key, retries included). :meth:`LiveNambuPvSource.fetch_range`
+sends one query for ``start``..``end``:
 
-Choice: :meth:`LiveNambuPvSource.fetch_day` always returns one body that
-holds the asked day only. A first answer with items is returned byte for byte;
-a second answer is filtered by :func:`sources.pv_xml.keep_day` and
-re-serialised (same document, other days' items removed, ``totalCount``
-updated), so callers and T4 never see the neighbour day's items and need not
-know about the quirk. If neither answer has the day, :class:`NoDataError`.
+* ``strSdate`` = ``start``, ``strEdate`` = ``end`` + 1 day. For some days the
+  API answers only when ``strEdate`` is the next day (sources.md), so the last
+  day of every range is asked that way. The answer may therefore hold records
+  of ``end`` + 1; the caller drops them after parsing.
+* ``strOrgCd``/``strHoki`` only when a ``unit`` (gencd, hogi) is given. Without
+  them the answer holds every plant and unit of the range, one record per
+  (plant, unit, day); the caller keeps the units it wants.
+* ``numOfRows`` = the page size (``[sources.pv] page_size``, 100 by default).
+  The first page gives the record count (``<totalCnt>``, older answers
+  ``<totalCount>``); the remaining pages are fetched concurrently. Pages come
+  back in page order, byte for byte as sent.
 
-A (plant, unit, day) is one record (two with the quirk), so one page of
-``numOfRows`` = 10 always holds it; no paging.
+A range may cover at most :data:`MAX_RANGE_DAYS` days (the API takes up to
+one year per query); a longer one is a ``ValueError`` before any request. Code
+03, or a first page without records, raises :class:`NoDataError`. Success
+headers are ``800`` (``NORMAL_SERVICE.``) or ``00``; telling them from error
+codes is :func:`plugins.python_backend.payloads.raise_for_portal_error`'s job,
+through :class:`PortalClient`. :mod:`sources.pv_plan` decides which queries
+to send for a set of missing (plant, unit, day).
 """
 
 from __future__ import annotations
 
+import math
 from datetime import date, timedelta
 
-import structlog
-
 from sources.base import PV, ymd
-from sources.errors import NoDataError
+from sources.concurrency import gather_all
+from sources.errors import MalformedBodyError, NoDataError
 from sources.http_client import PortalClient, describe
-from sources.pv_xml import item_count, keep_day
+from sources.pv_xml import item_elements, parse_success, total_count
 
 PATH = "/B552520/PwrSunLightInfo/getDataService"
-PAGE_SIZE = 10
-
-log = structlog.get_logger("sources.pv")
+#: Records per page unless configured (``[sources.pv] page_size``).
+DEFAULT_PAGE_SIZE = 100
+#: The longest ``start``..``end`` (inclusive) one query may cover.
+MAX_RANGE_DAYS = 366
 
 
 class LiveNambuPvSource:
-    """PV day bodies from the live API through a shared :class:`PortalClient`."""
+    """PV range pages from the live API through a shared :class:`PortalClient`."""
 
-    def __init__(self, client: PortalClient) -> None:
+    def __init__(self, client: PortalClient, *, page_size: int = DEFAULT_PAGE_SIZE) -> None:
+        if page_size < 1:
+            raise ValueError(f"page_size must be at least 1, got {page_size}")
         self.client = client
-        #: How many days needed the ``strEdate`` = day + 1 request (for reports).
-        self.next_day_requests = 0
+        self.page_size = page_size
 
-    @staticmethod
-    def params(gencd: str, hogi: int, start: date, end: date) -> dict[str, str | int]:
-        return {
-            "pageNo": 1,
-            "numOfRows": PAGE_SIZE,
+    def params(
+        self, start: date, end: date, unit: tuple[str, int] | None, page: int
+    ) -> dict[str, str | int]:
+        """One page's query parameters, ``strEdate`` = ``end`` + 1 (the client adds the key)."""
+        params: dict[str, str | int] = {
+            "pageNo": page,
+            "numOfRows": self.page_size,
             "strSdate": ymd(start),
-            "strEdate": ymd(end),
-            "strOrgCd": gencd,
-            "strHoki": hogi,
+            "strEdate": ymd(end + timedelta(days=1)),
         }
+        if unit is not None:
+            gencd, hogi = unit
+            params["strOrgCd"] = gencd
+            params["strHoki"] = hogi
+        return params
 
-    async def _ask(self, gencd: str, hogi: int, day: date, end: date) -> bytes | None:
-        params = self.params(gencd, hogi, day, end)
-        try:
-            return await self.client.get(PATH, params, source=PV)
-        except NoDataError:
-            return None
-
-    async def fetch_day(self, gencd: str, hogi: int, day: date) -> bytes:
-        first = await self._ask(gencd, hogi, day, day)
-        if first is not None and item_count(first, what=describe(PATH, self.params(gencd, hogi, day, day))):
-            return first
-        end = day + timedelta(days=1)
-        self.next_day_requests += 1
-        log.debug("source.pv_next_day", gencd=gencd, hogi=hogi, day=str(day))
-        second = await self._ask(gencd, hogi, day, end)
-        if second is not None:
-            body, kept = keep_day(second, day, what=describe(PATH, self.params(gencd, hogi, day, end)))
-            if kept:
-                return body
-        raise NoDataError(
-            "03", f"no items for plant {gencd} unit {hogi} on {day}, also with strEdate={ymd(end)}",
-            source=PV,
+    async def fetch_range(
+        self, start: date, end: date, unit: tuple[str, int] | None = None
+    ) -> list[bytes]:
+        """The raw pages of one query for ``start``..``end`` (of ``unit``, or of every unit)."""
+        if end < start:
+            raise ValueError(f"end {end} is before start {start}")
+        days = (end - start) // timedelta(days=1) + 1
+        if days > MAX_RANGE_DAYS:
+            raise ValueError(
+                f"{start}..{end} is {days} days; one PV query covers at most {MAX_RANGE_DAYS} "
+                "(split it, see sources.pv_plan)"
+            )
+        first_params = self.params(start, end, unit, 1)
+        what = describe(PATH, first_params)
+        first = await self.client.get(PATH, first_params, source=PV)
+        root = parse_success(first, what=what)
+        records = len(item_elements(root))
+        if records == 0:
+            # An empty <items> with code 800/00 is this API's other way of saying 03.
+            raise NoDataError("03", f"no records for {what}", source=PV)
+        total = total_count(root, what=what)
+        if total is None:
+            if records < self.page_size:
+                return [first]  # a short page is the last one
+            raise MalformedBodyError(
+                f"{PV}: {what}: a full first page without <totalCnt>; "
+                "cannot tell how many pages follow",
+                source=PV,
+            )
+        pages = max(1, math.ceil(total / self.page_size))
+        rest = await gather_all(
+            self.client.get(PATH, self.params(start, end, unit, page), source=PV)
+            for page in range(2, pages + 1)
         )
+        return [first, *rest]

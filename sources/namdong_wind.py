@@ -1,20 +1,32 @@
-"""Namdong wind hourly generation, live (``B551893/wind-power-by-hour/list``).
+"""Namdong wind hourly generation, live (``B551893/wind-power-by-hour/list``, JSON).
 
-Paging starts at ``page=1`` and ends at the first page without records
-(``body.content`` empty or absent, or code 03 on a later page); that page is
-not returned. Pages are fetched one after the other because their number is
-not known in advance. Two guards stop a server that ignores ``page``: a page
-identical to the one before it, and ``max_pages``.
+One query per calendar month: :meth:`LiveWindSource.fetch` splits
+``start``..``end`` at month boundaries (``startD``/``endD``), runs the months
+concurrently (the client bounds them) and returns their pages in date order.
+
+Paging: ``size`` = the page size (``[sources.wind] page_size``, 100 by
+default), ``page`` from 1. The answer's top-level key is ``reponse`` (sic) or
+``response``, the records are ``body.content``, and there is no usable
+``totalCount`` (absent or 0), so paging ends at the first page without records
+(``content`` empty or absent, or code 03); that page is counted by the quota
+but not returned. A month's pages are therefore fetched one after the other.
+Two guards stop a server that ignores ``page``: a page identical to the one
+before it, and ``max_pages``. A month without records contributes no page; a
+range without any raises :class:`NoDataError`.
+
+:func:`wind_request_estimate` is the cost of one query (for ``--plan``).
 """
 
 from __future__ import annotations
 
-from datetime import date
+import math
+from datetime import date, timedelta
 from typing import Any
 
 from plugins.python_backend.payloads import load_json_response
 from registry.errors import TransformInputError
 from sources.base import WIND, ymd
+from sources.concurrency import gather_all
 from sources.errors import MalformedBodyError, NoDataError, SourceError
 from sources.http_client import PortalClient, describe
 
@@ -23,6 +35,32 @@ PATH = "/B551893/wind-power-by-hour/list"
 DEFAULT_PAGE_SIZE = 100
 #: A month of three units is ~93 records; this bound only stops runaway paging.
 DEFAULT_MAX_PAGES = 1000
+
+
+def wind_request_estimate(days: int, units: int = 5, page_size: int = DEFAULT_PAGE_SIZE) -> int:
+    """Requests one query of ``days`` days costs: the pages of records plus the final empty page.
+
+    One record per unit and day (Namdong has 5 wind units), so
+    ceil(days * units / page_size) + 1. Retries would add to it.
+    """
+    if days < 0 or units < 0:
+        raise ValueError(f"days and units must be >= 0, got {days} and {units}")
+    if page_size < 1:
+        raise ValueError(f"page_size must be at least 1, got {page_size}")
+    return math.ceil(days * units / page_size) + 1
+
+
+def month_ranges(start: date, end: date) -> list[tuple[date, date]]:
+    """``start``..``end`` cut at calendar-month boundaries, in order (one query each)."""
+    if end < start:
+        raise ValueError(f"end {end} is before start {start}")
+    ranges: list[tuple[date, date]] = []
+    while start <= end:
+        next_month = (start.replace(day=1) + timedelta(days=32)).replace(day=1)
+        last = min(end, next_month - timedelta(days=1))
+        ranges.append((start, last))
+        start = next_month
+    return ranges
 
 
 def page_records(body: bytes, *, what: str) -> list[Any]:
@@ -64,8 +102,15 @@ class LiveWindSource:
         return {"size": self.page_size, "page": page, "startD": ymd(start), "endD": ymd(end)}
 
     async def fetch(self, start: date, end: date) -> list[bytes]:
-        if end < start:
-            raise ValueError(f"end {end} is before start {start}")
+        """Pages of every record dated ``start``..``end``, one query per month, in date order."""
+        months = await gather_all(self._query(s, e) for s, e in month_ranges(start, end))
+        pages = [page for month in months for page in month]
+        if not pages:
+            raise NoDataError("03", f"no records for {start}..{end}", source=WIND)
+        return pages
+
+    async def _query(self, start: date, end: date) -> list[bytes]:
+        """The pages of one query (``[]`` if it has no records)."""
         pages: list[bytes] = []
         for page in range(1, self.max_pages + 1):
             params = self.params(start, end, page)
@@ -73,9 +118,7 @@ class LiveWindSource:
             try:
                 body = await self.client.get(PATH, params, source=WIND)
             except NoDataError:
-                if pages:
-                    break  # some servers answer 03 instead of an empty page at the end
-                raise
+                break  # 03: nothing (more) in this month; some servers end the paging this way
             if not page_records(body, what=what):
                 break
             if pages and body == pages[-1]:
@@ -90,6 +133,4 @@ class LiveWindSource:
                 f"{WIND}: paging {start}..{end} did not end within {self.max_pages} pages",
                 source=WIND,
             )
-        if not pages:
-            raise NoDataError("03", f"no records for {start}..{end}", source=WIND)
         return pages

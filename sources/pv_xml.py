@@ -1,19 +1,20 @@
-"""Reading and filtering the items of a Nambu PV XML body (both shapes).
+"""Reading the items and the record count of a Nambu PV XML body (both shapes).
 
 Shape A: ``<items><item>..</item>..</items>``; shape B: one record's fields
-written directly under ``<items>``. Used by the live PV source and by the
-replay, so the "next day" quirk is handled by the same code in both.
+written directly under ``<items>``. The record count is ``<totalCnt>`` inside
+``<body>`` (older answers: ``<totalCount>``). The records themselves (and
+their ``ymd``, ``YYYY-MM-DD`` or the older ``YYYYMMDD``) are read by T4
+``pv_to_long``; this module only counts them, for paging and for "no data".
+Used by the live PV source and by the schema-drift check.
 """
 
 from __future__ import annotations
 
-from datetime import date
-from xml.etree import ElementTree as ET
 from xml.etree.ElementTree import Element
 
 from plugins.python_backend.payloads import load_xml_response
 from registry.errors import TransformInputError
-from sources.base import PV, ymd
+from sources.base import PV
 from sources.errors import MalformedBodyError
 
 
@@ -41,37 +42,23 @@ def item_elements(root: Element) -> list[Element]:
     return [items] if len(items) else []
 
 
-def item_count(body: bytes, *, what: str) -> int:
-    return len(item_elements(parse_success(body, what=what)))
+#: The names of the record-count element, current first.
+TOTAL_COUNT_TAGS = ("totalCnt", "totalCount")
 
 
-def keep_day(body: bytes, day: date, *, what: str) -> tuple[bytes, int]:
-    """``body`` re-serialised with only the items whose ``ymd`` is ``day``, and how many.
+def total_count(root: Element, *, what: str) -> int | None:
+    """``<body><totalCnt>`` (or ``<totalCount>``) of a parsed body; ``None`` if it has neither.
 
-    The result is an XML document with the same root, header and body as the
-    input (UTF-8, with an XML declaration), so T4 reads it like any answer;
-    ``totalCount`` is set to the number of items kept. This is the legacy
-    backfill's rule for answers fetched with ``strEdate`` = day + 1.
+    A count that is not a non-negative integer raises MalformedBodyError.
     """
-    root = parse_success(body, what=what)
-    items = items_element(root)
-    wanted = ymd(day)
-    kept = 0
-    if items is not None:
-        listed = items.findall("item")
-        if listed:
-            for item in listed:
-                if (item.findtext("ymd") or "").strip() == wanted:
-                    kept += 1
-                else:
-                    items.remove(item)
-        elif len(items):
-            if (items.findtext("ymd") or "").strip() == wanted:
-                kept = 1
-            else:
-                for child in list(items):
-                    items.remove(child)
-    total = root.find(".//totalCount")
-    if total is not None:
-        total.text = str(kept)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True), kept
+    body = root if root.tag == "body" else root.find(".//body")
+    scope = body if body is not None else root
+    for tag in TOTAL_COUNT_TAGS:
+        elem = scope.find(tag)
+        if elem is None:
+            continue
+        text = (elem.text or "").strip()
+        if not (text.isascii() and text.isdigit()):
+            raise MalformedBodyError(f"{PV}: {what}: <{tag}> is not a count: {text!r}", source=PV)
+        return int(text)
+    return None

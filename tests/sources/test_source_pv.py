@@ -1,135 +1,266 @@
-"""Live Nambu PV source: one body per day, the "next day" quirk, both XML shapes."""
+"""Live Nambu PV source: range queries, strEdate = end + 1, paging by totalCnt, real XML format."""
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from werkzeug import Request, Response
 
 from plugins.python_backend.payloads import load_xml_response
-from sources.errors import FatalPortalError, NoDataError
+from sources.backfill import fetch_pv_queries
+from sources.errors import FatalPortalError, MalformedBodyError, NoDataError
 from sources.nambu_pv import PATH, LiveNambuPvSource
+from sources.pv_plan import PvQuery, plan_pv_queries
 from sources.pv_xml import item_elements
-from sources.replay import Catalog
+from tests.sources.real_format import pv_page, pv_record
 
-DAY = date(2024, 1, 30)
-EMPTY = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><response><header><resultCode>00</resultCode>'
-    "<resultMsg>NORMAL SERVICE.</resultMsg></header><body><items/><numOfRows>10</numOfRows>"
-    "<pageNo>1</pageNo><totalCount>0</totalCount></body></response>"
-)
+DAY = date(2024, 6, 1)
+UNITS = (("997S", 1), ("997S", 2), ("B997", 1))
+XML = "text/xml;charset=UTF-8"
 
 
-def recorded(gencd: str, hogi: int, day: date) -> bytes:
-    catalog = Catalog.load()
-    return catalog.read(catalog.pv[(gencd, hogi, day)].file)
+def _day(text: str) -> date:
+    return date(int(text[:4]), int(text[4:6]), int(text[6:8]))
 
 
-def by_end_date(answers: dict[str, bytes | str]) -> Any:
+def portal(*, units: tuple[tuple[str, int], ...] = UNITS, next_day_only: frozenset[date] = frozenset(), **page_kw: Any) -> Any:
+    """The PV API: one record per (day, plant, unit) of strSdate..strEdate, paged by numOfRows.
+
+    A day in ``next_day_only`` has records only when it is not the last day
+    asked (the API's quirk): asked with ``strEdate`` = that day, it is missing.
+    """
+
     def handler(request: Request) -> Response:
-        return Response(answers[request.args["strEdate"]], content_type="text/xml;charset=UTF-8")
+        args = request.args
+        first, last = _day(args["strSdate"]), _day(args["strEdate"])
+        chosen = units
+        if "strOrgCd" in args:
+            chosen = tuple(u for u in units if u == (args["strOrgCd"], int(args["strHoki"])))
+        records = []
+        day = first
+        while day <= last:
+            if not (day == last and day in next_day_only):
+                records += [pv_record(day, g, h) for g, h in chosen]
+            day += timedelta(days=1)
+        page, size = int(args["pageNo"]), int(args["numOfRows"])
+        if not records:
+            return Response(kit_xml_error("03"), content_type=XML)
+        chunk = records[(page - 1) * size : page * size]
+        return Response(pv_page(chunk, page_no=page, num_of_rows=size, total=len(records), **page_kw), content_type=XML)
 
     return handler
 
 
-def fetch(kit: Any, gencd: str, hogi: int, day: date = DAY) -> tuple[bytes, int]:
-    async def fn(client: Any) -> tuple[bytes, int]:
-        pv = LiveNambuPvSource(client)
-        body = await pv.fetch_day(gencd, hogi, day)
-        return body, pv.next_day_requests
+def kit_xml_error(code: str) -> str:
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><response><header>'
+        f"<resultCode>{code}</resultCode><resultMsg>NODATA_ERROR</resultMsg></header></response>"
+    )
+
+
+def fetch(kit: Any, start: date, end: date, unit: tuple[str, int] | None = None, *, page_size: int = 100) -> list[bytes]:
+    async def fn(client: Any) -> list[bytes]:
+        return await LiveNambuPvSource(client, page_size=page_size).fetch_range(start, end, unit)
 
     return kit.run(fn)
 
 
-def test_a_day_with_items_is_one_request_returned_verbatim(kit):
-    body = recorded("B997", 1, DAY)
-    kit.expect(PATH).respond_with_data(body)
+def records_of(pages: list[bytes]) -> list[tuple[str, str, str]]:
+    out = []
+    for page in pages:
+        for item in item_elements(load_xml_response(page, source="pv")):
+            out.append((item.findtext("ymd") or "", item.findtext("gencd") or "", item.findtext("hogi") or ""))
+    return out
 
-    got, next_day = fetch(kit, "B997", 1)
 
-    assert got == body and next_day == 0
+def test_all_units_range_is_paged_by_total_cnt_with_the_800_header(kit):
+    kit.expect(PATH).respond_with_handler(portal())
+    start, end = date(2024, 6, 1), date(2024, 6, 2)
+
+    pages = fetch(kit, start, end, page_size=4)
+
+    # 3 days asked (end + 1) x 3 units = 9 records: pages of 4, 4, 1 (the last one single-record shaped).
+    assert len(pages) == 3 and len(kit.requests()) == 3
+    assert b"<resultCode>800</resultCode>" in pages[0] and b"<totalCnt>9</totalCnt>" in pages[0]
+    assert records_of(pages) == [
+        (d, g, str(h)) for d in ("2024-06-01", "2024-06-02", "2024-06-03") for g, h in UNITS
+    ]
+    for i in range(3):
+        params = kit.params(i)
+        assert "strOrgCd" not in params and "strHoki" not in params
+        assert (params["strSdate"], params["strEdate"], params["numOfRows"]) == ("20240601", "20240603", "4")
+    assert sorted(kit.params(i)["pageNo"] for i in range(3)) == ["1", "2", "3"]
+
+
+def test_per_unit_query_sends_plant_and_unit(kit):
+    kit.expect(PATH).respond_with_handler(portal())
+
+    pages = fetch(kit, DAY, DAY + timedelta(days=4), ("997S", 2))
+
     assert kit.params(0) == {
         "pageNo": "1",
-        "numOfRows": "10",
-        "strSdate": "20240130",
-        "strEdate": "20240130",
-        "strOrgCd": "B997",
-        "strHoki": "1",
+        "numOfRows": "100",
+        "strSdate": "20240601",
+        "strEdate": "20240606",
+        "strOrgCd": "997S",
+        "strHoki": "2",
     }
+    assert len(pages) == 1
+    assert {(g, h) for _, g, h in records_of(pages)} == {("997S", "2")}
+    assert len(records_of(pages)) == 6
 
 
-def test_shape_b_single_record_counts_as_items(kit):
-    body = recorded("H997", 1, DAY)
-    assert b"<item>" not in body
-    kit.expect(PATH).respond_with_data(body)
+def test_a_day_the_api_only_serves_with_the_next_day_as_end_is_fetched(kit):
+    # The server refuses the quirk day as the last day asked; the source never asks it that way.
+    kit.expect(PATH).respond_with_handler(portal(next_day_only=frozenset({DAY})))
 
-    got, next_day = fetch(kit, "H997", 1)
+    pages = fetch(kit, DAY, DAY, ("997S", 1))
 
-    assert got == body and next_day == 0
-
-
-@pytest.mark.parametrize("first", ["empty", "code03"])
-def test_next_day_quirk_keeps_only_the_asked_day(kit, first):
-    two_days = recorded("H997", 3, DAY)  # recorded with strEdate = day + 1
-    assert two_days.count(b"<ymd>") == 2
-    answers = {
-        "20240130": EMPTY if first == "empty" else kit.xml_error("03"),
-        "20240131": two_days,
-    }
-    kit.expect(PATH).respond_with_handler(by_end_date(answers))
-
-    got, next_day = fetch(kit, "H997", 3)
-
-    assert next_day == 1
-    assert [kit.params(i)["strEdate"] for i in range(2)] == ["20240130", "20240131"]
-    root = load_xml_response(got, source="pv")  # still a valid success body
-    items = item_elements(root)
-    assert [i.findtext("ymd") for i in items] == ["20240130"]
-    assert root.findtext(".//totalCount") == "1"
+    assert kit.params(0)["strEdate"] == "20240602"
+    assert [r[0] for r in records_of(pages)] == ["2024-06-01", "2024-06-02"]
 
 
-def test_next_day_quirk_output_is_read_by_t4(kit):
+def test_two_day_answer_is_returned_verbatim_and_t4_reads_it(kit):
+    body = pv_page([pv_record(DAY, "997S", 1), pv_record(DAY + timedelta(days=1), "997S", 1)], page_no=1, num_of_rows=100, total=2)
+    kit.expect(PATH).respond_with_data(body, content_type=XML)
+
+    pages = fetch(kit, DAY, DAY, ("997S", 1))
+
+    assert pages == [body.encode()]
     if importlib.util.find_spec("plugins.python_backend.pv") is None:
-        pytest.skip("plugins/python_backend/pv.py (T4) is not written yet")
+        pytest.skip("T4 (plugins/python_backend/pv.py) is absent")
     from plugins.python_backend.pv import pv_to_long
 
-    answers = {"20240130": EMPTY, "20240131": recorded("H997", 3, DAY)}
-    kit.expect(PATH).respond_with_handler(by_end_date(answers))
-
-    got, _ = fetch(kit, "H997", 3)
-    out = pv_to_long(got)
-
-    assert len(out.frame) == 24
-    assert set(out.frame["datetime"].dt.date) == {DAY}
+    frame = pv_to_long(pages[0]).frame
+    assert len(frame) == 48  # both days; the caller drops the extra one
+    assert sorted(set(frame["datetime"].dt.date)) == [DAY, DAY + timedelta(days=1)]
 
 
-def test_no_items_on_either_request_raises_no_data(kit):
-    answers = {"20240130": EMPTY, "20240131": kit.xml_error("03")}
-    kit.expect(PATH).respond_with_handler(by_end_date(answers))
+def test_older_answer_format_total_count_code_00_undashed_ymd(kit):
+    records = [pv_record(DAY + timedelta(days=i), "997S", 1, dashed=False) for i in range(5)]
 
-    with pytest.raises(NoDataError, match="also with strEdate=20240131"):
-        fetch(kit, "B997", 1)
+    def handler(request: Request) -> Response:
+        page, size = int(request.args["pageNo"]), int(request.args["numOfRows"])
+        chunk = records[(page - 1) * size : page * size]
+        body = pv_page(chunk, page_no=page, num_of_rows=size, total=5, code="00", message="NORMAL SERVICE.", count_tag="totalCount")
+        return Response(body, content_type=XML)
 
-    assert len(kit.requests()) == 2
+    kit.expect(PATH).respond_with_handler(handler)
+
+    pages = fetch(kit, DAY, DAY + timedelta(days=3), ("997S", 1), page_size=2)
+
+    assert len(pages) == 3 and len(kit.requests()) == 3
+    assert [r[0] for r in records_of(pages)] == [f"202406{d:02d}" for d in range(1, 6)]
 
 
-def test_next_day_answer_without_the_asked_day_raises_no_data(kit):
-    only_next = recorded("B997", 1, date(2024, 1, 31))
-    answers = {"20240130": EMPTY, "20240131": only_next}
-    kit.expect(PATH).respond_with_handler(by_end_date(answers))
+def test_missing_count_on_a_short_page_is_one_page_and_on_a_full_page_malformed(kit):
+    one = pv_page([pv_record(DAY, "997S", 1)], page_no=1, num_of_rows=10, total=None)
+    kit.expect_once(PATH).respond_with_data(one, content_type=XML)
+
+    assert fetch(kit, DAY, DAY, page_size=10) == [one.encode()]
+
+    kit.expect_once(PATH).respond_with_data(one, content_type=XML)
+    with pytest.raises(MalformedBodyError, match="totalCnt"):
+        fetch(kit, DAY, DAY, page_size=1)
+
+
+@pytest.mark.parametrize("answer", ["code03", "empty800", "empty00"])
+def test_no_records_raise_no_data(kit, answer):
+    body = {
+        "code03": kit.xml_error("03"),
+        "empty800": pv_page([], page_no=1, num_of_rows=100, total=0),
+        "empty00": pv_page([], page_no=1, num_of_rows=100, total=0, code="00"),
+    }[answer]
+    kit.expect(PATH).respond_with_data(body, content_type=XML)
 
     with pytest.raises(NoDataError):
-        fetch(kit, "B997", 1)
+        fetch(kit, DAY, DAY)
+
+    assert len(kit.requests()) == 1
 
 
-def test_gateway_error_is_fatal_and_does_not_trigger_the_quirk(kit):
+def test_range_longer_than_366_days_is_refused_before_any_request(kit):
+    kit.expect(PATH).respond_with_handler(portal())
+
+    with pytest.raises(ValueError, match="366"):
+        fetch(kit, date(2024, 1, 1), date(2025, 1, 1))  # 367 days
+    with pytest.raises(ValueError):
+        fetch(kit, DAY, DAY - timedelta(days=1))
+    assert kit.requests() == []
+
+    fetch(kit, date(2024, 1, 1), date(2024, 12, 31), ("997S", 1))  # 366 days: allowed
+    assert kit.params(0)["strEdate"] == "20250101"
+
+
+def test_gateway_error_is_fatal(kit):
     kit.expect(PATH).respond_with_data(kit.gateway_error("32", "UNREGISTERED_IP_ERROR"))
 
     with pytest.raises(FatalPortalError) as info:
-        fetch(kit, "B997", 1)
+        fetch(kit, DAY, DAY)
 
     assert info.value.code == "32"
     assert len(kit.requests()) == 1
+
+
+# -- running a plan -----------------------------------------------------------------------
+
+
+def test_a_plan_runs_against_the_api_and_no_data_queries_give_empty_lists(kit):
+    empty_day = date(2024, 12, 1)
+
+    def handler(request: Request) -> Response:
+        if request.args["strSdate"] == "20241201":
+            return Response(kit.xml_error("03"), content_type=XML)
+        return portal()(request)
+
+    kit.expect(PATH).respond_with_handler(handler)
+    wanted = [("997S", 1, DAY), ("B997", 1, DAY + timedelta(days=1)), ("997S", 1, empty_day)]
+    plan = plan_pv_queries(wanted, units_in_answer=31, page_size=100)
+    # Two all-units queries of one request each beat three per-unit ones.
+    assert [(q.unit, q.start, q.end) for q in plan] == [
+        (None, DAY, DAY + timedelta(days=1)),
+        (None, empty_day, empty_day),
+    ]
+    ticks: list[int] = []
+
+    async def fn(client: Any) -> list[list[bytes]]:
+        return await fetch_pv_queries(LiveNambuPvSource(client), plan, on_done=lambda: ticks.append(1))
+
+    result = kit.run(fn)
+
+    assert len(result) == len(plan) == len(ticks)
+    assert [records_of(pages) for pages in result] == [
+        [(d, g, str(h)) for d in ("2024-06-01", "2024-06-02", "2024-06-03") for g, h in UNITS],
+        [],
+    ]
+    assert len(kit.requests()) == 2
+
+
+class FakePv:
+    """A PvSource whose answers are chosen per query start day, finishing in reverse order."""
+
+    def __init__(self, answers: dict[date, list[bytes] | Exception]) -> None:
+        self.answers = answers
+
+    async def fetch_range(self, start: date, end: date, unit: tuple[str, int] | None = None) -> list[bytes]:
+        await asyncio.sleep(0.001 * (40 - start.day))  # later days finish first
+        answer = self.answers[start]
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+def test_fetch_pv_queries_keeps_input_order_and_propagates_other_errors():
+    days = [date(2024, 6, d) for d in (1, 2, 3)]
+    queries = [PvQuery(d, d, None, 1) for d in days]
+    pv = FakePv({days[0]: [b"a"], days[1]: NoDataError("03", "none", source="pv"), days[2]: [b"c1", b"c2"]})
+
+    assert asyncio.run(fetch_pv_queries(pv, queries)) == [[b"a"], [], [b"c1", b"c2"]]
+
+    pv.answers[days[1]] = FatalPortalError("30", "SERVICE_KEY_IS_NOT_REGISTERED_ERROR", source="pv")
+    with pytest.raises(FatalPortalError):
+        asyncio.run(fetch_pv_queries(pv, queries))
