@@ -115,8 +115,10 @@ class AsosRecords(Protocol):
 
 
 class PvRecords(Protocol):
-    def days(self, start: date, end: date, gencd: str | None, hogi: int | None) -> Sequence[PvRecord]:
-        """Records dated ``start``..``end`` (filtered by plant/unit when given), by day, plant, unit."""
+    def days(
+        self, start: date, end: date, gencd: str | None, hogi: int | None
+    ) -> Sequence[PvRecord]:
+        """Records dated ``start``..``end`` (of plant/unit when given), by day, plant, unit."""
         ...
 
 
@@ -175,7 +177,9 @@ def _json(doc: object) -> bytes:
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def asos_body(records: Sequence[Mapping[str, str]], *, page_no: int, num_of_rows: int, total: int) -> bytes:
+def asos_body(
+    records: Sequence[Mapping[str, str]], *, page_no: int, num_of_rows: int, total: int
+) -> bytes:
     """A KMA ASOS success page holding ``records`` (``rnum`` as given)."""
     item: Any = dict(records[0]) if len(records) == 1 else [dict(r) for r in records]
     return _json(
@@ -195,7 +199,9 @@ def asos_body(records: Sequence[Mapping[str, str]], *, page_no: int, num_of_rows
 
 
 def _pv_elements(fields: Sequence[tuple[str, str]]) -> str:
-    return "".join(f"<{tag}>{escape(text)}</{tag}>" if text else f"<{tag}/>" for tag, text in fields)
+    return "".join(
+        f"<{tag}>{escape(text)}</{tag}>" if text else f"<{tag}/>" for tag, text in fields
+    )
 
 
 def pv_body(records: Sequence[PvRecord], *, page_no: int, num_of_rows: int, total: int) -> bytes:
@@ -203,7 +209,8 @@ def pv_body(records: Sequence[PvRecord], *, page_no: int, num_of_rows: int, tota
     if len(records) == 1:
         items = f"<items>{_pv_elements(records[0].fields)}</items>"
     elif records:
-        items = "<items>" + "".join(f"<item>{_pv_elements(r.fields)}</item>" for r in records) + "</items>"
+        inner = "".join(f"<item>{_pv_elements(r.fields)}</item>" for r in records)
+        items = f"<items>{inner}</items>"
     else:
         items = "<items/>"
     return (
@@ -273,7 +280,9 @@ def _day(params: Mapping[str, str], name: str) -> date:
         raise _BadRequest("10", f"{name}={text!r} is not YYYYMMDD") from None
 
 
-def _int(params: Mapping[str, str], name: str, default: int, low: int, high: int | None = None) -> int:
+def _int(
+    params: Mapping[str, str], name: str, default: int, low: int, high: int | None = None
+) -> int:
     text = params.get(name, "").strip()
     if not text:
         return default
@@ -320,6 +329,15 @@ class _WithoutLast(Sequence[PvRecord]):
         return [*head, *tail]
 
 
+def _error_answer(api: str, code: str) -> Answer:
+    """A portal error in the API's own format (HTTP 200, as the portal sends them)."""
+    message = _MESSAGES[code]
+    if api == "pv":
+        return Answer(200, XML_TYPE, _xml_error(code, message))
+    key = "reponse" if api == "wind" else "response"  # the wind API's spelling
+    return Answer(200, JSON_TYPE, _json_error(key, code, message))
+
+
 class PortalEmulator:
     """The three portal APIs answered from record providers (see the module doc)."""
 
@@ -336,12 +354,13 @@ class PortalEmulator:
 
     def answer(self, path: str, params: Mapping[str, str]) -> Answer:
         """The HTTP status, content type and body the portal sends for ``GET path?params``."""
+        handler: Callable[[Mapping[str, str]], Answer]
         if path.endswith(ASOS_PATH):
-            handler, error = self._asos, lambda c, m: Answer(200, JSON_TYPE, _json_error("response", c, m))
+            api, handler = "asos", self._asos
         elif path.endswith(PV_PATH):
-            handler, error = self._pv, lambda c, m: Answer(200, XML_TYPE, _xml_error(c, m))
+            api, handler = "pv", self._pv
         elif path.endswith(WIND_PATH):
-            handler, error = self._wind, lambda c, m: Answer(200, JSON_TYPE, _json_error("reponse", c, m))
+            api, handler = "wind", self._wind
         else:
             return Answer(404, "text/plain;charset=UTF-8", b"Not Found")
         if not params.get("serviceKey"):
@@ -349,7 +368,7 @@ class PortalEmulator:
         try:
             return handler(params)
         except _BadRequest as bad:
-            return error(bad.code, _MESSAGES[bad.code])
+            return _error_answer(api, bad.code)
 
     def _asos(self, params: Mapping[str, str]) -> Answer:
         for name, value in (("dataType", "JSON"), ("dataCd", "ASOS"), ("dateCd", "HR")):
@@ -391,7 +410,8 @@ class PortalEmulator:
         records: Sequence[PvRecord] = _WithoutLast(self.pv.days(start, end, gencd, hogi), end)
         if not len(records):
             raise _BadRequest("03", "no records")
-        body = pv_body(_page(records, page_no, rows), page_no=page_no, num_of_rows=rows, total=len(records))
+        page = _page(records, page_no, rows)
+        body = pv_body(page, page_no=page_no, num_of_rows=rows, total=len(records))
         return Answer(200, XML_TYPE, body)
 
     def _wind(self, params: Mapping[str, str]) -> Answer:
@@ -426,7 +446,10 @@ class ReplayTransport(httpx.AsyncBaseTransport):
         params = dict(parse_qsl(request.url.query.decode("ascii"), keep_blank_values=True))
         answer = self.emulator.answer(path, params)
         return httpx.Response(
-            answer.status, headers={"Content-Type": answer.content_type}, content=answer.body, request=request
+            answer.status,
+            headers={"Content-Type": answer.content_type},
+            content=answer.body,
+            request=request,
         )
 
 
@@ -455,7 +478,8 @@ class _Handler(BaseHTTPRequestHandler):
             delay = state.latency()
             if delay > 0:
                 time.sleep(delay)
-            answer = state.emulator.answer(url.path, dict(parse_qsl(url.query, keep_blank_values=True)))
+            params = dict(parse_qsl(url.query, keep_blank_values=True))
+            answer = state.emulator.answer(url.path, params)
             self.send_response(answer.status)
             self.send_header("Content-Type", answer.content_type)
             self.send_header("Content-Length", str(len(answer.body)))
@@ -480,7 +504,9 @@ class PortalServer:
     requests it was answering at once. Use as a context manager.
     """
 
-    def __init__(self, emulator: PortalEmulator, *, latency_s: float | Callable[[], float] = 0.0) -> None:
+    def __init__(
+        self, emulator: PortalEmulator, *, latency_s: float | Callable[[], float] = 0.0
+    ) -> None:
         latency = latency_s if callable(latency_s) else (lambda: float(latency_s))
         self._state = _ServerState(emulator, latency)
         handler = type("PortalHandler", (_Handler,), {"state": self._state})
@@ -508,7 +534,9 @@ class PortalServer:
             self._state.max_in_flight = 0
 
     def start(self) -> PortalServer:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="portal-server", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="portal-server", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -523,7 +551,10 @@ class PortalServer:
         return self.start()
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.stop()
 
@@ -556,7 +587,9 @@ class _PvIndex:
     def __init__(self, records: list[PvRecord]) -> None:
         self._records = sorted(records, key=lambda r: (r.day, r.gencd, r.hogi))
 
-    def days(self, start: date, end: date, gencd: str | None, hogi: int | None) -> Sequence[PvRecord]:
+    def days(
+        self, start: date, end: date, gencd: str | None, hogi: int | None
+    ) -> Sequence[PvRecord]:
         return [
             r
             for r in self._records
@@ -573,7 +606,9 @@ class _WindIndex:
         return [r for r in self._records if start <= _parse_day(str(r["dgenYmd"])) <= end]
 
 
-def pv_records_of(body: bytes, *, next_day_only: frozenset[tuple[str, int, date]] = frozenset()) -> list[PvRecord]:
+def pv_records_of(
+    body: bytes, *, next_day_only: frozenset[tuple[str, int, date]] = frozenset()
+) -> list[PvRecord]:
     """The records of a Nambu PV answer (either shape), elements in document order."""
     root = parse_xml(body, source="pv")
     items = root if root.tag == "items" else root.find(".//items")
@@ -621,18 +656,26 @@ class Catalog:
         path = root / MANIFEST
         try:
             doc = json.loads(path.read_text(encoding="utf-8"))
-            window = (date.fromisoformat(doc["window"]["start"]), date.fromisoformat(doc["window"]["end"]))
+            window = (
+                date.fromisoformat(doc["window"]["start"]),
+                date.fromisoformat(doc["window"]["end"]),
+            )
+
+            def read(entry: Mapping[str, Any]) -> bytes:
+                return (root / entry["file"]).read_bytes()
+
             asos: dict[int, list[Mapping[str, str]]] = {}
             for entry in doc["asos"]:
-                records = _items(parse_json((root / entry["file"]).read_bytes(), source="asos"))
+                records = _items(parse_json(read(entry), source="asos"))
                 asos.setdefault(int(entry["station"]), []).extend(records)
             wind = [
-                r for e in doc["wind"] for r in _wind_content(parse_json((root / e["file"]).read_bytes(), source="wind"))
+                r for e in doc["wind"] for r in _wind_content(parse_json(read(e), source="wind"))
             ]
             late = frozenset(
-                (str(e["gencd"]), int(e["hogi"]), date.fromisoformat(e["day"])) for e in doc["pv_next_day_only"]
+                (str(e["gencd"]), int(e["hogi"]), date.fromisoformat(e["day"]))
+                for e in doc["pv_next_day_only"]
             )
-            pv = [r for e in doc["pv"] for r in pv_records_of((root / e["file"]).read_bytes(), next_day_only=late)]
+            pv = [r for e in doc["pv"] for r in pv_records_of(read(e), next_day_only=late)]
         except FileNotFoundError as exc:
             missing = Path(exc.filename).name if exc.filename else MANIFEST
             raise SourceError(
@@ -640,7 +683,9 @@ class Catalog:
                 "records or regenerate them with `uv run python -m sources.samples.generate`"
             ) from None
         except (KeyError, TypeError, ValueError, StopIteration, TransformInputError) as exc:
-            raise SourceError(f"replay: {path} or a file it lists is not a valid sample: {exc!r}") from None
+            raise SourceError(
+                f"replay: {path} or a file it lists is not a valid sample: {exc!r}"
+            ) from None
         return cls(
             root=root,
             window=window,
@@ -748,7 +793,9 @@ def _asos_record(station: int, name: str, hour: datetime, ta: str, hm: str) -> d
     }
 
 
-def pv_fields(day: date, gencd: str, hogi: int, name: str, hours: Sequence[str | None]) -> tuple[tuple[str, str], ...]:
+def pv_fields(
+    day: date, gencd: str, hogi: int, name: str, hours: Sequence[str | None]
+) -> tuple[tuple[str, str], ...]:
     """The elements of one PV record in the documented order; an hour ``None`` is absent."""
     values = [float(h) for h in hours if h]
     total = sum(values)
@@ -762,7 +809,9 @@ def pv_fields(day: date, gencd: str, hogi: int, name: str, hours: Sequence[str |
         ("qvodmax", f"{max(values, default=0.0):g}"),
         ("qvodmin", f"{min(values, default=0.0):g}"),
     ]
-    hourly = [(f"qhorgen{n:02d}", text) for n, text in enumerate(hours, start=1) if text is not None]
+    hourly = [
+        (f"qhorgen{n:02d}", text) for n, text in enumerate(hours, start=1) if text is not None
+    ]
     return tuple(head + hourly)
 
 
@@ -775,19 +824,24 @@ class SyntheticPv:
     end: date
     seed: int = 0
 
-    def days(self, start: date, end: date, gencd: str | None, hogi: int | None) -> Sequence[PvRecord]:
+    def days(
+        self, start: date, end: date, gencd: str | None, hogi: int | None
+    ) -> Sequence[PvRecord]:
         units = sorted(u for u in self.units if gencd in (None, u[0]) and hogi in (None, u[1]))
         lo, hi = max(start, self.start), min(end, self.end)
         count = ((hi - lo).days + 1) * len(units) if hi >= lo else 0
-        return LazyRecords(count, lambda i: self.record(lo + timedelta(days=i // len(units)), units[i % len(units)]))
+        n = len(units)
+        return LazyRecords(count, lambda i: self.record(lo + timedelta(days=i // n), units[i % n]))
 
     def record(self, day: date, unit: tuple[str, int, str]) -> PvRecord:
         gencd, hogi, name = unit
         rng = _noise(self.seed, day.toordinal(), hogi, *gencd.encode())
         clear = rng.uniform(0.2, 1.0)
         hours = [
-            f"{max(0.0, 900.0 * clear * math.sin((n - 6.5) / 13 * math.pi)):.1f}" if 6 < n < 20 else "0"
-            for n in range(1, 25)
+            f"{max(0.0, 900.0 * clear * math.sin((h - 6.5) / 13 * math.pi)):.1f}"
+            if 6 < h < 20
+            else "0"
+            for h in range(1, 25)
         ]
         return PvRecord(day, gencd, hogi, pv_fields(day, gencd, hogi, name, hours))
 
@@ -805,7 +859,8 @@ class SyntheticWind:
         lo, hi = max(start, self.start), min(end, self.end)
         n = len(self.units)
         count = ((hi - lo).days + 1) * n if hi >= lo else 0
-        return LazyRecords(count, lambda i: self.record(lo + timedelta(days=i // n), self.units[i % n]))
+        units = self.units
+        return LazyRecords(count, lambda i: self.record(lo + timedelta(days=i // n), units[i % n]))
 
     def record(self, day: date, unit: tuple[str, int, str]) -> dict[str, Any]:
         ippt, hogi, name = unit
@@ -814,7 +869,9 @@ class SyntheticWind:
         return wind_record(day, ippt, hogi, name, hours)
 
 
-def wind_record(day: date, ippt: str, hogi: int, name: str, hours: Sequence[Any], *, dashed: bool = False) -> dict[str, Any]:
+def wind_record(
+    day: date, ippt: str, hogi: int, name: str, hours: Sequence[Any], *, dashed: bool = False
+) -> dict[str, Any]:
     """A Namdong wind record with the real field set; summaries over the numeric hours."""
     values = [float(h) for h in hours if h not in (None, "")]
     record: dict[str, Any] = {

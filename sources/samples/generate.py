@@ -154,7 +154,9 @@ def pv_unit_names(path: Path = PV_UNITS_CSV) -> dict[tuple[str, int], str]:
 # -- ASOS ----------------------------------------------------------------------
 
 
-def asos_day(rng: random.Random, stn: int, name: str, mean_ta: float, day: date) -> list[dict[str, str]]:
+def asos_day(
+    rng: random.Random, stn: int, name: str, mean_ta: float, day: date
+) -> list[dict[str, str]]:
     """One day (24 hourly records) of one station, with the real 38-field record's keys."""
     items = []
     day_shift = rng.uniform(-3.0, 3.0)
@@ -232,7 +234,8 @@ def wind_records(rng: random.Random) -> list[dict[str, Any]]:
                 # Mean-reverting around the day's regime: gusty but not a random walk to 0.
                 level = min(0.98, max(0.0, 0.8 * level + 0.2 * regime + rng.gauss(0, 0.06)))
                 hours.append(round(capacity * level, 3))
-            records.append(wind_record(day, code, hogi, name, hours, dashed=day >= WIND_DASHED_FROM))
+            dashed = day >= WIND_DASHED_FROM
+            records.append(wind_record(day, code, hogi, name, hours, dashed=dashed))
     # Irregularities seen in the API's answers.
     records[4]["qhorGen07"] = str(records[4]["qhorGen07"])  # a numeric string
     records[17]["qhorGen15"] = None
@@ -292,7 +295,9 @@ def generate() -> dict[str, bytes]:
 
     wind_path = f"wind/{WIND_START:%Y%m}.json"
     files[wind_path] = wind_body(wind_records(rng))
-    manifest["wind"] = [{"start": WIND_START.isoformat(), "end": WIND_END.isoformat(), "file": wind_path}]
+    manifest["wind"] = [
+        {"start": WIND_START.isoformat(), "end": WIND_END.isoformat(), "file": wind_path}
+    ]
 
     names = pv_unit_names()
     unknown = [unit for unit in PV_UNITS if unit not in names]
