@@ -14,7 +14,7 @@ import json
 import os
 import time
 from collections import Counter
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 import typer
@@ -190,6 +190,59 @@ def _summary_json(summaries: list[Any], tables: dict[str, Any], wall: float, mod
     )
 
 
+#: Exit code of a backfill that stopped because the day's request budget was spent.
+BUDGET_STOP_EXIT = 3
+
+
+def _print_plans(
+    settings: Settings, sources: list[str], start: date, end: date, only_missing: bool, json_output: bool
+) -> None:
+    """``energy backfill --plan``: requests per source and the days of budget they take."""
+    from prefect_flows.backfill import plan_backfill
+
+    try:
+        plans = [
+            plan_backfill(settings, name, start, end, only_missing=only_missing) for name in sources
+        ]
+    except EnergyError as exc:
+        raise fail(str(exc)) from None
+    if json_output:
+        typer.echo(
+            json.dumps(
+                {
+                    "start": start.isoformat(),
+                    "end": end.isoformat(),
+                    "requests": sum(p.requests for p in plans),
+                    "sources": [p.as_dict() for p in plans],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    table = Table(
+        title=f"Backfill plan {start}..{end} (nothing fetched)",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+    )
+    for column in ("source", "api", "steps", "requests", "budget/day", "left today", "days of budget"):
+        table.add_column(column, justify="left" if column in ("source", "api") else "right")
+    for plan in plans:
+        days = "-" if plan.budget_days is None else str(plan.budget_days)
+        table.add_row(
+            plan.source,
+            plan.api,
+            str(len(plan.steps)),
+            str(plan.requests),
+            str(plan.budget),
+            str(plan.remaining_today),
+            days,
+        )
+    Console().print(table)
+    scope = "only what the database does not hold completely" if only_missing else "every day (--all-days)"
+    Console().print(f"counts {scope}; budgets are [sources.<api>] daily_request_budget, per KST day")
+
+
 def _finish(
     console: Console,
     settings: Settings,
@@ -246,30 +299,54 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def backfill(
-        source: Annotated[str, typer.Option("--source", help="weather, wind or pv.")],
         start: DateOption,
         end: DateOption,
+        source: Annotated[
+            str | None,
+            typer.Option("--source", help="weather, wind or pv (with --plan: default all three)."),
+        ] = None,
+        plan_only: Annotated[
+            bool,
+            typer.Option(
+                "--plan",
+                help="Print the requests the backfill needs and the days of budget they take; fetch nothing.",
+            ),
+        ] = False,
         all_days: Annotated[
             bool,
             typer.Option(
-                "--all-days", help="pv: refetch every day, not only days with < 24 hourly values stored."
+                "--all-days",
+                help="Refetch every day of the range, not only what the database lacks.",
             ),
         ] = False,
         env: EnvOption = None,
         no_prefect: NoPrefectOption = False,
         json_output: JsonOption = False,
     ) -> None:
-        """Backfill SOURCE over START..END (pv: only the days with fewer than 24 hourly values stored)."""
+        """Backfill SOURCE over START..END, fetching only what the database does not hold completely.
+
+        Stops cleanly when the day's request budget ([sources.<api>]
+        daily_request_budget) is spent, keeping what it loaded (exit code 3);
+        the same command run again resumes.
+        """
         from prefect_flows import listeners
-        from prefect_flows.jobs import backfill_periods, run_backfill
+        from prefect_flows.backfill import BACKFILL_SOURCES, BackfillStopped, check_request, run_backfill
         from prefect_flows.prefect_env import prepare_prefect_environment
 
         first, last = start.date(), end.date()
+        if source is None and not plan_only:
+            raise fail("--source is required (weather, wind or pv); only --plan defaults to all three")
+        chosen = [source] if source is not None else list(BACKFILL_SOURCES)
         try:
             settings = _settings(env)
-            backfill_periods(source, first, last)
+            for name in chosen:
+                check_request(name, first, last)
         except EnergyError as exc:
             raise fail(str(exc)) from None
+        if plan_only:
+            _print_plans(settings, chosen, first, last, not all_days, json_output)
+            return
+        assert source is not None
         console = Console(stderr=True)
         mode = "plain functions" if no_prefect else "Prefect"
         started = time.perf_counter()
@@ -294,7 +371,19 @@ def register(app: typer.Typer) -> None:
                 error = _run_with_prefect(
                     "backfill", source=source, start=first, end=last, only_missing=not all_days
                 )
-        _finish(Console(stderr=json_output), settings, collector, error, started, mode, json_output)
+        stopped = isinstance(error, BackfillStopped)
+        _finish(
+            Console(stderr=json_output),
+            settings,
+            collector,
+            None if stopped else error,
+            started,
+            mode,
+            json_output,
+        )
+        if stopped:
+            typer.echo(f"stopped: {error}", err=True)
+            raise typer.Exit(code=BUDGET_STOP_EXIT)
 
     @app.command()
     def serve(env: EnvOption = None) -> None:

@@ -23,12 +23,14 @@ from prefect.runtime import flow_run
 from prefect.states import State
 
 from prefect_flows import artifacts
-from prefect_flows.jobs import JobFailed, backfill_periods, plan_main_job
+from prefect_flows.backfill import BackfillStopped, BudgetStop, plan_backfill
+from prefect_flows.jobs import JobFailed, plan_main_job
 from prefect_flows.pv import DEFAULT_DAYS_BACK, run_pv
 from prefect_flows.weather import run_weather
 from prefect_flows.wind import run_wind
 from registry import Settings, load_settings
 from registry.log_config import configure_logging
+from sources.errors import BudgetExhaustedError
 
 T = TypeVar("T")
 
@@ -65,15 +67,28 @@ def _options() -> dict[str, Any]:
 
 
 @flow(name="weather-daily", log_prints=False)
-def weather_daily(day: date | None = None, stations: list[int] | None = None) -> dict[str, Any]:
-    """ASOS weather of ``day`` (default: yesterday KST), imputed and loaded."""
-    return run_weather(_run_settings(), day, stations=stations, **_options()).as_dict()
+def weather_daily(
+    start: date | None = None,
+    end: date | None = None,
+    stations: list[int] | None = None,
+    only_missing: bool = True,
+) -> dict[str, Any]:
+    """ASOS weather of ``start..end`` (default: yesterday KST; ``end`` defaults to ``start``).
+
+    One query per station for the range; with ``only_missing`` only station-days
+    with < 24 rows stored are fetched. Fills near the range are revised
+    (docs/weather_fills.md).
+    """
+    summary = run_weather(
+        _run_settings(), start, end, stations=stations, only_missing=only_missing, **_options()
+    )
+    return summary.as_dict()
 
 
 @flow(name="wind-monthly", log_prints=False)
-def wind_monthly(month: date | None = None) -> dict[str, Any]:
-    """Namdong wind of ``month``'s month (default: the previous month KST)."""
-    return run_wind(_run_settings(), month, **_options()).as_dict()
+def wind_monthly(month: date | None = None, only_missing: bool = True) -> dict[str, Any]:
+    """Namdong wind of ``month``'s month (default: the previous month KST); a complete month is skipped."""
+    return run_wind(_run_settings(), month, only_missing=only_missing, **_options()).as_dict()
 
 
 @flow(name="pv-backfill", log_prints=False)
@@ -111,7 +126,7 @@ def main_job() -> list[dict[str, Any]]:
     plan = plan_main_job(_run_settings())
     states: list[tuple[str, State[Any]]] = []
     for day in plan.weather_days:
-        states.append((f"weather {day}", weather_daily(day, return_state=True)))
+        states.append((f"weather {day}", weather_daily(day, day, return_state=True)))
     for month in plan.wind_months:
         states.append((f"wind {month:%Y-%m}", wind_monthly(month, return_state=True)))
     units = [list(u) for u in plan.pv_units] if plan.pv_units is not None else None
@@ -124,22 +139,35 @@ def main_job() -> list[dict[str, Any]]:
     return _gather(states)
 
 
+def _budget_error(state: State[Any]) -> BudgetExhaustedError | None:
+    """The budget error a failed subflow ended with, if that is why it failed."""
+    if state.is_completed():
+        return None
+    outcome = state.result(raise_on_failure=False)
+    return outcome if isinstance(outcome, BudgetExhaustedError) else None
+
+
 @flow(name="energy-backfill", log_prints=False)
 def backfill(
     source: str, start: date, end: date, only_missing: bool = True
 ) -> list[dict[str, Any]]:
-    """Backfill one source: a subflow per day (weather), per month (wind), one for the range (pv)."""
+    """Backfill one source, a subflow per step of :func:`prefect_flows.backfill.plan_backfill`.
+
+    Weather: a subflow per 41-day chunk; wind: per month; pv: one for the range.
+    When a step runs out of the day's request budget, the backfill stops there
+    (:class:`BackfillStopped`); the same backfill run again resumes.
+    """
+    plan = plan_backfill(_run_settings(), source, start, end, only_missing=only_missing)
     states: list[tuple[str, State[Any]]] = []
-    for period in backfill_periods(source, start, end):
+    for index, step in enumerate(plan.steps):
         if source == "weather":
-            states.append((f"weather {period}", weather_daily(period, return_state=True)))
+            state = weather_daily(step.start, step.end, only_missing=only_missing, return_state=True)
         elif source == "wind":
-            states.append((f"wind {period:%Y-%m}", wind_monthly(period, return_state=True)))
+            state = wind_monthly(step.start, only_missing=only_missing, return_state=True)
         else:
-            states.append(
-                (
-                    f"pv {start}..{end}",
-                    pv_backfill(start, end, only_missing=only_missing, return_state=True),
-                )
-            )
+            state = pv_backfill(step.start, step.end, only_missing=only_missing, return_state=True)
+        spent = _budget_error(state)
+        if spent is not None:
+            raise BackfillStopped(BudgetStop(source, spent, plan.steps[index:]))
+        states.append((step.label, state))
     return _gather(states)

@@ -4,7 +4,8 @@
 default) the days, months and PV units the bundled samples cover; live, the
 scheduled defaults (yesterday, the previous month, the last 7 days). The
 Prefect flows in :mod:`prefect_flows.flows` run the same plan as subflows;
-:func:`run_main_job` and :func:`run_backfill` run it as plain functions.
+:func:`run_main_job` runs it as plain functions. Backfills are in
+:mod:`prefect_flows.backfill`.
 
 One failing flow does not stop the others: each run is logged and notified on
 its own, and :class:`JobFailed` is raised at the end naming the failures.
@@ -15,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
 from prefect_flows.dates import (
     days_between,
@@ -31,9 +32,6 @@ from prefect_flows.wind import run_wind
 from registry import Settings
 from registry.errors import EnergyError
 from sources.replay import Catalog
-
-BackfillSource = Literal["weather", "wind", "pv"]
-BACKFILL_SOURCES: tuple[str, ...] = ("weather", "wind", "pv")
 
 
 class JobFailed(EnergyError):
@@ -114,7 +112,7 @@ def run_main_job(
     """Every flow of ``plan`` (default: :func:`plan_main_job`) as plain functions."""
     plan = plan or plan_main_job(settings)
     runs = [
-        _labelled(f"weather {d}", lambda d=d: run_weather(settings, d, **options))
+        _labelled(f"weather {d}", lambda d=d: run_weather(settings, d, d, **options))
         for d in plan.weather_days
     ]
     runs += [
@@ -127,53 +125,4 @@ def run_main_job(
             lambda: run_pv(settings, plan.pv_start, plan.pv_end, units=plan.pv_units, **options),
         )
     )
-    return _collect(runs)
-
-
-def backfill_periods(source: str, start: date, end: date) -> list[date]:
-    """The runs a backfill makes: one per day (weather), per month (wind), one for the range (pv)."""
-    if source not in BACKFILL_SOURCES:
-        raise EnergyError(
-            f"unknown backfill source {source!r}; valid sources: {', '.join(BACKFILL_SOURCES)}"
-        )
-    if end < start:
-        raise EnergyError(f"the end date {end} is before the start date {start}")
-    if source == "weather":
-        return list(days_between(start, end))
-    if source == "wind":
-        return list(months_between(start, end))
-    return [start]
-
-
-def run_backfill(
-    settings: Settings,
-    source: str,
-    start: date,
-    end: date,
-    *,
-    units: list[tuple[str, int]] | None = None,
-    only_missing: bool = True,
-    **options: Any,
-) -> list[FlowSummary]:
-    """Backfill ``source`` over ``start``..``end`` as plain functions (PV: only the missing days)."""
-    periods = backfill_periods(source, start, end)
-    if source == "weather":
-        runs = [
-            _labelled(f"weather {d}", lambda d=d: run_weather(settings, d, **options))
-            for d in periods
-        ]
-    elif source == "wind":
-        runs = [
-            _labelled(f"wind {m:%Y-%m}", lambda m=m: run_wind(settings, m, **options))
-            for m in periods
-        ]
-    else:
-        runs = [
-            _labelled(
-                f"pv {start}..{end}",
-                lambda: run_pv(
-                    settings, start, end, units=units, only_missing=only_missing, **options
-                ),
-            )
-        ]
     return _collect(runs)

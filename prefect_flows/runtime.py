@@ -25,9 +25,12 @@ from sqlalchemy.engine import make_url
 
 from prefect_flows import listeners, logs
 from prefect_flows.notify import notify_run
+from prefect_flows.request_budget import DatabaseLedger
 from prefect_flows.summary import FlowSummary
 from registry import CallResult, Registry, Settings, build_registry
 from sources import Sources, open_sources
+from sources.budget import RequestLedger
+from sources.errors import BudgetExhaustedError
 from sources.redaction import redact
 from storage.facade import Storage, open_storage
 from storage.runs import RunRecord
@@ -46,7 +49,12 @@ def run_direct(name: str, fn: Callable[..., T], /, *args: Any, **kwargs: Any) ->
     return fn(*args, **kwargs)
 
 
-SourcesFactory = Callable[[Settings], Sources]
+class SourcesFactory(Protocol):
+    """Opens one run's sources (:func:`sources.open_sources` or a test's fake)."""
+
+    def __call__(self, settings: Settings, /, *, ledger: RequestLedger | None = None) -> Sources: ...
+
+
 Observer = Callable[[FlowSummary], None]
 
 
@@ -121,6 +129,8 @@ class FlowContext:
         self.registry = registry
         self.storage = storage
         self.summary = summary
+        #: Every request of this run is counted against the day's budget in the database.
+        self.ledger = DatabaseLedger(storage, settings)
         self._step = step
         self._sources_factory = sources_factory
 
@@ -141,7 +151,7 @@ class FlowContext:
         """
 
         async def main() -> T:
-            async with self._sources_factory(self.settings) as sources:
+            async with self._sources_factory(self.settings, ledger=self.ledger) as sources:
                 return await work(sources)
 
         return run_async(main)
@@ -183,7 +193,12 @@ def execute(
         )
         body(ctx)
     except BaseException as exc:
-        status = "failed" if isinstance(exc, Exception) else "cancelled"
+        # A spent budget is a planned stop, not a failure: the run loaded what it
+        # fetched, and the next run resumes where it stopped.
+        if isinstance(exc, BudgetExhaustedError):
+            status = "stopped"
+        else:
+            status = "failed" if isinstance(exc, Exception) else "cancelled"
         summary.finish(status, describe_error(exc, settings))
         logs.error(
             "flow.failed", flow=flow, period=period, run_id=summary.run_id, error=summary.error

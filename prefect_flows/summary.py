@@ -49,7 +49,8 @@ class FlowSummary:
     _clock_start: float = field(default_factory=time.perf_counter, repr=False)
 
     def finish(self, status: str, error: str | None = None) -> None:
-        """Close the summary with its final status (``completed`` or ``failed``)."""
+        """Close the summary with its final status: ``completed``, ``failed``, ``cancelled``,
+        or ``stopped`` (the day's request budget was spent; what was fetched is loaded)."""
         self.status = status
         self.error = error
         self.finished_at = datetime.now(UTC)

@@ -1,7 +1,10 @@
 """Monthly Namdong wind: fetch the month's pages, T3 per page, upsert.
 
 Default month: the previous one (the legacy job ran on the 10th at 11:00 KST
-for the month before). Hour labels follow ``settings.pipeline.wind_hour_label``
+for the month before). One range query per month, paged until an empty page.
+With ``only_missing`` (the default) a month the table already holds completely
+(:meth:`storage.facade.Storage.wind_incomplete_days`) is not asked again, so
+a re-run or a resumed backfill spends no request on it. Hour labels follow ``settings.pipeline.wind_hour_label``
 ("end": interval start, the standard; "legacy": the old loader's mapping).
 """
 
@@ -25,7 +28,9 @@ FLOW = "wind_monthly"
 _REPORT_COUNTS = ("records", "dropped_bad_date", "duplicates")
 
 
-def run_wind(settings: Settings, month: date | None = None, **options: Any) -> FlowSummary:
+def run_wind(
+    settings: Settings, month: date | None = None, *, only_missing: bool = True, **options: Any
+) -> FlowSummary:
     """Collect the month of ``month`` (any day of it; default: the previous month, KST)."""
     first, last = month_bounds(month or previous_month())
     return execute(
@@ -33,19 +38,29 @@ def run_wind(settings: Settings, month: date | None = None, **options: Any) -> F
         WIND,
         first.strftime("%Y-%m"),
         settings,
-        lambda ctx: _wind(ctx, first, last),
+        lambda ctx: _wind(ctx, first, last, only_missing),
         **options,
     )
 
 
-def _wind(ctx: FlowContext, first: date, last: date) -> None:
+def _wind(ctx: FlowContext, first: date, last: date, only_missing: bool) -> None:
     summary = ctx.summary
+    if only_missing:
+        incomplete = ctx.step("find-missing", find_missing, ctx, first, last)
+        summary.details["incomplete_days"] = len(incomplete)
+        if not incomplete:
+            return
     pages = ctx.step("fetch-wind", fetch_month, ctx, first, last)
     summary.bodies = len(pages)
     summary.drift_warnings += ctx.step("check-drift", check_drift, ctx.storage, WIND, pages)
     frame = ctx.step("parse", parse, ctx, pages)
     summary.rows_fetched = len(frame)
     ctx.step("load", load, ctx, frame)
+
+
+def find_missing(ctx: FlowContext, first: date, last: date) -> list[date]:
+    """The days of the month the table does not hold completely (every stored unit, 24 hours)."""
+    return ctx.storage.wind_incomplete_days(first, last)
 
 
 def fetch_month(ctx: FlowContext, first: date, last: date) -> list[bytes]:

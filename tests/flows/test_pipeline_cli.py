@@ -62,7 +62,7 @@ def test_pv_backfill_fetches_only_missing_days(cli: tuple[CliRunner, typer.Typer
     first = invoke_json(cli, *args)
     (run,) = first["runs"]
     in_range = len(pv_units()) * 3
-    assert run["details"]["unit_days_in_range"] == run["details"]["unit_days_fetched"] == in_range
+    assert run["details"]["unit_days_in_range"] == run["details"]["unit_days_wanted"] == in_range
     loaded_days = run["details"]["days_replaced"]
     assert loaded_days > 0 and run["rows_loaded"] == 24 * loaded_days
     assert run["details"]["unit_days_without_data"] == in_range - loaded_days
@@ -72,7 +72,7 @@ def test_pv_backfill_fetches_only_missing_days(cli: tuple[CliRunner, typer.Typer
     # stored with a blank (NULL) hour, which are replaced by the same rows.
     blank_days = again["details"]["days_replaced"]
     assert 0 < blank_days < loaded_days
-    assert again["details"]["unit_days_fetched"] == in_range - loaded_days + blank_days
+    assert again["details"]["unit_days_wanted"] == in_range - loaded_days + blank_days
     assert again["rows_loaded"] == 24 * blank_days
 
 
