@@ -1,16 +1,29 @@
-"""Daily ASOS weather: fetch the stations' day, parse (T5), impute (T2) with history, load.
+"""ASOS weather over a range of days: fetch per station, parse (T5), impute (T2) with stored context, load.
 
-Default day: yesterday in Korea (the legacy 09:00 KST job collected the day
-before). Each stored value keeps the fill method that produced it, and the
-history read back for T2's climatology holds observed values only, so a fill
-never becomes evidence for a later fill.
+Default range: yesterday in Korea (the legacy 09:00 KST job collected the day
+before). One query per station covers the whole range (the source pages at
+999 records); with ``only_missing`` a station is asked only for the span from
+its first to its last day with fewer than 24 rows stored.
+
+Batch independence (docs/weather_fills.md): short-gap fills (gaps of at most
+``max_spline_gap`` hours) and their method codes do not depend on how the days
+were batched. T2 runs on the *observed* values stored within
+``2 * impute_context_hours`` of the range (fills read back as NaN, so a fill
+never feeds a fill), plus the fetched rows; the fills of rows stored earlier
+within ``impute_context_hours`` of the range are revised in the same
+transaction that stores the new rows (an edge fill at the end of day D becomes
+a spline fill once day D+1 arrives). Long-gap fills (climatology and the
+means) may still differ between batchings: their evidence is a window of
+history, not the gap's neighbours.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from prefect_flows import listeners, logs
@@ -19,51 +32,94 @@ from prefect_flows.drift import check_drift
 from prefect_flows.runtime import FlowContext, execute
 from prefect_flows.summary import FlowSummary
 from registry import ImputeOptions, Settings, TransformOutput
+from registry.contracts import FillMethod
 from sources import ASOS, NoDataError, Sources
 from sources.concurrency import gather_all
+from sources.errors import BudgetExhaustedError
 
 FLOW = "weather_daily"
+_HOUR = timedelta(hours=1)
+_DAY = timedelta(days=1)
 
 
 def run_weather(
     settings: Settings,
-    day: date | None = None,
+    start: date | None = None,
+    end: date | None = None,
     *,
     stations: list[int] | None = None,
+    only_missing: bool = True,
     **options: Any,
 ) -> FlowSummary:
-    """Collect ``day`` (default: yesterday KST) for ``stations`` (default: the configured ones).
+    """Collect ``start..end`` (both inclusive) for ``stations`` (default: the configured ones).
 
-    ``options`` go to :func:`prefect_flows.runtime.execute` (step runner,
-    sources factory, storage, observers, run id).
+    ``start`` defaults to yesterday KST and ``end`` to ``start``, so
+    ``run_weather(settings, day)`` collects one day. With ``only_missing``
+    (default) a station is fetched only from its first to its last day with
+    fewer than 24 rows stored, and not at all if it has none; ``False``
+    fetches the whole range for every station. ``options`` go to
+    :func:`prefect_flows.runtime.execute` (step runner, sources factory,
+    storage, observers, run id).
+
+    Raises :class:`sources.errors.BudgetExhaustedError` *after* loading what
+    the other stations returned, when a station's fetch hit the request budget.
     """
-    day = day or yesterday_kst()
+    start = start or yesterday_kst()
+    end = end or start
+    if end < start:
+        raise ValueError(f"end {end} is before start {start}")
     station_ids = list(stations or settings.pipeline.asos_station_ids)
+    period = start.isoformat() if start == end else f"{start.isoformat()}..{end.isoformat()}"
     return execute(
         FLOW,
         ASOS,
-        day.isoformat(),
+        period,
         settings,
-        lambda ctx: _weather(ctx, day, station_ids),
+        lambda ctx: _weather(ctx, start, end, station_ids, only_missing),
         **options,
     )
 
 
-def _weather(ctx: FlowContext, day: date, stations: list[int]) -> None:
+@dataclass(frozen=True)
+class Fetched:
+    """What the fetch stage got: pages per station (``None``: no data), and a budget stop."""
+
+    pages: dict[int, list[bytes] | None]
+    budget_error: BudgetExhaustedError | None = None
+    #: Stations not fetched because the request budget ran out.
+    budget_stations: tuple[int, ...] = ()
+
+
+def _weather(
+    ctx: FlowContext, start: date, end: date, stations: list[int], only_missing: bool
+) -> None:
     summary = ctx.summary
     columns = list(ctx.settings.pipeline.impute_columns)
     summary.details["stations"] = len(stations)
+    summary.details["revised_fills"] = 0
 
-    pages = ctx.step("fetch-asos", fetch_day, ctx, stations, day)
-    missing = [stn for stn, got in zip(stations, pages, strict=True) if got is None]
-    bodies = [body for got in pages if got for body in got]
+    spans = ctx.step("plan-fetch", plan_fetch, ctx, stations, start, end, only_missing)
+    summary.details["fetched_spans"] = {str(s): f"{a}..{b}" for s, (a, b) in spans.items()}
+    if not spans:
+        logs.info("weather.nothing_missing", start=str(start), end=str(end), stations=len(stations))
+        return
+
+    fetched = ctx.step("fetch-asos", fetch_ranges, ctx, spans)
+    missing = [stn for stn, got in fetched.pages.items() if got is None]
+    bodies = [body for got in fetched.pages.values() if got for body in got]
     summary.bodies = len(bodies)
     summary.details["stations_without_data"] = missing
+    if fetched.budget_error is not None:
+        summary.details["stations_over_budget"] = list(fetched.budget_stations)
     if missing:
-        logs.warning("weather.no_data", day=str(day), stations=missing)
+        logs.warning("weather.no_data", start=str(start), end=str(end), stations=missing)
     if not bodies:
+        if fetched.budget_error is not None:
+            raise fetched.budget_error
         raise NoDataError(
-            "03", f"no ASOS data for any of the {len(stations)} stations on {day}", source=ASOS
+            "03",
+            f"no ASOS data for any of the {len(spans)} stations asked in {start}..{end}",
+            source=ASOS,
         )
 
     summary.drift_warnings += ctx.step(
@@ -71,32 +127,67 @@ def _weather(ctx: FlowContext, day: date, stations: list[int]) -> None:
     )
     frame = ctx.step("parse", parse, ctx, bodies, columns)
     summary.rows_fetched = len(frame)
-    history = ctx.step("read-history", read_history, ctx, stations, day)
+    got = {stn: spans[stn] for stn, pages in fetched.pages.items() if pages}
+    context = ctx.step("read-context", read_context, ctx, frame, got)
+    summary.details["context_rows"] = len(context)
+    history = ctx.step("read-history", read_history, ctx, frame, got)
     summary.details["history_rows"] = 0 if history is None else len(history)
-    imputed = ctx.step("impute", impute, ctx, frame, history, columns)
-    _count_fills(summary, imputed.report)
-    ctx.step("load", load, ctx, imputed)
+    series = combine(frame, context, columns)
+    imputed = ctx.step("impute", impute, ctx, series, history, columns)
+    ctx.step("load", load, ctx, series, imputed, got)
+    if fetched.budget_error is not None:
+        # Everything the other stations returned is stored; the caller (a
+        # backfill loop) decides how to continue once the budget resets.
+        raise fetched.budget_error
 
 
-def fetch_day(ctx: FlowContext, stations: list[int], day: date) -> list[list[bytes] | None]:
-    """Each station's pages for ``day`` (``None``: no data), fetched concurrently.
+def plan_fetch(
+    ctx: FlowContext, stations: list[int], start: date, end: date, only_missing: bool
+) -> dict[int, tuple[date, date]]:
+    """The span to ask each station for: all of ``start..end``, or first..last incomplete day."""
+    if not only_missing:
+        return {stn: (start, end) for stn in stations}
+    incomplete = ctx.storage.weather_incomplete_days(stations, start, end)
+    return {stn: (days[0], days[-1]) for stn in stations if (days := incomplete.get(stn))}
 
-    The sources bound how many requests are in flight and how fast they start.
+
+def fetch_ranges(ctx: FlowContext, spans: dict[int, tuple[date, date]]) -> Fetched:
+    """One query per station for its span, all stations concurrently.
+
+    The sources bound how many requests are in flight and how fast they
+    start. ``NoDataError`` marks a station without data; a
+    ``BudgetExhaustedError`` is kept (not raised) so the pages the other
+    stations returned still get loaded; any other error fails the stage.
     """
-    listeners.emit("progress_started", f"weather {day}", len(stations))
+    label = f"weather {min(a for a, _ in spans.values())}..{max(b for _, b in spans.values())}"
+    listeners.emit("progress_started", label, len(spans))
+    over_budget: list[tuple[int, BudgetExhaustedError]] = []
 
-    async def work(sources: Sources) -> list[list[bytes] | None]:
+    async def work(sources: Sources) -> dict[int, list[bytes] | None]:
         async def one(station: int) -> list[bytes] | None:
+            first, last = spans[station]
             try:
-                return await sources.asos.fetch(station, day)
+                return await sources.asos.fetch_range(station, first, last)
             except NoDataError:
                 return None
+            except BudgetExhaustedError as exc:
+                over_budget.append((station, exc))
+                return None
             finally:
-                listeners.emit("progress_advanced", f"weather {day}", 1)
+                listeners.emit("progress_advanced", label, 1)
 
-        return await gather_all(one(station) for station in stations)
+        stations = list(spans)
+        results = await gather_all(one(station) for station in stations)
+        return dict(zip(stations, results, strict=True))
 
-    return ctx.fetch(work)
+    pages = ctx.fetch(work)
+    if not over_budget:
+        return Fetched(pages)
+    stopped = tuple(sorted(stn for stn, _ in over_budget))
+    # Over-budget stations are not "without data": the data may well exist.
+    for stn in stopped:
+        pages.pop(stn, None)
+    return Fetched(pages, over_budget[0][1], stopped)
 
 
 def parse(ctx: FlowContext, bodies: list[bytes], columns: list[str]) -> pd.DataFrame:
@@ -105,22 +196,83 @@ def parse(ctx: FlowContext, bodies: list[bytes], columns: list[str]) -> pd.DataF
     return pd.concat(frames, ignore_index=True)
 
 
-def read_history(ctx: FlowContext, stations: list[int], day: date) -> pd.DataFrame | None:
-    """Observed values of the ``history_days`` before ``day`` (the day itself excluded).
+def _bounds(span: tuple[date, date]) -> tuple[datetime, datetime]:
+    """The half-open hours [first 00:00, day after last 00:00) of a span of days."""
+    first, last = span
+    return datetime(first.year, first.month, first.day), datetime(last.year, last.month, last.day) + _DAY
 
-    Excluding the day keeps a re-run identical to the first run: the day's own
-    stored rows must not become extra climatology evidence for themselves.
+
+def _window(ctx: FlowContext, span: tuple[date, date], factor: int) -> tuple[datetime, datetime]:
+    """The span widened by ``factor * impute_context_hours`` on each side."""
+    lo, hi = _bounds(span)
+    pad = factor * ctx.settings.pipeline.impute_context_hours * _HOUR
+    return lo - pad, hi + pad
+
+
+def read_context(
+    ctx: FlowContext, frame: pd.DataFrame, spans: dict[int, tuple[date, date]]
+) -> pd.DataFrame:
+    """Stored rows within ``2W`` of each station's span, observed values only, minus the fetched rows.
+
+    Fills read as NaN: T2 recomputes every non-observed value from observed
+    ones, so a stored fill never feeds another fill.
+    """
+    windows = {stn: _window(ctx, span, 2) for stn, span in spans.items()}
+    lo = min(w[0] for w in windows.values())
+    hi = max(w[1] for w in windows.values())
+    stored = ctx.storage.read_weather_observed(sorted(windows), lo, hi)
+    keep = np.zeros(len(stored), dtype=bool)
+    for stn, (a, b) in windows.items():
+        keep |= ((stored["stnId"] == stn) & (stored["tm"] >= a) & (stored["tm"] < b)).to_numpy()
+    stored = stored.loc[keep]
+    # A fetched row replaces its stored version (the API is the newer word on it).
+    fetched_keys = pd.MultiIndex.from_arrays([frame["stnId"].astype("int64"), frame["tm"]])
+    stored_keys = pd.MultiIndex.from_arrays([stored["stnId"], stored["tm"]])
+    return stored.loc[~stored_keys.isin(fetched_keys)].reset_index(drop=True)
+
+
+def read_history(
+    ctx: FlowContext, frame: pd.DataFrame, spans: dict[int, tuple[date, date]]
+) -> pd.DataFrame | None:
+    """Observed values of the ``history_days`` before each station's span, outside its context window.
+
+    T2's series already holds the context window's observations; leaving that
+    window out of ``history`` keeps them from being counted twice as
+    climatology evidence, and keeps a re-run identical to the first run.
     """
     days = ctx.settings.pipeline.history_days
     if days == 0:
         return None
-    end = datetime(day.year, day.month, day.day)
-    history = ctx.storage.read_weather_history(stations, end - timedelta(days=days), end)
-    return history if len(history) else None
+    names = frame.drop_duplicates("stnId").set_index("stnId")["stnNm"]
+    parts = []
+    for stn, span in spans.items():
+        first, _ = _bounds(span)
+        context_lo, _ = _window(ctx, span, 2)
+        if first - timedelta(days=days) >= context_lo:
+            continue
+        part = ctx.storage.read_weather_history([stn], first - timedelta(days=days), context_lo)
+        # T2 matches history to the series by station name: use the fetched one.
+        parts.append(part.assign(stnNm=str(names.get(stn, ""))) if len(part) else part)
+    history = pd.concat(parts, ignore_index=True) if parts else None
+    return history if history is not None and len(history) else None
+
+
+def combine(frame: pd.DataFrame, context: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """T2's input: the fetched rows (``fetched`` True) and the stored context, by station and time."""
+    fetched = frame[["tm", "stnId", "stnNm", *columns]].assign(fetched=True)
+    fetched = fetched.drop_duplicates(["stnId", "tm"], keep="last")
+    names = fetched.drop_duplicates("stnId").set_index("stnId")["stnNm"]
+    # One name per station series: T2 groups by name, and a station renamed
+    # since its older rows were stored must still be one series.
+    stored = context[["tm", "stnId", *columns]].assign(
+        stnNm=context["stnId"].map(names).fillna(context["stnNm"]), fetched=False
+    )
+    series = pd.concat([fetched, stored[fetched.columns]], ignore_index=True)
+    return series.sort_values(["stnId", "tm"], kind="stable").reset_index(drop=True)
 
 
 def impute(
-    ctx: FlowContext, frame: pd.DataFrame, history: pd.DataFrame | None, columns: list[str]
+    ctx: FlowContext, series: pd.DataFrame, history: pd.DataFrame | None, columns: list[str]
 ) -> TransformOutput:
     """T2 with per-row method codes, so the load stores each value's provenance."""
     options = ImputeOptions(
@@ -128,24 +280,56 @@ def impute(
         max_spline_gap=ctx.settings.pipeline.max_spline_gap,
         with_methods=True,
     )
-    return ctx.call("impute_missing_values", frame, options, history)
+    return ctx.call("impute_missing_values", series[["tm", "stnNm", *columns]], options, history)
 
 
-def load(ctx: FlowContext, imputed: TransformOutput) -> None:
-    """Upsert on (station, time), each value with its fill method."""
-    loaded = ctx.storage.load_weather(imputed.frame, imputed.methods or {})
-    ctx.summary.rows_loaded = loaded.rows
-    ctx.summary.details["duplicates"] = loaded.duplicates
+def load(
+    ctx: FlowContext,
+    series: pd.DataFrame,
+    imputed: TransformOutput,
+    spans: dict[int, tuple[date, date]],
+) -> None:
+    """Upsert the fetched rows and revise the stored fills within ``W`` of each span, in one transaction.
+
+    Only rows with some value not observed are offered for revision; the
+    writer never replaces an observed value.
+    """
+    columns = list(ctx.settings.pipeline.impute_columns)
+    methods = imputed.methods or {}
+    out = series.assign(**{c: imputed.frame[c].to_numpy() for c in columns})
+    fetched = series["fetched"].to_numpy(dtype=bool)
+    near = np.zeros(len(series), dtype=bool)
+    for stn, span in spans.items():
+        a, b = _window(ctx, span, 1)
+        near |= ((series["stnId"] == stn) & (series["tm"] >= a) & (series["tm"] < b)).to_numpy()
+    not_observed = np.zeros(len(series), dtype=bool)
+    for c in columns:
+        not_observed |= np.asarray(methods[c]) != FillMethod.OBSERVED
+    revise = ~fetched & near & not_observed
+
+    loaded, revised = ctx.storage.load_weather_run(
+        out.loc[fetched].reset_index(drop=True),
+        {c: np.asarray(methods[c])[fetched] for c in columns},
+        out.loc[revise, ["tm", "stnId", *columns]].reset_index(drop=True),
+        {c: np.asarray(methods[c])[revise] for c in columns},
+    )
+    summary = ctx.summary
+    summary.rows_loaded = loaded.rows
+    summary.details["duplicates"] = loaded.duplicates
+    summary.details["revised_fills"] = revised.rows
+    summary.details["revised_by_method"] = revised.methods
+    if revised.rows:
+        logs.info("weather.fills_revised", rows=revised.rows, methods=revised.methods)
+    _count_fills(summary, {c: np.asarray(methods[c])[fetched] for c in columns})
 
 
-def _count_fills(summary: FlowSummary, report: dict[str, Any]) -> None:
-    """Rows filled per method and left unfilled, per column, summed over stations."""
-    for column, stations in report.items():
-        methods: dict[str, int] = {}
-        unfilled = 0
-        for station_report in stations.values():
-            for method, rows in station_report.get("methods", {}).items():
-                methods[method] = methods.get(method, 0) + int(rows)
-            unfilled += int(station_report.get("unfilled", 0))
-        summary.filled[column] = dict(sorted(methods.items()))
-        summary.unfilled[column] = unfilled
+def _count_fills(summary: FlowSummary, methods: dict[str, np.ndarray]) -> None:
+    """Fetched rows filled per method and left unfilled, per column, summed over stations."""
+    for column, codes in methods.items():
+        found: dict[str, int] = {}
+        for code, rows in zip(*np.unique(codes, return_counts=True), strict=True):
+            method = FillMethod(int(code))
+            if method not in (FillMethod.OBSERVED, FillMethod.UNFILLED):
+                found[method.label] = int(rows)
+        summary.filled[column] = dict(sorted(found.items()))
+        summary.unfilled[column] = int((codes == FillMethod.UNFILLED).sum())

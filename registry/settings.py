@@ -155,6 +155,11 @@ class PipelineSettings(BaseModel):
     #: The ASOS fields fetched and imputed; the weather table stores exactly these.
     impute_columns: list[str] = Field(default_factory=lambda: ["ta", "hm"])
     max_spline_gap: int = Field(default=3, ge=0)
+    #: Hours of stored context the weather flow imputes with on each side of
+    #: a run's range; fills within this many hours of the range are revised
+    #: (docs/weather_fills.md). Must exceed max_spline_gap for short-gap fills
+    #: to be independent of how the days were batched.
+    impute_context_hours: int = Field(default=48, ge=1)
     #: Days of stored weather read back as T2 ``history`` (climatology evidence).
     history_days: int = Field(default=365, ge=0)
 

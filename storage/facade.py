@@ -113,6 +113,49 @@ class Storage:
         with self._errors("read_weather_history"):
             return weather.read_weather_history(self.engine, stations, start, end)
 
+    def weather_incomplete_days(
+        self, stations: Iterable[int], start: date, end: date
+    ) -> dict[int, list[date]]:
+        """Station-days with < 24 rows stored (:func:`storage.weather.weather_incomplete_days`)."""
+        with self._errors("weather_incomplete_days"):
+            return weather.weather_incomplete_days(self.engine, stations, start, end)
+
+    def read_weather_observed(
+        self,
+        stations: Sequence[int],
+        start: datetime | pd.Timestamp | str,
+        end: datetime | pd.Timestamp | str,
+    ) -> pd.DataFrame:
+        """Stored rows as T2 input, fills as NaN (:func:`storage.weather.read_weather_observed`)."""
+        with self._errors("read_weather_observed"):
+            return weather.read_weather_observed(self.engine, stations, start, end)
+
+    def write_weather_fills(
+        self, frame: pd.DataFrame, methods: Mapping[str, np.ndarray]
+    ) -> weather.FillWriteResult:
+        """Revise stored fills, never observed values (:func:`storage.weather.write_weather_fills`)."""
+        with self._errors("write_weather_fills"):
+            return weather.write_weather_fills(self.engine, frame, methods)
+
+    def load_weather_run(
+        self,
+        frame: pd.DataFrame,
+        methods: Mapping[str, np.ndarray],
+        fills: pd.DataFrame,
+        fill_methods: Mapping[str, np.ndarray],
+    ) -> tuple[LoadResult, weather.FillWriteResult]:
+        """Load a run's rows and revise earlier fills in one transaction (:func:`storage.weather.load_weather_run`)."""
+        with self._errors("load_weather_run"):
+            return weather.load_weather_run(
+                self.engine,
+                frame,
+                methods,
+                fills,
+                fill_methods,
+                copy_threshold=self.copy_threshold,
+                batch_size=self.batch_size,
+            )
+
     def wind_incomplete_days(self, start: date, end: date) -> list[date]:
         """Days the wind table does not hold completely (:func:`storage.wind.wind_incomplete_days`)."""
         with self._errors("wind_incomplete_days"):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -106,31 +106,54 @@ def test_main_job_fills_all_tables_and_a_rerun_changes_nothing(
         )
 
 
+def weather_rows(storage: Storage) -> dict[tuple[int, datetime], tuple[Any, ...]]:
+    """(station, tm) -> (ta, hm, ta_method, hm_method) of every stored weather row."""
+    w = weather_hourly
+    with storage.engine.connect() as conn:
+        rows = conn.execute(select(w.c.station_id, w.c.tm, w.c.ta, w.c.hm, w.c.ta_method, w.c.hm_method))
+        return {(r.station_id, r.tm): (r.ta, r.hm, r.ta_method, r.hm_method) for r in rows}
+
+
+def fills_of(rows: dict[tuple[int, datetime], tuple[Any, ...]], day: date, column: str) -> dict[str, int]:
+    """Fill labels of ``column`` counted over the rows of ``day``."""
+    at = 2 if column == "ta" else 3
+    counted: dict[str, int] = {}
+    for (_, tm), row in rows.items():
+        if tm.date() == day and row[at] not in ("observed", "unfilled"):
+            counted[row[at]] = counted.get(row[at], 0) + 1
+    return dict(sorted(counted.items()))
+
+
 def test_weather_stores_the_fill_method_of_every_value(
     settings: Settings, storage: Storage
 ) -> None:
     first = run_weather(settings, DAY1)
+    after_first = weather_rows(storage)
     second = run_weather(settings, DAY2)
+    after_second = weather_rows(storage)
 
-    stored: dict[tuple[str, str], int] = {}
-    with storage.engine.connect() as conn:
-        for column in ("ta", "hm"):
-            method = weather_hourly.c[f"{column}_method"]
-            for label, rows in conn.execute(select(method, func.count()).group_by(method)):
-                stored[(column, label)] = rows
     for column in ("ta", "hm"):
-        expected = dict(first.filled[column])
-        for method, rows in second.filled[column].items():
-            expected[method] = expected.get(method, 0) + rows
-        filled = {
-            label: rows
-            for (c, label), rows in stored.items()
-            if c == column and label != "observed"
-        }
-        assert filled == expected
+        # Each run's summary counts the fills of the rows it loaded.
+        assert fills_of(after_first, DAY1, column) == first.filled[column]
+        assert fills_of(after_second, DAY2, column) == second.filled[column]
+    # Day 1's rows whose fills day 2 changed (day 2 is new context for them) are
+    # exactly the ones the second run reports as revised; observed values stay.
+    changed = {k: row for k, row in after_second.items() if k in after_first and row != after_first[k]}
+    # (The samples end day 1 of one station with a short gap: an edge fill that day 2 revises.)
+    assert len(changed) == second.details["revised_fills"] > 0
+    for column, at in (("ta", 2), ("hm", 3)):
+        new_labels: dict[str, int] = {}
+        for key, row in changed.items():
+            if after_first[key][at] == "observed":
+                assert (row[at - 2], row[at]) == (after_first[key][at - 2], "observed")
+            if row[at - 2] != after_first[key][at - 2] or row[at] != after_first[key][at]:
+                new_labels[row[at]] = new_labels.get(row[at], 0) + 1
+        assert dict(sorted(new_labels.items())) == second.details["revised_by_method"][column]
     # The samples hold a 5-hour ta gap on 2024-01-30 (longer than max_spline_gap):
-    # climatology evidence comes from the day before, read back as history.
-    assert second.details["history_rows"] == first.rows_loaded
+    # climatology evidence comes from the day before, read back as T2 context
+    # (within 2 * impute_context_hours of the day), so history adds nothing here.
+    assert second.details["context_rows"] == first.rows_loaded
+    assert second.details["history_rows"] == 0
     assert sum(second.filled_by_method().values()) > 0
 
 
