@@ -58,8 +58,16 @@ _day = st.one_of(
     st.integers(19700101, 21001231),
     st.sampled_from(["", "2024/03/01", "2024-3-1", "240301", None, 20240301.0]),
 )
-_name = st.one_of(st.sampled_from(["영흥풍력", " 화순풍력 ", "부산신항", "", "A\u3000", "x'y\"z"]), st.none(), st.text(max_size=6), st.integers(0, 99))
-_code = st.one_of(st.sampled_from(["YHWP", "HSWP", "997G", " H997", "", "  "]), st.integers(0, 3), st.none())
+# Names and codes of real units (wind: 영흥풍력 9997, 군위 화산풍력 9995, 삼천포풍력, with the codes of
+# the reconstructed real-format bodies, not official ones; PV: prefect_flows/reference/
+# nambu_pv_units.csv), some padded to exercise stripping, plus arbitrary values.
+_name = st.one_of(
+    st.sampled_from(["영흥풍력", " 삼천포풍력 ", "군위 화산풍력", "부산신항", "", "A\u3000", "x'y\"z"]),
+    st.none(),
+    st.text(max_size=6),
+    st.integers(0, 99),
+)
+_code = st.one_of(st.sampled_from(["9997", "9995 ", "997G", " H997", "", "  "]), st.integers(0, 3), st.none())
 _unit = st.one_of(st.integers(-2, 3), st.sampled_from(["1", "01", " 2 ", "1.0", "1.5", "", "x"]), st.none(), st.floats(0, 3))
 
 
