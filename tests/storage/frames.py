@@ -15,7 +15,7 @@ from registry.contracts import FillMethod
 
 
 def wind_frame(
-    plants: Sequence[tuple[str, int, str]] = (("1001", 1, "영흥풍력 1"), ("1001", 2, "영흥풍력 2")),
+    plants: Sequence[tuple[str, int, str]] = (("9997", 1, "영흥풍력 1"), ("9997", 2, "영흥풍력 2")),
     start: str = "2024-03-01",
     hours: int = 48,
     seed: int = 0,
