@@ -1,4 +1,4 @@
-"""ASOS weather over a range of days: fetch per station, parse (T5), impute (T2) with stored context, load.
+"""ASOS weather over a range of days: fetch, parse (T5), impute (T2) with stored context, load.
 
 Default range: yesterday in Korea (the legacy 09:00 KST job collected the day
 before). One query per station covers the whole range (the source pages at
@@ -199,7 +199,8 @@ def parse(ctx: FlowContext, bodies: list[bytes], columns: list[str]) -> pd.DataF
 def _bounds(span: tuple[date, date]) -> tuple[datetime, datetime]:
     """The half-open hours [first 00:00, day after last 00:00) of a span of days."""
     first, last = span
-    return datetime(first.year, first.month, first.day), datetime(last.year, last.month, last.day) + _DAY
+    lo = datetime(first.year, first.month, first.day)
+    return lo, datetime(last.year, last.month, last.day) + _DAY
 
 
 def _window(ctx: FlowContext, span: tuple[date, date], factor: int) -> tuple[datetime, datetime]:
@@ -212,7 +213,7 @@ def _window(ctx: FlowContext, span: tuple[date, date], factor: int) -> tuple[dat
 def read_context(
     ctx: FlowContext, frame: pd.DataFrame, spans: dict[int, tuple[date, date]]
 ) -> pd.DataFrame:
-    """Stored rows within ``2W`` of each station's span, observed values only, minus the fetched rows.
+    """Stored rows within ``2W`` of each station's span (observed values only), minus fetched rows.
 
     Fills read as NaN: T2 recomputes every non-observed value from observed
     ones, so a stored fill never feeds another fill.
@@ -234,7 +235,7 @@ def read_context(
 def read_history(
     ctx: FlowContext, frame: pd.DataFrame, spans: dict[int, tuple[date, date]]
 ) -> pd.DataFrame | None:
-    """Observed values of the ``history_days`` before each station's span, outside its context window.
+    """Observed values of the ``history_days`` before each station's span, outside its context.
 
     T2's series already holds the context window's observations; leaving that
     window out of ``history`` keeps them from being counted twice as
@@ -258,7 +259,7 @@ def read_history(
 
 
 def combine(frame: pd.DataFrame, context: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """T2's input: the fetched rows (``fetched`` True) and the stored context, by station and time."""
+    """T2's input: fetched rows (``fetched`` True) and the stored context, by station and time."""
     fetched = frame[["tm", "stnId", "stnNm", *columns]].assign(fetched=True)
     fetched = fetched.drop_duplicates(["stnId", "tm"], keep="last")
     names = fetched.drop_duplicates("stnId").set_index("stnId")["stnNm"]
@@ -289,7 +290,7 @@ def load(
     imputed: TransformOutput,
     spans: dict[int, tuple[date, date]],
 ) -> None:
-    """Upsert the fetched rows and revise the stored fills within ``W`` of each span, in one transaction.
+    """Upsert the fetched rows, revise stored fills within ``W`` of each span, in one transaction.
 
     Only rows with some value not observed are offered for revision; the
     writer never replaces an observed value.
