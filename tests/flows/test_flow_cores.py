@@ -87,7 +87,7 @@ def test_main_job_fills_all_tables_and_a_rerun_changes_nothing(
         ).scalar_one()
     assert blank_days > 0
     pv_again = second[-1]
-    assert pv_again.details["unit_days_fetched"] == blank_days
+    assert pv_again.details["unit_days_wanted"] == blank_days
     assert pv_again.rows_loaded == 24 * blank_days
 
     runs = storage.recent_runs(limit=50)
