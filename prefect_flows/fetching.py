@@ -1,33 +1,67 @@
-"""Running a flow's requests side by side, keeping what arrived when the day's budget runs out.
+"""Fetching a flow's units of work side by side, where a failure stays with its unit.
 
-A backfill that spends the last request of the day's budget must not throw
-away the answers it already paid for: :func:`fetch_each` runs one coroutine
-per unit of work (a station's range, a PV query), and when some of them stop
-on :class:`sources.errors.BudgetExhaustedError` the caller still gets the
-others' results, loads them, and then stops with that error. Any other error
-cancels the rest and propagates as raised: a fatal portal error (a bad key)
-would fail every other unit the same way.
+A unit of work is one (source, station or unit, period): a station's range,
+a PV query, a wind month. :func:`fetch_each` runs one coroutine per unit and
+sorts what happens to each into one of four outcomes:
+
+* **result**: the unit's pages;
+* **local failure**: an error that concerns this unit only (the portal kept
+  failing for it, its answer was malformed or incomplete, an unexpected
+  code). The other units still load; the run then ends ``partial`` and names
+  what failed and how to retry it (:class:`PartialRunError`);
+* **budget stop**: the day's request budget ran out
+  (:class:`sources.errors.BudgetExhaustedError`). What arrived is loaded, then
+  the run stops cleanly and a rerun resumes;
+* **fatal**: an error that every other unit would hit the same way (a key
+  that is not registered, a permission or quota refusal, an HTTP status that
+  means the base URL or path is wrong). The remaining units are cancelled at
+  once and the error propagates with its fix: asking on would only spend
+  requests.
+
+Anything that is not one of the pipeline's own errors (a bug) propagates
+unchanged, as a fatal error does.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from sources.errors import BudgetExhaustedError
+from registry.errors import EnergyError, PortalError
+from sources.errors import (
+    BudgetExhaustedError,
+    FatalPortalError,
+    HTTPStatusSourceError,
+)
 
 K = TypeVar("K")
 T = TypeVar("T")
 
+#: Portal codes that refuse every further request of the day: the request
+#: limit (22) is the portal's quota, not one unit's trouble.
+QUOTA_CODES = frozenset({"22"})
+
+
+def is_fatal(error: BaseException) -> bool:
+    """Whether ``error`` would fail every other unit of the run the same way."""
+    if isinstance(error, FatalPortalError | HTTPStatusSourceError):
+        return True
+    if isinstance(error, PortalError) and error.code in QUOTA_CODES:
+        return True
+    return not isinstance(error, EnergyError)
+
 
 @dataclass
 class Fetched(Generic[K, T]):
-    """Results per key of the units that finished, and the budget stop if there was one."""
+    """The outcome of every unit: results, local failures, and the budget stop if there was one."""
 
     results: dict[K, T]
+    failures: dict[K, EnergyError] = field(default_factory=dict)
     budget_stop: BudgetExhaustedError | None = None
+    #: Units not fetched because the budget ran out.
+    over_budget: list[K] = field(default_factory=list)
 
     def raise_budget_stop(self) -> None:
         """Raise the budget stop, if any (after the caller has loaded ``results``)."""
@@ -57,18 +91,44 @@ async def fetch_each(
         while pending:
             done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_EXCEPTION)
             for task in done:
+                key = tasks[task]
                 error = task.exception()
                 if error is None:
-                    fetched.results[tasks[task]] = task.result()
+                    fetched.results[key] = task.result()
                 elif isinstance(error, BudgetExhaustedError):
                     fetched.budget_stop = fetched.budget_stop or error
-                else:
+                    fetched.over_budget.append(key)
+                elif is_fatal(error):
                     raise error
+                else:
+                    assert isinstance(error, EnergyError)
+                    fetched.failures[key] = error
     finally:
         for task in pending:
             task.cancel()
         # Let cancelled tasks finish so none is left pending or unretrieved.
         await asyncio.gather(*pending, return_exceptions=True)
-    # Results in the order of ``keys``, whatever order they finished in.
+    # Outcomes in the order of ``keys``, whatever order they finished in.
     fetched.results = {key: fetched.results[key] for key in keys if key in fetched.results}
+    fetched.failures = {key: fetched.failures[key] for key in keys if key in fetched.failures}
+    fetched.over_budget = [key for key in keys if key in fetched.over_budget]
     return fetched
+
+
+class PartialRunError(EnergyError):
+    """Some units of a run failed; every other unit was loaded.
+
+    ``failures`` maps a unit's label ("station 108 2024-01-29..2024-01-31") to
+    its error text; ``retry`` is the command that fetches them again (it asks
+    only for what is still incomplete).
+    """
+
+    def __init__(self, source: str, failures: Mapping[str, str], retry: str) -> None:
+        self.source = source
+        self.failures = dict(failures)
+        self.retry = retry
+        listed = "; ".join(f"{unit}: {error}" for unit, error in self.failures.items())
+        super().__init__(
+            f"{len(self.failures)} {source} unit(s) failed, everything else was loaded: {listed}. "
+            f"Retry them with `{retry}` (it fetches only what is still incomplete)"
+        )

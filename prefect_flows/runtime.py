@@ -25,6 +25,7 @@ from sqlalchemy.engine import make_url
 
 from prefect_flows import listeners, logs
 from prefect_flows.notify import notify_run
+from prefect_flows.fetching import PartialRunError
 from prefect_flows.request_budget import DatabaseLedger
 from prefect_flows.summary import FlowSummary
 from registry import CallResult, Registry, Settings, build_registry
@@ -197,6 +198,9 @@ def execute(
         # fetched, and the next run resumes where it stopped.
         if isinstance(exc, BudgetExhaustedError):
             status = "stopped"
+        elif isinstance(exc, PartialRunError):
+            # Some units failed, every other one is loaded: not all-or-nothing.
+            status = "partial"
         else:
             status = "failed" if isinstance(exc, Exception) else "cancelled"
         summary.finish(status, describe_error(exc, settings))

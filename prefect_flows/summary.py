@@ -50,7 +50,8 @@ class FlowSummary:
 
     def finish(self, status: str, error: str | None = None) -> None:
         """Close the summary with its final status: ``completed``, ``failed``, ``cancelled``,
-        or ``stopped`` (the day's request budget was spent; what was fetched is loaded)."""
+        ``stopped`` (the day's request budget was spent; what was fetched is loaded)
+        or ``partial`` (some units failed, the others are loaded)."""
         self.status = status
         self.error = error
         self.finished_at = datetime.now(UTC)

@@ -19,7 +19,6 @@ history, not the gap's neighbours.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -29,13 +28,13 @@ import pandas as pd
 from prefect_flows import listeners, logs
 from prefect_flows.dates import yesterday_kst
 from prefect_flows.drift import check_drift
+from prefect_flows.fetching import Fetched, PartialRunError, fetch_each
+from prefect_flows.retry_hint import retry_command
 from prefect_flows.runtime import FlowContext, execute
 from prefect_flows.summary import FlowSummary
 from registry import ImputeOptions, Settings, TransformOutput
 from registry.contracts import FillMethod
 from sources import ASOS, NoDataError, Sources
-from sources.concurrency import gather_all
-from sources.errors import BudgetExhaustedError
 
 FLOW = "weather_daily"
 _HOUR = timedelta(hours=1)
@@ -61,8 +60,12 @@ def run_weather(
     :func:`prefect_flows.runtime.execute` (step runner, sources factory,
     storage, observers, run id).
 
-    Raises :class:`sources.errors.BudgetExhaustedError` *after* loading what
-    the other stations returned, when a station's fetch hit the request budget.
+    Failures stay local (:mod:`prefect_flows.fetching`): every station that
+    answered is loaded; then :class:`sources.errors.BudgetExhaustedError` is
+    raised if the request budget ran out, or
+    :class:`prefect_flows.fetching.PartialRunError` naming the stations that
+    failed and the command that retries them. No data at all (code 03) is
+    not a failure: the days stay incomplete and the next run asks again.
     """
     start = start or yesterday_kst()
     end = end or start
@@ -80,16 +83,6 @@ def run_weather(
     )
 
 
-@dataclass(frozen=True)
-class Fetched:
-    """What the fetch stage got: pages per station (``None``: no data), and a budget stop."""
-
-    pages: dict[int, list[bytes] | None]
-    budget_error: BudgetExhaustedError | None = None
-    #: Stations not fetched because the request budget ran out.
-    budget_stations: tuple[int, ...] = ()
-
-
 def _weather(
     ctx: FlowContext, start: date, end: date, stations: list[int], only_missing: bool
 ) -> None:
@@ -105,40 +98,47 @@ def _weather(
         return
 
     fetched = ctx.step("fetch-asos", fetch_ranges, ctx, spans)
-    missing = [stn for stn, got in fetched.pages.items() if got is None]
-    bodies = [body for got in fetched.pages.values() if got for body in got]
+    missing = [stn for stn, got in fetched.results.items() if got is None]
+    bodies = [body for got in fetched.results.values() if got for body in got]
     summary.bodies = len(bodies)
     summary.details["stations_without_data"] = missing
-    if fetched.budget_error is not None:
-        summary.details["stations_over_budget"] = list(fetched.budget_stations)
+    if fetched.budget_stop is not None:
+        summary.details["stations_over_budget"] = list(fetched.over_budget)
+    failed = failures_of(fetched, spans)
+    if failed:
+        summary.details["failed_units"] = failed
     if missing:
         logs.warning("weather.no_data", start=str(start), end=str(end), stations=missing)
-    if not bodies:
-        if fetched.budget_error is not None:
-            raise fetched.budget_error
-        raise NoDataError(
-            "03",
-            f"no ASOS data for any of the {len(spans)} stations asked in {start}..{end}",
-            source=ASOS,
+    if bodies:
+        summary.drift_warnings += ctx.step(
+            "check-drift", check_drift, ctx.storage, ASOS, bodies, extra_required=columns
         )
+        frame = ctx.step("parse", parse, ctx, bodies, columns)
+        summary.rows_fetched = len(frame)
+        got = {stn: spans[stn] for stn, pages in fetched.results.items() if pages}
+        context = ctx.step("read-context", read_context, ctx, frame, got)
+        summary.details["context_rows"] = len(context)
+        history = ctx.step("read-history", read_history, ctx, frame, got)
+        summary.details["history_rows"] = 0 if history is None else len(history)
+        series = combine(frame, context, columns)
+        imputed = ctx.step("impute", impute, ctx, series, history, columns)
+        ctx.step("load", load, ctx, series, imputed, got)
+    # Everything that arrived is stored. A spent budget stops the caller (a
+    # backfill loop resumes once it resets); failed stations fail the run,
+    # naming them, after the others were loaded.
+    fetched.raise_budget_stop()
+    if failed:
+        raise PartialRunError(ASOS, failed, retry_command("weather", start, end))
 
-    summary.drift_warnings += ctx.step(
-        "check-drift", check_drift, ctx.storage, ASOS, bodies, extra_required=columns
-    )
-    frame = ctx.step("parse", parse, ctx, bodies, columns)
-    summary.rows_fetched = len(frame)
-    got = {stn: spans[stn] for stn, pages in fetched.pages.items() if pages}
-    context = ctx.step("read-context", read_context, ctx, frame, got)
-    summary.details["context_rows"] = len(context)
-    history = ctx.step("read-history", read_history, ctx, frame, got)
-    summary.details["history_rows"] = 0 if history is None else len(history)
-    series = combine(frame, context, columns)
-    imputed = ctx.step("impute", impute, ctx, series, history, columns)
-    ctx.step("load", load, ctx, series, imputed, got)
-    if fetched.budget_error is not None:
-        # Everything the other stations returned is stored; the caller (a
-        # backfill loop) decides how to continue once the budget resets.
-        raise fetched.budget_error
+
+def failures_of(
+    fetched: Fetched[int, list[bytes] | None], spans: dict[int, tuple[date, date]]
+) -> dict[str, str]:
+    """Each failed station as "station N first..last" -> its error."""
+    return {
+        f"station {stn} {spans[stn][0]}..{spans[stn][1]}": str(error)
+        for stn, error in fetched.failures.items()
+    }
 
 
 def plan_fetch(
@@ -151,43 +151,31 @@ def plan_fetch(
     return {stn: (days[0], days[-1]) for stn in stations if (days := incomplete.get(stn))}
 
 
-def fetch_ranges(ctx: FlowContext, spans: dict[int, tuple[date, date]]) -> Fetched:
-    """One query per station for its span, all stations concurrently.
+def fetch_ranges(
+    ctx: FlowContext, spans: dict[int, tuple[date, date]]
+) -> Fetched[int, list[bytes] | None]:
+    """One query per station for its span, all stations concurrently (``None``: no data, code 03).
 
     The sources bound how many requests are in flight and how fast they
-    start. ``NoDataError`` marks a station without data; a
-    ``BudgetExhaustedError`` is kept (not raised) so the pages the other
-    stations returned still get loaded; any other error fails the stage.
+    start. A station whose fetch fails is a local failure; a fatal portal
+    error stops every station at once (:mod:`prefect_flows.fetching`).
     """
     label = f"weather {min(a for a, _ in spans.values())}..{max(b for _, b in spans.values())}"
     listeners.emit("progress_started", label, len(spans))
-    over_budget: list[tuple[int, BudgetExhaustedError]] = []
 
-    async def work(sources: Sources) -> dict[int, list[bytes] | None]:
+    async def work(sources: Sources) -> Fetched[int, list[bytes] | None]:
         async def one(station: int) -> list[bytes] | None:
             first, last = spans[station]
             try:
                 return await sources.asos.fetch_range(station, first, last)
             except NoDataError:
                 return None
-            except BudgetExhaustedError as exc:
-                over_budget.append((station, exc))
-                return None
-            finally:
-                listeners.emit("progress_advanced", label, 1)
 
-        stations = list(spans)
-        results = await gather_all(one(station) for station in stations)
-        return dict(zip(stations, results, strict=True))
+        return await fetch_each(
+            list(spans), one, on_done=lambda: listeners.emit("progress_advanced", label, 1)
+        )
 
-    pages = ctx.fetch(work)
-    if not over_budget:
-        return Fetched(pages)
-    stopped = tuple(sorted(stn for stn, _ in over_budget))
-    # Over-budget stations are not "without data": the data may well exist.
-    for stn in stopped:
-        pages.pop(stn, None)
-    return Fetched(pages, over_budget[0][1], stopped)
+    return ctx.fetch(work)
 
 
 def parse(ctx: FlowContext, bodies: list[bytes], columns: list[str]) -> pd.DataFrame:
