@@ -34,6 +34,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from prefect_flows.dates import days_between, month_bounds, months_between
+from prefect_flows.fetching import is_fatal
 from prefect_flows.jobs import JobFailed
 from prefect_flows.pv import plan_queries, run_pv
 from prefect_flows.reference import pv_units
@@ -297,9 +298,10 @@ def run_backfill(
     """Run the steps of :func:`plan_backfill` as plain functions, in date order.
 
     Stops at the first step whose requests ran out of budget (that step
-    loads what it fetched) and raises :class:`BackfillStopped`. A step that
-    fails otherwise does not stop the others;
-    :class:`prefect_flows.jobs.JobFailed` names the failures at the end.
+    loads what it fetched) and raises :class:`BackfillStopped`. A fatal
+    portal error (:func:`prefect_flows.fetching.is_fatal`) stops the backfill
+    at once and propagates. A step that fails otherwise does not stop the
+    others; :class:`prefect_flows.jobs.JobFailed` names the failures at the end.
     """
     plan = plan_backfill(
         settings, source, start, end, only_missing=only_missing, units=units, stations=stations
@@ -313,8 +315,12 @@ def run_backfill(
         except BudgetExhaustedError as exc:
             result.stop = BudgetStop(source, exc, plan.steps[index:])
             break
-        except Exception as exc:  # noqa: BLE001 - the run log and notification already have it
-            failures.append(f"{step.label}: {type(exc).__name__}")
+        except Exception as exc:
+            if is_fatal(exc):
+                # A key, permission or quota refusal fails every later step the
+                # same way: stop now instead of asking for the next days.
+                raise
+            failures.append(f"{step.label}: {exc}")
     if failures:
         raise JobFailed(failures)
     if result.stop is not None:

@@ -45,12 +45,10 @@ QUOTA_CODES = frozenset({"22"})
 
 
 def is_fatal(error: BaseException) -> bool:
-    """Whether ``error`` would fail every other unit of the run the same way."""
+    """Whether ``error`` is a portal refusal that every other unit of the run would meet too."""
     if isinstance(error, FatalPortalError | HTTPStatusSourceError):
         return True
-    if isinstance(error, PortalError) and error.code in QUOTA_CODES:
-        return True
-    return not isinstance(error, EnergyError)
+    return isinstance(error, PortalError) and error.code in QUOTA_CODES
 
 
 @dataclass
@@ -98,10 +96,9 @@ async def fetch_each(
                 elif isinstance(error, BudgetExhaustedError):
                     fetched.budget_stop = fetched.budget_stop or error
                     fetched.over_budget.append(key)
-                elif is_fatal(error):
+                elif is_fatal(error) or not isinstance(error, EnergyError):
                     raise error
                 else:
-                    assert isinstance(error, EnergyError)
                     fetched.failures[key] = error
     finally:
         for task in pending:

@@ -24,6 +24,7 @@ from prefect.states import State
 
 from prefect_flows import artifacts
 from prefect_flows.backfill import BackfillStopped, BudgetStop, plan_backfill
+from prefect_flows.fetching import is_fatal
 from prefect_flows.jobs import JobFailed, plan_main_job
 from prefect_flows.pv import DEFAULT_DAYS_BACK, run_pv
 from prefect_flows.weather import run_weather
@@ -139,12 +140,12 @@ def main_job() -> list[dict[str, Any]]:
     return _gather(states)
 
 
-def _budget_error(state: State[Any]) -> BudgetExhaustedError | None:
-    """The budget error a failed subflow ended with, if that is why it failed."""
+def _error(state: State[Any]) -> BaseException | None:
+    """The exception a subflow ended with (``None`` if it completed)."""
     if state.is_completed():
         return None
     outcome = state.result(raise_on_failure=False)
-    return outcome if isinstance(outcome, BudgetExhaustedError) else None
+    return outcome if isinstance(outcome, BaseException) else None
 
 
 @flow(name="energy-backfill", log_prints=False)
@@ -155,7 +156,8 @@ def backfill(
 
     Weather: a subflow per 41-day chunk; wind: per month; pv: one for the range.
     When a step runs out of the day's request budget, the backfill stops there
-    (:class:`BackfillStopped`); the same backfill run again resumes.
+    (:class:`BackfillStopped`); the same backfill run again resumes. A fatal
+    portal error (key, permission, quota) stops it at once.
     """
     plan = plan_backfill(_run_settings(), source, start, end, only_missing=only_missing)
     states: list[tuple[str, State[Any]]] = []
@@ -166,8 +168,10 @@ def backfill(
             state = wind_monthly(step.start, only_missing=only_missing, return_state=True)
         else:
             state = pv_backfill(step.start, step.end, only_missing=only_missing, return_state=True)
-        spent = _budget_error(state)
-        if spent is not None:
-            raise BackfillStopped(BudgetStop(source, spent, plan.steps[index:]))
+        error = _error(state)
+        if isinstance(error, BudgetExhaustedError):
+            raise BackfillStopped(BudgetStop(source, error, plan.steps[index:]))
+        if error is not None and is_fatal(error):
+            raise error  # a key or quota refusal would fail every later step too
         states.append((step.label, state))
     return _gather(states)

@@ -25,6 +25,7 @@ from prefect_flows.dates import (
     previous_month,
     yesterday_kst,
 )
+from prefect_flows.fetching import is_fatal
 from prefect_flows.pv import DEFAULT_DAYS_BACK, run_pv
 from prefect_flows.summary import FlowSummary
 from prefect_flows.weather import run_weather
@@ -94,8 +95,12 @@ def _collect(runs: list[Callable[[], FlowSummary]]) -> list[FlowSummary]:
     for run in runs:
         try:
             summaries.append(run())
-        except Exception as exc:  # noqa: BLE001 - the run log and notification already have it
-            failures.append(f"{getattr(run, 'label', 'flow')}: {type(exc).__name__}")
+        except Exception as exc:
+            if is_fatal(exc):
+                # The three APIs share one key: a key, permission or quota
+                # refusal would fail the other flows the same way.
+                raise
+            failures.append(f"{getattr(run, 'label', 'flow')}: {exc}")
     if failures:
         raise JobFailed(failures)
     return summaries

@@ -23,6 +23,7 @@ incomplete.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -31,12 +32,15 @@ import pandas as pd
 from prefect_flows import listeners, logs
 from prefect_flows.dates import days_between, last_days
 from prefect_flows.drift import check_drift
-from prefect_flows.fetching import Fetched, fetch_each
+from prefect_flows.fetching import Fetched, PartialRunError, fetch_each
 from prefect_flows.reference import pv_units
+from prefect_flows.retry_hint import retry_command
 from prefect_flows.runtime import FlowContext, execute
 from prefect_flows.summary import FlowSummary
 from registry import Settings
+from registry.errors import EnergyError, PortalError, TransformInputError
 from sources import PV, NoDataError, Sources
+from sources.errors import BudgetExhaustedError
 from sources.pv_plan import PvQuery, plan_pv_queries, total_requests
 
 FLOW = "pv_backfill"
@@ -112,18 +116,92 @@ def _pv(
     if not wanted:
         return
 
-    fetched = ctx.step("fetch-pv", fetch_queries, ctx, queries)
-    bodies = [body for pages in fetched.results.values() for body in pages]
-    summary.bodies = len(bodies)
-    if bodies:
-        summary.drift_warnings += ctx.step("check-drift", check_drift, ctx.storage, PV, bodies)
-        frame = ctx.step("parse", parse, ctx, bodies)
+    got = ctx.step("fetch-pv", collect, ctx, queries)
+    retry = per_unit_queries(ctx, got, wanted)
+    if retry:
+        logs.warning("pv.refetch_per_unit", failed=len(got.failures), queries=len(retry))
+        got = got.merged(ctx.step("refetch-per-unit", collect, ctx, retry))
+    failed = {describe_query(q): str(e) for q, e in got.failures.items()}
+    summary.bodies = len(got.bodies)
+    summary.details["dropped_invalid"] = got.dropped
+    if failed:
+        summary.details["failed_units"] = failed
+    if got.frames:
+        summary.drift_warnings += ctx.step("check-drift", check_drift, ctx.storage, PV, got.bodies)
+        frame = pd.concat(got.frames, ignore_index=True)
         frame = ctx.step("keep-wanted", keep_wanted, ctx, frame, wanted)
         summary.rows_fetched = len(frame)
         if len(frame):
             ctx.step("load", load, ctx, frame)
     _report_missing(summary, wanted)
-    fetched.raise_budget_stop()
+    # Everything that arrived is stored; then a spent budget stops the caller,
+    # and failed queries fail the run, naming them and how to retry.
+    if got.budget_stop is not None:
+        raise got.budget_stop
+    if failed:
+        raise PartialRunError(PV, failed, retry_command("pv", start, end))
+
+
+@dataclass
+class Collected:
+    """Parsed answers of a set of queries, and what failed (fetching or reading)."""
+
+    frames: list[pd.DataFrame] = field(default_factory=list)
+    bodies: list[bytes] = field(default_factory=list)
+    failures: dict[PvQuery, EnergyError] = field(default_factory=dict)
+    dropped: int = 0
+    budget_stop: BudgetExhaustedError | None = None
+
+    def merged(self, retried: Collected) -> Collected:
+        """This collection with ``retried`` (per-unit queries for its failed all-units ones)."""
+        return Collected(
+            frames=self.frames + retried.frames,
+            bodies=self.bodies + retried.bodies,
+            failures={
+                **{q: e for q, e in self.failures.items() if q.unit is not None},
+                **retried.failures,
+            },
+            dropped=self.dropped + retried.dropped,
+            budget_stop=self.budget_stop or retried.budget_stop,
+        )
+
+
+def collect(ctx: FlowContext, queries: list[PvQuery]) -> Collected:
+    """Fetch every query (concurrently) and run T4 on its pages; a query fails alone."""
+    fetched = fetch_queries(ctx, queries)
+    out = Collected(failures=dict(fetched.failures), budget_stop=fetched.budget_stop)
+    for query, bodies in fetched.results.items():
+        try:
+            parsed = [ctx.call("pv_to_long", body) for body in bodies]
+        except (TransformInputError, PortalError) as exc:
+            out.failures[query] = exc
+            continue
+        out.frames += [p.frame for p in parsed]
+        out.bodies += bodies
+        out.dropped += sum(int(p.report.get("dropped_invalid", 0)) for p in parsed)
+    return out
+
+
+def per_unit_queries(ctx: FlowContext, got: Collected, wanted: Sequence[UnitDay]) -> list[PvQuery]:
+    """One-unit queries for the wanted unit-days of the all-units queries that failed.
+
+    One unit's broken record can spoil an answer that holds every unit; asked
+    alone, the other units load and only the broken unit stays failed. This
+    costs more requests, so it is done only after an all-units query failed,
+    and not once the budget is spent.
+    """
+    failed = [q for q in got.failures if q.unit is None]
+    if not failed or got.budget_stop is not None:
+        return []
+    again = [w for w in wanted if any(q.start <= w[2] <= q.end for q in failed)]
+    units = sorted({(g, h) for g, h, _ in again})
+    return [q for unit in units for q in plan_queries(ctx.settings, [w for w in again if w[:2] == unit])]
+
+
+def describe_query(query: PvQuery) -> str:
+    """A query as the summary names it: which units, which days."""
+    who = "all units" if query.unit is None else f"unit {query.unit[0]}/{query.unit[1]}"
+    return f"{who} {query.start}..{query.end}"
 
 
 def find_missing(
@@ -157,18 +235,6 @@ def fetch_queries(ctx: FlowContext, queries: list[PvQuery]) -> Fetched[PvQuery, 
         )
 
     return ctx.fetch(work)
-
-
-def parse(ctx: FlowContext, bodies: list[bytes]) -> pd.DataFrame:
-    """T4 per body, concatenated; dropped items are counted in the summary."""
-    frames = []
-    dropped = 0
-    for body in bodies:
-        out = ctx.call("pv_to_long", body)
-        frames.append(out.frame)
-        dropped += int(out.report.get("dropped_invalid", 0))
-    ctx.summary.details["dropped_invalid"] = dropped
-    return pd.concat(frames, ignore_index=True)
 
 
 def keep_wanted(ctx: FlowContext, frame: pd.DataFrame, wanted: Sequence[UnitDay]) -> pd.DataFrame:

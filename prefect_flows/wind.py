@@ -15,13 +15,13 @@ from typing import Any
 
 import pandas as pd
 
-from prefect_flows import listeners
+from prefect_flows import listeners, logs
 from prefect_flows.dates import month_bounds, previous_month
 from prefect_flows.drift import check_drift
 from prefect_flows.runtime import FlowContext, execute
 from prefect_flows.summary import FlowSummary
 from registry import Settings
-from sources import WIND, Sources
+from sources import WIND, NoDataError, Sources
 
 FLOW = "wind_monthly"
 #: T3 report counts summed over the pages.
@@ -52,6 +52,12 @@ def _wind(ctx: FlowContext, first: date, last: date, only_missing: bool) -> None
             return
     pages = ctx.step("fetch-wind", fetch_month, ctx, first, last)
     summary.bodies = len(pages)
+    if not pages:
+        # Code 03 is not a failure in any flow: the month stays incomplete and
+        # the next run asks again (PV and weather do the same).
+        summary.details["no_data"] = True
+        logs.warning("wind.no_data", month=f"{first:%Y-%m}")
+        return
     summary.drift_warnings += ctx.step("check-drift", check_drift, ctx.storage, WIND, pages)
     frame = ctx.step("parse", parse, ctx, pages)
     summary.rows_fetched = len(frame)
@@ -64,12 +70,15 @@ def find_missing(ctx: FlowContext, first: date, last: date) -> list[date]:
 
 
 def fetch_month(ctx: FlowContext, first: date, last: date) -> list[bytes]:
-    """Every page of ``first``..``last``; no data at all is an error (``NoDataError``)."""
+    """Every page of ``first``..``last``; ``[]`` when the API has no data (code 03)."""
     label = f"wind {first:%Y-%m}"
     listeners.emit("progress_started", label, 1)
 
     async def work(sources: Sources) -> list[bytes]:
-        return await sources.wind.fetch(first, last)
+        try:
+            return await sources.wind.fetch(first, last)
+        except NoDataError:
+            return []
 
     pages = ctx.fetch(work)
     listeners.emit("progress_advanced", label, 1)
