@@ -3,7 +3,7 @@
 What is posted: the flow, success or failure, rows fetched and loaded per
 source, gaps filled per method (and rows left unfilled), the backend that ran
 each transform, schema-drift warnings, and on failure the error text.
-Nothing else: every text goes through :func:`sources.redaction.redact`, and
+Nothing else: every text goes through :func:`foundations.redaction.redact`, and
 the webhook URL (itself a secret) is registered for redaction, so neither it
 nor a service key can reach Slack or the logs.
 
@@ -28,8 +28,8 @@ import httpx
 import structlog
 from pydantic import SecretStr
 
+from foundations.redaction import install_log_filter, redact, register_secret
 from registry.settings import NotificationSettings, Settings
-from sources.redaction import install_log_filter, redact, register_secret
 
 log = structlog.get_logger("notifications.slack")
 

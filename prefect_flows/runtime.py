@@ -21,8 +21,7 @@ import threading
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy.engine import make_url
-
+from foundations.redaction import database_url_secrets, redact
 from prefect_flows import listeners, logs
 from prefect_flows.notify import notify_run
 from prefect_flows.fetching import PartialRunError
@@ -32,7 +31,6 @@ from registry import CallResult, Registry, Settings, build_registry
 from sources import Sources, open_sources
 from sources.budget import RequestLedger
 from sources.errors import BudgetExhaustedError
-from sources.redaction import redact
 from storage.facade import Storage, open_storage
 from storage.runs import RunRecord
 
@@ -87,14 +85,15 @@ def run_async(make: Callable[[], Awaitable[T]]) -> T:
 
 
 def secrets_of(settings: Settings) -> list[str]:
-    """The secret values of ``settings``, to mask in any text that leaves the run."""
+    """The secret values of ``settings``, to mask in any text that leaves the run.
+
+    The database URL whole, then every string that can reveal its password
+    (:func:`foundations.redaction.database_url_secrets`: the password as
+    SQLAlchemy, libpq and a reader split it, its pieces and spellings), then
+    the service key and the webhook URL.
+    """
     url = settings.database.url.get_secret_value()
-    values = [url]
-    # The password alone too: an error may quote it without the URL around it,
-    # and the URL pattern of sources.redaction stops at a "/" or "@" inside it.
-    password = make_url(url).password if "://" in url else None
-    if password:
-        values.append(str(password))
+    values = [url, *database_url_secrets(url)]
     for secret in (settings.sources.service_key, settings.notifications.slack_webhook_url):
         if secret is not None:
             values.append(secret.get_secret_value())

@@ -25,6 +25,8 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from foundations.redaction import database_url_secrets, register_database_url
+from foundations.redaction import redact as redact_text
 from storage.errors import StorageError
 
 log = structlog.get_logger(__name__)
@@ -38,12 +40,33 @@ _SQLITE_BEGIN_OPTION = "energy_sqlite_begin"
 
 
 def redact(url: str | URL) -> str:
-    """The URL as text with its password replaced by ``***``: the only form that may be logged."""
+    """The URL as text with its password replaced by ``***``: the only form that may be logged.
+
+    SQLAlchemy's own rendering hides only the password *it* parsed; a password
+    with an unencoded ``@`` leaves its tail in the host. So the rendering is
+    passed through :func:`redact_text` too, which masks every password piece of
+    every URL opened in this process (registered by :func:`open_engine`) and of
+    ``url`` itself when it is given as text.
+    """
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
+        shown = make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
         # An unparseable URL may still hold a password somewhere: show none of it.
         return "<unparseable database URL>"
+    return redact_text(shown, *_url_secrets(url))
+
+
+def redact_error(text: object, url: str | URL) -> str:
+    """``text`` (a driver's error message, say) without any piece of ``url``'s password."""
+    return redact_text(text, *_url_secrets(url))
+
+
+def _url_secrets(url: str | URL) -> list[str]:
+    if isinstance(url, str):
+        return database_url_secrets(url)
+    # A URL object has lost where an "@"-split password really ended (its tail
+    # is the host now); the registry filled by open_engine still knows.
+    return database_url_secrets(url.render_as_string(hide_password=False))
 
 
 def normalize_url(url: str | URL) -> URL:
@@ -55,7 +78,9 @@ def normalize_url(url: str | URL) -> URL:
     """
     try:
         parsed = make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
+        # ValueError: SQLAlchemy reads the text after an unencoded ":" in a
+        # password as a port; its message quotes that text, so it is not shown.
         raise StorageError(
             "cannot parse the database URL (expected sqlite:///path or "
             "postgresql://user:password@host:port/database)"
@@ -97,8 +122,11 @@ def open_engine(url: str | URL, *, sqlite_busy_timeout_ms: int = DEFAULT_SQLITE_
     """An :class:`Engine` for ``url``, configured for this project (see the module docstring).
 
     A file SQLite database's parent directory is created. The caller owns the
-    engine and must ``dispose()`` it (``Storage.close()`` does).
+    engine and must ``dispose()`` it (``Storage.close()`` does). The URL's
+    password, in every way a parser may split it, is registered for redaction
+    first, so no log line, error or notification of this process can show it.
     """
+    register_database_url(url if isinstance(url, str) else url.render_as_string(hide_password=False))
     parsed = normalize_url(url)
     common: dict[str, Any] = {"json_serializer": json_dumps}
     if parsed.get_backend_name() == "sqlite":

@@ -15,8 +15,8 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 
 from registry.settings import Settings
-from storage import api_requests, pv, runs, signatures, summary, weather, wind
-from storage.engine import DEFAULT_SQLITE_BUSY_TIMEOUT_MS, open_engine, redact
+from storage import api_requests, observations, pv, runs, signatures, summary, weather, wind
+from storage.engine import DEFAULT_SQLITE_BUSY_TIMEOUT_MS, open_engine, redact, redact_error
 from storage.errors import StorageError
 from storage.schema import create_schema
 from storage.upsert import DEFAULT_BATCH_SIZE, DEFAULT_COPY_THRESHOLD, LoadResult
@@ -67,12 +67,18 @@ class Storage:
         except StorageError:
             raise
         except SQLAlchemyError as exc:
-            # exc.orig is the driver's own message (psycopg / sqlite3): it names
-            # the server and the problem but never the password.
+            # exc.orig is the driver's own message (psycopg / sqlite3). It never
+            # names the password as such, but when a password holds an unencoded
+            # "@", ":" or "/" the driver quotes its tail as the host, port or
+            # database: the message is redacted, and if that changed it, the
+            # driver's exception is not chained (a traceback would print it).
             reason = exc.orig if getattr(exc, "orig", None) is not None else exc
-            raise StorageError(
-                f"{operation} failed on {redact(self.engine.url)}: {type(reason).__name__}: {reason}".rstrip()
-            ) from exc
+            raw = f"{type(reason).__name__}: {reason}"
+            safe = redact_error(raw, self.engine.url)
+            error = StorageError(f"{operation} failed on {redact(self.engine.url)}: {safe}".rstrip())
+            if safe != raw:
+                raise error from None
+            raise error from exc
 
     # -- schema -----------------------------------------------------------------
     def create_schema(self) -> int:
@@ -81,25 +87,43 @@ class Storage:
             return create_schema(self.engine)
 
     # -- loaders ----------------------------------------------------------------
-    def load_weather(self, frame: pd.DataFrame, methods: Mapping[str, np.ndarray]) -> LoadResult:
+    # Every loader keeps stored observations against blanks and fills and records a
+    # changed observation in observation_revisions, with ``run_id`` when given
+    # (storage.observations).
+    def load_weather(
+        self, frame: pd.DataFrame, methods: Mapping[str, np.ndarray], *, run_id: str | None = None
+    ) -> LoadResult:
         """Upsert T2 output with its method codes (:func:`storage.weather.load_weather`)."""
         with self._errors("load_weather"):
             return weather.load_weather(
-                self.engine, frame, methods, copy_threshold=self.copy_threshold, batch_size=self.batch_size
+                self.engine,
+                frame,
+                methods,
+                run_id=run_id,
+                copy_threshold=self.copy_threshold,
+                batch_size=self.batch_size,
             )
 
-    def load_wind(self, frame: pd.DataFrame) -> LoadResult:
+    def load_wind(self, frame: pd.DataFrame, *, run_id: str | None = None) -> LoadResult:
         """Upsert T3 output (:func:`storage.wind.load_wind`)."""
         with self._errors("load_wind"):
             return wind.load_wind(
-                self.engine, frame, copy_threshold=self.copy_threshold, batch_size=self.batch_size
+                self.engine,
+                frame,
+                run_id=run_id,
+                copy_threshold=self.copy_threshold,
+                batch_size=self.batch_size,
             )
 
-    def replace_pv_days(self, frame: pd.DataFrame) -> pv.PvLoadResult:
-        """Replace each (gencd, hogi, day) of T4 output (:func:`storage.pv.replace_pv_days`)."""
+    def replace_pv_days(self, frame: pd.DataFrame, *, run_id: str | None = None) -> pv.PvLoadResult:
+        """Merge each (gencd, hogi, day) of T4 output into the table (:func:`storage.pv.replace_pv_days`)."""
         with self._errors("replace_pv_days"):
             return pv.replace_pv_days(
-                self.engine, frame, copy_threshold=self.copy_threshold, batch_size=self.batch_size
+                self.engine,
+                frame,
+                run_id=run_id,
+                copy_threshold=self.copy_threshold,
+                batch_size=self.batch_size,
             )
 
     # -- readers ----------------------------------------------------------------
@@ -143,6 +167,8 @@ class Storage:
         methods: Mapping[str, np.ndarray],
         fills: pd.DataFrame,
         fill_methods: Mapping[str, np.ndarray],
+        *,
+        run_id: str | None = None,
     ) -> tuple[LoadResult, weather.FillWriteResult]:
         """Load a run's rows and revise earlier fills in one transaction (:func:`storage.weather.load_weather_run`)."""
         with self._errors("load_weather_run"):
@@ -152,6 +178,7 @@ class Storage:
                 methods,
                 fills,
                 fill_methods,
+                run_id=run_id,
                 copy_threshold=self.copy_threshold,
                 batch_size=self.batch_size,
             )
@@ -167,6 +194,26 @@ class Storage:
         """Days with fewer than 24 hours stored (:func:`storage.pv.pv_incomplete_days`)."""
         with self._errors("pv_incomplete_days"):
             return pv.pv_incomplete_days(self.engine, units, start, end, require_value=require_value)
+
+    # -- observation revisions ----------------------------------------------------
+    def observation_revisions(
+        self,
+        table: str | None = None,
+        *,
+        run_id: str | None = None,
+        since: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[observations.Revision]:
+        """Recorded changes of stored observations, oldest first (:func:`storage.observations.list_revisions`)."""
+        with self._errors("observation_revisions"):
+            return observations.list_revisions(self.engine, table, run_id=run_id, since=since, limit=limit)
+
+    def revert_revisions(
+        self, revision_ids: Sequence[int], *, run_id: str | None = None
+    ) -> list[observations.Revision]:
+        """Write back the old values, all or none (:func:`storage.observations.revert_revisions`)."""
+        with self._errors("revert_revisions"):
+            return observations.revert_revisions(self.engine, revision_ids, run_id=run_id)
 
     # -- run log and signatures ---------------------------------------------------
     def record_run(self, record: runs.RunRecord) -> None:
