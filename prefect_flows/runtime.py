@@ -17,8 +17,10 @@ task, so the same code shows up as tasks in the Prefect UI.
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from collections.abc import Awaitable, Callable, Iterable
+from datetime import timedelta
 from typing import Any, Protocol, TypeVar
 
 from foundations.redaction import database_url_secrets, redact
@@ -32,7 +34,14 @@ from sources import Sources, open_sources
 from sources.budget import RequestLedger
 from sources.errors import BudgetExhaustedError
 from storage.facade import Storage, open_storage
-from storage.runs import RunRecord
+from storage.runs import (
+    DEFAULT_STALE_AFTER,
+    INTERRUPTED_ERROR,
+    PROCESS_KEY,
+    ProcessIdentity,
+    RunRecord,
+    mark_interrupted_runs,
+)
 
 T = TypeVar("T")
 
@@ -186,6 +195,7 @@ def execute(
     try:
         if storage is None:
             storage = open_storage(settings)
+        _mark_interrupted_runs_once(storage, settings)
         _record(storage, summary)
         logs.info("flow.started", flow=flow, period=period, run_id=summary.run_id, env=settings.env)
         ctx = FlowContext(
@@ -239,10 +249,53 @@ def _record(storage: Storage | None, summary: FlowSummary) -> None:
             rows_fetched=summary.rows_fetched,
             rows_loaded=summary.rows_loaded,
             backends=summary.backends(),
-            report=summary.report(),
+            # Who runs it, so that a later run can tell it was killed (storage.runs).
+            report={**summary.report(), PROCESS_KEY: _THIS_PROCESS.as_json()},
             error=summary.error,
         )
     )
+
+
+_THIS_PROCESS = ProcessIdentity.current()
+#: Databases whose run log this process has already swept, by URL.
+_swept: set[str] = set()
+_swept_lock = threading.Lock()
+#: Hours after which a ``running`` row of another host counts as interrupted.
+STALE_AFTER_VAR = "ENERGY_RUN_STALE_AFTER_HOURS"
+
+
+def _stale_after() -> timedelta:
+    value = os.environ.get(STALE_AFTER_VAR, "").strip()
+    try:
+        hours = float(value) if value else None
+    except ValueError:
+        hours = None
+    if hours is None or hours <= 0:
+        return DEFAULT_STALE_AFTER
+    return timedelta(hours=hours)
+
+
+def _mark_interrupted_runs_once(storage: Storage, settings: Settings) -> None:
+    """At the first run of this process on a database: mark runs whose process is gone.
+
+    Here rather than at CLI start-up because flows also start from ``energy
+    serve``, Prefect workers and deployments that never pass through the CLI.
+    Once per process and database: the check reads every ``running`` row, and
+    a process's own later runs cannot have been killed before it started.
+    Bookkeeping: a failure is logged, never fails the run.
+    """
+    key = storage.engine.url.render_as_string(hide_password=False)
+    with _swept_lock:
+        if key in _swept:
+            return
+        _swept.add(key)
+    try:
+        marked = mark_interrupted_runs(storage.engine, stale_after=_stale_after(), me=_THIS_PROCESS)
+    except Exception as exc:  # noqa: BLE001 - bookkeeping must never fail the run
+        logs.error("flow.bookkeeping_failed", step="interrupted_runs", error=describe_error(exc, settings))
+        return
+    if marked:
+        logs.warning("runs.interrupted", run_ids=marked, reason=INTERRUPTED_ERROR)
 
 
 def _conclude(

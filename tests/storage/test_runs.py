@@ -116,3 +116,98 @@ def test_open_storage_uses_the_settings_url_under_data_dir(tmp_path) -> None:
         assert db.dialect == "sqlite"
         assert db.counts()["pipeline_runs"] == 0  # schema created
     assert (tmp_path / "state" / "db" / "energy.sqlite").exists()
+
+
+# -- runs whose process was killed ---------------------------------------------------------
+
+#: A flow run that logs itself as running, says so, and sleeps until killed.
+_SLEEPING_RUN = """
+import sys, time
+from prefect_flows.runtime import execute
+from registry import load_settings
+
+def body(ctx):
+    print("running", ctx.summary.run_id, flush=True)
+    time.sleep(300)
+
+execute("weather_daily", "asos", "2024-01-29", load_settings("test", data_dir=sys.argv[1]), body)
+"""
+
+
+def test_a_run_killed_by_sigkill_is_marked_interrupted_when_the_pipeline_next_starts(tmp_path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from prefect_flows.runtime import execute
+    from storage.runs import INTERRUPTED_ERROR
+
+    data_dir = tmp_path / "data"
+    child = subprocess.Popen(
+        [sys.executable, "-c", _SLEEPING_RUN, str(data_dir)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None
+        # structlog's default configuration prints to stdout too: skip its lines.
+        line = ""
+        for line in child.stdout:
+            if line.startswith("running "):
+                break
+        assert line.startswith("running "), f"the child did not start its run: {line!r}"
+        killed_run = line.split()[1]
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(timeout=30)
+        child.stdout.close()  # type: ignore[union-attr]
+    assert child.returncode == -signal.SIGKILL
+    settings = load_settings("test", data_dir=data_dir)
+    with open_storage(settings) as db:
+        before = db.get_run(killed_run)
+    assert before is not None and before.status == "running"
+    assert before.report["process"]["pid"] == child.pid
+
+    execute("weather_daily", "asos", "2024-01-30", settings, lambda ctx: None)
+
+    with open_storage(settings) as db:
+        after = db.get_run(killed_run)
+        statuses = sorted(run.status for run in db.recent_runs())
+    assert after is not None and after.status == "interrupted"
+    assert after.error == INTERRUPTED_ERROR
+    assert after.finished_at is not None and after.finished_at >= after.started_at
+    assert statuses == ["completed", "interrupted"]
+
+
+def test_running_rows_of_live_processes_and_recent_other_hosts_are_left_alone(storage: Storage) -> None:
+    from storage.runs import INTERRUPTED_ERROR, ProcessIdentity, mark_interrupted_runs
+
+    me = ProcessIdentity.current()
+    now = datetime(2024, 5, 2, 12, 0, tzinfo=UTC)
+    other = {"host": me.host + "-elsewhere", "pid": 1}
+    rows = {
+        "alive-here": (now - timedelta(days=3), {"process": me.as_json()}),
+        "other-host-recent": (now - timedelta(hours=23), {"process": other}),
+        "other-host-old": (now - timedelta(hours=25), {"process": other}),
+        "no-identity-recent": (now - timedelta(hours=1), {}),
+        "no-identity-old": (now - timedelta(days=2), {}),
+    }
+    for run_id, (started, report) in rows.items():
+        storage.record_run(RunRecord(run_id, "weather", started, "running", report=report))
+    storage.record_run(
+        RunRecord("done", "weather", now - timedelta(days=5), "completed", finished_at=now - timedelta(days=5))
+    )
+
+    marked = mark_interrupted_runs(storage.engine, now=now, me=me)
+
+    assert sorted(marked) == ["no-identity-old", "other-host-old"]
+    status = {run.run_id: (run.status, run.error) for run in storage.recent_runs()}
+    assert status["other-host-old"] == ("interrupted", INTERRUPTED_ERROR)
+    assert status["alive-here"] == ("running", None)
+    assert status["other-host-recent"] == ("running", None)
+    assert status["done"] == ("completed", None)
+    # A second sweep finds nothing more, and does not rewrite what it marked.
+    assert mark_interrupted_runs(storage.engine, now=now + timedelta(hours=1), me=me) == []
+    assert storage.get_run("other-host-old").finished_at == now  # type: ignore[union-attr]
