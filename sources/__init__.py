@@ -33,7 +33,13 @@ Other errors (all :class:`registry.errors.EnergyError`):
 * :class:`HTTPStatusSourceError` (other 4xx), :class:`MalformedBodyError`
   (a 2xx body that is neither data nor a portal error), :class:`UnexpectedPortalError`;
 * :class:`BudgetExhaustedError`: the day's request budget is spent; not
-  retried, not "no data"; the message says how to continue.
+  retried, not "no data"; the message says how to continue;
+* :class:`IncompleteAnswerError`: an answer held fewer records than it
+  declares (``totalCount``/``totalCnt`` and ``numOfRows``; for wind, a short
+  page followed by more records), still after the client asked the short
+  page again (retry reason "incomplete page"). Nothing of that unit of work
+  is returned, so its days stay incomplete and the next run asks again. A
+  short answer is never returned as complete.
 
 Portal errors subclass :class:`registry.errors.PortalError`, which the
 transforms raise for error bodies too. No message, log line or exception text
@@ -54,6 +60,7 @@ from sources.errors import (
     BudgetExhaustedError,
     FatalPortalError,
     HTTPStatusSourceError,
+    IncompleteAnswerError,
     MalformedBodyError,
     NoDataError,
     RetryablePortalError,
@@ -75,6 +82,7 @@ __all__ = [
     "CountingLedger",
     "FatalPortalError",
     "HTTPStatusSourceError",
+    "IncompleteAnswerError",
     "MalformedBodyError",
     "NoDataError",
     "PvQuery",

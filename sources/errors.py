@@ -12,6 +12,10 @@ A flow needs to tell three things apart (sources.md, "Error answers"):
 * budget spent: :class:`BudgetExhaustedError`, raised by a request ledger
   (:mod:`sources.budget`) before a request is sent. Neither retried nor "no
   data": the run stops and says how to continue.
+* incomplete: a success answer whose record count disagrees with the counts
+  it declares itself (``totalCount``/``totalCnt``, ``numOfRows``). The client
+  asks that page again (retry reason "incomplete page"); if it stays short,
+  :class:`IncompleteAnswerError`. Never returned as a complete answer.
 
 The portal classes subclass :class:`registry.errors.PortalError`, so a flow
 that catches the registry's type (which the payload transforms raise) also
@@ -184,5 +188,45 @@ class BudgetExhaustedError(SourceError):
             f"after midnight KST (Asia/Seoul), or raise [sources.{source}] daily_request_budget "
             f"(ENERGY_SOURCES__{source.upper()}__DAILY_REQUEST_BUDGET) "
             "if the portal's quota allows it",
+            source=source,
+        )
+
+
+class IncompleteAnswerError(SourceError):
+    """An answer held fewer (or other) records than it declares, still after the retries.
+
+    ``request`` is the request as :func:`sources.http_client.describe` shows it
+    (path and non-secret parameters, never the key); ``declared`` is the count
+    the answer's own fields promise (``totalCount``/``totalCnt`` and
+    ``numOfRows``, or a full page for the wind API) and ``received`` the count
+    it held; ``detail`` says which count was checked. Nothing of the unit of
+    work (an ASOS station range, a PV query, a wind month) is returned, so no
+    day of it is stored as complete and the next run asks for it again. Not
+    "no data": the portal has the records, it did not send them all.
+    """
+
+    def __init__(
+        self,
+        source: str,
+        *,
+        request: str,
+        declared: int,
+        received: int,
+        detail: str = "",
+        attempts: int = 1,
+        hint: str = "",
+    ) -> None:
+        self.request = request
+        self.declared = declared
+        self.received = received
+        self.detail = detail
+        self.attempts = attempts
+        tries = "once" if attempts == 1 else f"in each of {attempts} attempts"
+        super().__init__(
+            f"{source}: incomplete answer to {request}: declared {declared} records, "
+            f"received {received}{f' ({detail})' if detail else ''}, {tries}; "
+            "nothing of it was stored. Run again later: the days stay incomplete, "
+            "so the next run asks for them again"
+            + (f". {hint}" if hint else ""),
             source=source,
         )

@@ -18,7 +18,13 @@ limit. Per attempt it
    other 4xx raise at once. Portal error bodies are detected with
    :func:`plugins.python_backend.payloads.raise_for_portal_error` (JSON
    ``resultCode`` and the gateway's XML envelope, which comes with HTTP 200
-   even on a JSON request), the same detection the transforms use.
+   even on a JSON request), the same detection the transforms use;
+5. if the caller passed a ``check``, asks it whether the success body is
+   complete (:data:`PageCheck`): a :class:`Shortfall` is retried like a
+   transient fault, with reason ``"incomplete page"``, the same backoff and
+   the same ledger charge per attempt; if every attempt is short,
+   :class:`sources.errors.IncompleteAnswerError` is raised. A short answer is
+   never returned as if it were complete.
 
 The request URL is never logged or put in an error (it carries the key);
 messages name the source, the path and the non-secret parameters.
@@ -32,6 +38,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
+from typing import NoReturn
 from urllib.parse import urlencode
 
 import httpx
@@ -43,6 +50,7 @@ from registry.settings import SourceSettings
 from sources.budget import RequestLedger
 from sources.errors import (
     HTTPStatusSourceError,
+    IncompleteAnswerError,
     RetryablePortalError,
     SourceError,
     SourcePortalError,
@@ -57,6 +65,36 @@ from sources.service_key import ServiceKey
 log = structlog.get_logger("sources.http")
 
 Params = Mapping[str, str | int]
+
+#: The retry reason of a page whose records disagree with its declared counts.
+INCOMPLETE_PAGE = "incomplete page"
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """Why a success page is not the whole page its answer declares.
+
+    ``declared`` is the record count the answer's own fields promise for this
+    page (``totalCount`` and ``numOfRows``, ...), ``received`` the count it
+    holds, ``detail`` which counts were compared, in words (no secrets: it is
+    shown in logs and errors). ``hint`` is added to the final error, for a
+    cause the operator can act on.
+    """
+
+    declared: int
+    received: int
+    detail: str
+    hint: str = ""
+
+
+#: A source's completeness check of one success body: ``None`` if complete.
+#: It may raise :class:`sources.errors.MalformedBodyError` (not retried).
+PageCheck = Callable[[bytes], Shortfall | None]
+
+
+def records_on_page(total: int, page: int, page_size: int) -> int:
+    """Records on page ``page`` (from 1) of a ``total``-record answer paged by ``page_size``."""
+    return max(0, min(page_size, total - (page - 1) * page_size))
 
 
 @dataclass
@@ -77,6 +115,8 @@ class _Retry:
     wait: float | None = None
     #: The portal error to raise if the retries run out.
     error: SourcePortalError | None = None
+    #: The page was short: raise IncompleteAnswerError if the retries run out.
+    shortfall: Shortfall | None = None
 
 
 def describe(path: str, params: Params) -> str:
@@ -185,32 +225,84 @@ class PortalClient:
             query += "&" + urlencode([(k, str(v)) for k, v in params.items()])
         return f"{self.base_url}{path}?{query}"
 
-    async def get(self, path: str, params: Params, *, source: str) -> bytes:
-        """The body of a successful answer, after retries; typed errors otherwise."""
+    async def get(
+        self,
+        path: str,
+        params: Params,
+        *,
+        source: str,
+        check: PageCheck | None = None,
+        refetch: Shortfall | None = None,
+    ) -> bytes:
+        """The body of a successful (and, with ``check``, complete) answer; typed errors otherwise.
+
+        ``check`` inspects each success body; a :class:`Shortfall` makes the
+        attempt a retryable failure (reason :data:`INCOMPLETE_PAGE`), and if
+        the last attempt is still short :class:`IncompleteAnswerError` is
+        raised. ``refetch`` says that an earlier answer to this very request
+        was already found short, after it had been accepted (the wind API
+        shows a lost record only by the page that follows): the call then
+        counts as that request's first retry — counted, backed off, with one
+        attempt fewer left — so a page costs at most ``max_retries + 1``
+        attempts however its shortness came to light.
+        """
         what = describe(path, params)
         url = self.url(path, params)
         attempts = self.retry.max_retries + 1
         last: _Retry | None = None
-        for attempt in range(attempts):
-            outcome = await self._attempt(url, what, source)
+        first = 0
+        if refetch is not None:
+            last = _Retry(INCOMPLETE_PAGE, shortfall=refetch)
+            first = 1
+            self._count_failure(last)
+            if attempts == 1:
+                self._raise(last, source, what, attempts)
+            await self._pause(last, 0, source, what)
+        for attempt in range(first, attempts):
+            outcome = await self._attempt(url, what, source, check)
             if isinstance(outcome, bytes):
                 return outcome
             last = outcome
-            self.stats.retry_reasons[outcome.reason] = self.stats.retry_reasons.get(outcome.reason, 0) + 1
+            self._count_failure(outcome)
             if attempt + 1 == attempts:
                 break
-            delay = outcome.wait if outcome.wait is not None else self.retry.backoff(attempt, self._rng)
-            self.stats.retries += 1
-            log.warning(
-                "source.retry",
-                source=source,
-                request=what,
-                attempt=attempt + 1,
-                reason=outcome.reason,
-                delay_s=round(delay, 3),
-            )
-            await self._sleep(delay)
+            await self._pause(outcome, attempt, source, what)
         assert last is not None
+        self._raise(last, source, what, attempts)
+
+    def _count_failure(self, outcome: _Retry) -> None:
+        reasons = self.stats.retry_reasons
+        reasons[outcome.reason] = reasons.get(outcome.reason, 0) + 1
+
+    async def _pause(self, outcome: _Retry, attempt: int, source: str, what: str) -> None:
+        """Wait before retry number ``attempt + 1`` and count it."""
+        delay = outcome.wait if outcome.wait is not None else self.retry.backoff(attempt, self._rng)
+        self.stats.retries += 1
+        extra = {"detail": outcome.shortfall.detail} if outcome.shortfall is not None else {}
+        log.warning(
+            "source.retry",
+            source=source,
+            request=what,
+            attempt=attempt + 1,
+            reason=outcome.reason,
+            delay_s=round(delay, 3),
+            **extra,
+        )
+        await self._sleep(delay)
+
+    @staticmethod
+    def _raise(last: _Retry, source: str, what: str, attempts: int) -> NoReturn:
+        if last.shortfall is not None:
+            short = last.shortfall
+            raise IncompleteAnswerError(
+                source,
+                request=what,
+                declared=short.declared,
+                received=short.received,
+                detail=short.detail,
+                attempts=attempts,
+                hint=short.hint,
+            )
         if last.error is not None:
             err = last.error
             raise RetryablePortalError(
@@ -224,7 +316,9 @@ class PortalClient:
             source=source,
         )
 
-    async def _attempt(self, url: str, what: str, source: str) -> bytes | _Retry:
+    async def _attempt(
+        self, url: str, what: str, source: str, check: PageCheck | None = None
+    ) -> bytes | _Retry:
         async with self._semaphore:
             await self._limiter.acquire()
             # Counted here, after the slot and the rate-limit turn, so that a
@@ -274,6 +368,10 @@ class PortalClient:
                 status=status,
                 source=source,
             )
+        if check is not None:
+            shortfall = check(body)
+            if shortfall is not None:
+                return _Retry(INCOMPLETE_PAGE, shortfall=shortfall)
         return body
 
     def _portal_error(self, body: bytes, source: str) -> SourcePortalError | None:

@@ -10,6 +10,30 @@ accepted); the remaining pages, if any, are then fetched concurrently and all
 pages come back in page order. ``totalCount`` 0 or code 03 raise
 :class:`NoDataError`. The API serves up to the previous day only.
 
+Completeness. An answer is returned only if it holds what it declares:
+
+* every page holds exactly the records ``totalCount`` and ``numOfRows``
+  promise for it (``numOfRows`` on every page but the last, the rest on the
+  last), and every page repeats the first page's ``totalCount``. A page that
+  does not is *the portal losing records*: the client asks that page again
+  (retry reason ``"incomplete page"``, the client's backoff and budget), and
+  if it stays short the station's range fails with
+  :class:`IncompleteAnswerError` — nothing of it is returned, so its days stay
+  incomplete in the database and the next run asks again;
+* the records of all pages together are distinct hours (``tm``): at least
+  ``min(totalCount, hours asked)`` of them. Pages that each hold the right
+  count but repeat each other's hours (a server ignoring ``pageNo``) raise
+  :class:`IncompleteAnswerError` too (no single page is to blame, so nothing
+  is retried page by page).
+
+A ``totalCount`` *smaller* than the hours asked is different: it is what the
+API has — the station did not report some hours (an outage, a station that
+opened or closed within the range). That answer is accepted and returned
+(logged as ``asos.hours_missing_at_source``), not retried: asking again cannot
+produce hours the API does not hold. The days it leaves short stay short in
+the database and are asked again by later runs, in case the KMA back-fills
+them.
+
 :func:`asos_request_count` is the number of requests a range costs when
 nothing is retried (for plans and budgets).
 """
@@ -17,28 +41,36 @@ nothing is retried (for plans and budgets).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from datetime import date, timedelta
+from typing import Any
+
+import structlog
 
 from plugins.python_backend.payloads import load_json_response
 from registry.errors import TransformInputError
 from sources.base import ASOS, ymd
 from sources.concurrency import gather_all
-from sources.errors import MalformedBodyError, NoDataError
-from sources.http_client import PortalClient, describe
+from sources.errors import IncompleteAnswerError, MalformedBodyError, NoDataError
+from sources.http_client import PageCheck, PortalClient, Shortfall, describe, records_on_page
+
+log = structlog.get_logger("sources.asos")
 
 PATH = "/1360000/AsosHourlyInfoService/getWthrDataList"
 #: The API's largest page.
 MAX_PAGE_SIZE = 999
 
 
-def total_count(body: bytes, *, what: str) -> int:
-    """``response.body.totalCount`` of a success page, as an int."""
+def _response(body: bytes, *, what: str) -> dict[str, Any]:
     try:
-        response = load_json_response(body, source=ASOS)
-        value = response["body"]["totalCount"]
-        count = int(value)
+        return load_json_response(body, source=ASOS)
     except TransformInputError as exc:
         raise MalformedBodyError(f"{ASOS}: {what}: {exc}", source=ASOS) from None
+
+
+def _total_of(response: Mapping[str, Any], *, what: str) -> int:
+    try:
+        count = int(response["body"]["totalCount"])
     except (KeyError, TypeError, ValueError):
         raise MalformedBodyError(
             f"{ASOS}: {what}: the body has no integer response.body.totalCount", source=ASOS
@@ -46,6 +78,68 @@ def total_count(body: bytes, *, what: str) -> int:
     if count < 0:
         raise MalformedBodyError(f"{ASOS}: {what}: negative totalCount {count}", source=ASOS)
     return count
+
+
+def _items_of(response: Mapping[str, Any], *, what: str) -> list[Any]:
+    """``body.items.item`` as a list (one object, ``""`` or absent as the API may send them)."""
+    page = response.get("body")
+    items = page.get("items") if isinstance(page, Mapping) else None
+    if isinstance(items, Mapping):
+        items = items.get("item")
+    if items is None or items == "":
+        return []
+    if isinstance(items, Mapping):
+        return [items]
+    if not isinstance(items, list):
+        raise MalformedBodyError(
+            f"{ASOS}: {what}: response.body.items.item is a {type(items).__name__}, "
+            "expected a list of records",
+            source=ASOS,
+        )
+    return items
+
+
+def total_count(body: bytes, *, what: str) -> int:
+    """``response.body.totalCount`` of a success page, as an int."""
+    return _total_of(_response(body, what=what), what=what)
+
+
+def page_items(body: bytes, *, what: str) -> list[Any]:
+    """The records of a success page (``response.body.items.item``), ``[]`` if none."""
+    return _items_of(_response(body, what=what), what=what)
+
+
+def page_check(page: int, page_size: int, total: int | None = None, *, what: str) -> PageCheck:
+    """The completeness check of page ``page`` (see the module doc).
+
+    ``total``: the first page's ``totalCount``, which every later page must
+    repeat; ``None`` for the first page itself (its own count is the
+    reference). ``what`` names the request in a MalformedBodyError.
+    """
+
+    def check(body: bytes) -> Shortfall | None:
+        response = _response(body, what=what)
+        declared_total = _total_of(response, what=what)
+        if total is not None and declared_total != total:
+            return Shortfall(
+                declared=total,
+                received=declared_total,
+                detail=f"page {page} declares totalCount {declared_total}, "
+                f"page 1 declared {total}",
+            )
+        expected = records_on_page(declared_total, page, page_size)
+        received = len(_items_of(response, what=what))
+        if received == expected:
+            return None
+        pages = max(1, math.ceil(declared_total / page_size))
+        return Shortfall(
+            declared=expected,
+            received=received,
+            detail=f"page {page} of {pages}: totalCount {declared_total} and "
+            f"numOfRows {page_size} declare {expected} records on it",
+        )
+
+    return check
 
 
 def asos_request_count(start: date, end: date, page_size: int = MAX_PAGE_SIZE) -> int:
@@ -95,15 +189,60 @@ class LiveAsosSource:
         if end < start:
             raise ValueError(f"end {end} is before start {start}")
         first_params = self.params(station_id, start, end, 1)
-        first = await self.client.get(PATH, first_params, source=ASOS)
-        total = total_count(first, what=describe(PATH, first_params))
+        what = describe(PATH, first_params)
+        first = await self.client.get(
+            PATH, first_params, source=ASOS, check=page_check(1, self.page_size, what=what)
+        )
+        total = total_count(first, what=what)
         if total == 0:
             raise NoDataError(
                 "03", f"totalCount 0 for station {station_id}, {start}..{end}", source=ASOS
             )
         pages = math.ceil(total / self.page_size)
         rest = await gather_all(
-            self.client.get(PATH, self.params(station_id, start, end, page), source=ASOS)
-            for page in range(2, pages + 1)
+            self._page(station_id, start, end, page, total) for page in range(2, pages + 1)
         )
-        return [first, *rest]
+        bodies = [first, *rest]
+        hours = ((end - start) // timedelta(days=1) + 1) * 24
+        self._check_hours(bodies, total, hours, what=what)
+        if total < hours:
+            # What the API holds, not a loss in transit: accepted (module doc).
+            log.info(
+                "asos.hours_missing_at_source",
+                station=station_id,
+                start=str(start),
+                end=str(end),
+                hours_asked=hours,
+                total_count=total,
+            )
+        return bodies
+
+    async def _page(self, station_id: int, start: date, end: date, page: int, total: int) -> bytes:
+        params = self.params(station_id, start, end, page)
+        check = page_check(page, self.page_size, total, what=describe(PATH, params))
+        return await self.client.get(PATH, params, source=ASOS, check=check)
+
+    @staticmethod
+    def _check_hours(bodies: list[bytes], total: int, hours: int, *, what: str) -> None:
+        """IncompleteAnswerError unless the pages hold ``min(total, hours)`` distinct hours."""
+        seen: set[str] = set()
+        unreadable = 0
+        for body in bodies:
+            for item in page_items(body, what=what):
+                tm = item.get("tm") if isinstance(item, Mapping) else None
+                if isinstance(tm, str):
+                    seen.add(tm)
+                else:
+                    # T5 rejects such a record with its own message; counted
+                    # here so that this check does not pre-empt that one.
+                    unreadable += 1
+        wanted = min(total, hours)
+        if len(seen) + unreadable < wanted:
+            raise IncompleteAnswerError(
+                ASOS,
+                request=what,
+                declared=wanted,
+                received=len(seen) + unreadable,
+                detail=f"distinct hours (tm) over all {len(bodies)} pages; "
+                f"totalCount {total}, {hours} hours asked",
+            )

@@ -16,6 +16,17 @@ sends one query for ``start``..``end``:
   ``<totalCount>``); the remaining pages are fetched concurrently. Pages come
   back in page order, byte for byte as sent.
 
+Completeness. With ``<totalCnt>``/``<totalCount>`` present, every page must
+hold exactly the records that count and ``numOfRows`` promise for it
+(``numOfRows`` on every page but the last, the rest on the last), and every
+page must repeat the first page's count. A page that does not is asked again
+by the client (retry reason ``"incomplete page"``, its backoff and budget);
+if it stays short, :class:`IncompleteAnswerError` fails the query and
+nothing of it is returned, so its unit-days stay incomplete and the next run
+asks again. A first page without records whose count says there are some is
+such a short page, not "no data". Without a count only the old rule is
+available: a short first page is the last one.
+
 A range may cover at most :data:`MAX_RANGE_DAYS` days (the API takes up to
 one year per query); a longer one is a ``ValueError`` before any request. Code
 03, or a first page without records, raises :class:`NoDataError`. Success
@@ -33,8 +44,8 @@ from datetime import date, timedelta
 from sources.base import PV, ymd
 from sources.concurrency import gather_all
 from sources.errors import MalformedBodyError, NoDataError
-from sources.http_client import PortalClient, describe
-from sources.pv_xml import item_elements, parse_success, total_count
+from sources.http_client import PageCheck, PortalClient, describe
+from sources.pv_xml import item_elements, page_check, parse_success, total_count
 
 PATH = "/B552520/PwrSunLightInfo/getDataService"
 #: Records per page unless configured (``[sources.pv] page_size``).
@@ -82,13 +93,16 @@ class LiveNambuPvSource:
             )
         first_params = self.params(start, end, unit, 1)
         what = describe(PATH, first_params)
-        first = await self.client.get(PATH, first_params, source=PV)
+        first = await self.client.get(
+            PATH, first_params, source=PV, check=page_check(1, self.page_size, what=what)
+        )
         root = parse_success(first, what=what)
         records = len(item_elements(root))
-        if records == 0:
-            # An empty <items> with code 800/00 is this API's other way of saying 03.
-            raise NoDataError("03", f"no records for {what}", source=PV)
         total = total_count(root, what=what)
+        if records == 0:
+            # An empty <items> with code 800/00 is this API's other way of
+            # saying 03 (the page check has made sure no count says otherwise).
+            raise NoDataError("03", f"no records for {what}", source=PV)
         if total is None:
             if records < self.page_size:
                 return [first]  # a short page is the last one
@@ -99,7 +113,13 @@ class LiveNambuPvSource:
             )
         pages = max(1, math.ceil(total / self.page_size))
         rest = await gather_all(
-            self.client.get(PATH, self.params(start, end, unit, page), source=PV)
-            for page in range(2, pages + 1)
+            self._page(start, end, unit, page, total) for page in range(2, pages + 1)
         )
         return [first, *rest]
+
+    async def _page(
+        self, start: date, end: date, unit: tuple[str, int] | None, page: int, total: int
+    ) -> bytes:
+        params = self.params(start, end, unit, page)
+        check: PageCheck = page_check(page, self.page_size, total, what=describe(PATH, params))
+        return await self.client.get(PATH, params, source=PV, check=check)

@@ -14,6 +14,21 @@ Two guards stop a server that ignores ``page``: a page identical to the one
 before it, and ``max_pages``. A month without records contributes no page; a
 range without any raises :class:`NoDataError`.
 
+Completeness. With no total in the answer, the only evidence of a lost record
+is the paging itself: the API pages by offset (page *n* starts at record
+``(n - 1) * size``), so only the last page of a month may hold fewer than
+``size`` records. A short page followed by a non-empty page therefore lost
+records; the short page is asked again (through the client, counted as that
+page's retry with reason ``"incomplete page"``, with the client's backoff and
+budget; any later retries need a full page), and if it stays short the month
+fails with :class:`IncompleteAnswerError` and nothing of it is returned, so
+the next run asks for the month again. A short page followed by the empty page
+is the normal end. The rule trusts that the service honours ``size``; a
+service that capped it (pages of 50 when 100 were asked) would fail every
+month of more than one page with this error, whose message then says to
+lower ``[sources.wind] page_size`` to the size of the pages it sends — loud,
+instead of storing months with records missing.
+
 :func:`wind_request_estimate` is the cost of one query (for ``--plan``).
 """
 
@@ -27,8 +42,8 @@ from plugins.python_backend.payloads import load_json_response
 from registry.errors import TransformInputError
 from sources.base import WIND, ymd
 from sources.concurrency import gather_all
-from sources.errors import MalformedBodyError, NoDataError, SourceError
-from sources.http_client import PortalClient, describe
+from sources.errors import IncompleteAnswerError, MalformedBodyError, NoDataError, SourceError
+from sources.http_client import PageCheck, PortalClient, Shortfall, describe
 
 PATH = "/B551893/wind-power-by-hour/list"
 #: The legacy collector's page size.
@@ -112,6 +127,7 @@ class LiveWindSource:
     async def _query(self, start: date, end: date) -> list[bytes]:
         """The pages of one query (``[]`` if it has no records)."""
         pages: list[bytes] = []
+        previous = 0  # records on the last page kept
         for page in range(1, self.max_pages + 1):
             params = self.params(start, end, page)
             what = describe(PATH, params)
@@ -119,7 +135,8 @@ class LiveWindSource:
                 body = await self.client.get(PATH, params, source=WIND)
             except NoDataError:
                 break  # 03: nothing (more) in this month; some servers end the paging this way
-            if not page_records(body, what=what):
+            records = page_records(body, what=what)
+            if not records:
                 break
             if pages and body == pages[-1]:
                 raise SourceError(
@@ -127,10 +144,60 @@ class LiveWindSource:
                     "the server ignores 'page', stopping instead of looping",
                     source=WIND,
                 )
+            if pages and previous < self.page_size:
+                # Records follow a short page: that page lost some (module doc).
+                pages[-1] = await self._refetch(start, end, page - 1, previous)
             pages.append(body)
+            previous = len(records)
         else:
             raise SourceError(
                 f"{WIND}: paging {start}..{end} did not end within {self.max_pages} pages",
                 source=WIND,
             )
         return pages
+
+    def _full_page(self, page: int, *, what: str) -> PageCheck:
+        """The check of a page known not to be the last: it must hold ``size`` records."""
+
+        def check(body: bytes) -> Shortfall | None:
+            received = len(page_records(body, what=what))
+            if received == self.page_size:
+                return None
+            return self._shortfall(page, received)
+
+        return check
+
+    def _shortfall(self, page: int, received: int) -> Shortfall:
+        return Shortfall(
+            declared=self.page_size,
+            received=received,
+            detail=f"page {page} is followed by a page with records, so it must be full "
+            f"(size {self.page_size})",
+            hint=f"If every month of more than one page fails this way, the service sends "
+            f"pages smaller than size {self.page_size}: set [sources.wind] page_size "
+            "to the size of the pages it sends",
+        )
+
+    async def _refetch(self, start: date, end: date, page: int, received: int) -> bytes:
+        """Page ``page`` asked again because a non-empty page followed its ``received`` records."""
+        params = self.params(start, end, page)
+        what = describe(PATH, params)
+        try:
+            return await self.client.get(
+                PATH,
+                params,
+                source=WIND,
+                check=self._full_page(page, what=what),
+                refetch=self._shortfall(page, received),
+            )
+        except NoDataError:
+            # The page after it had records: "no data" here is a short answer too.
+            short = self._shortfall(page, 0)
+            raise IncompleteAnswerError(
+                WIND,
+                request=what,
+                declared=short.declared,
+                received=0,
+                detail=f"{short.detail}; asked again it answered code 03",
+                hint=short.hint,
+            ) from None

@@ -5,17 +5,21 @@ written directly under ``<items>``. The record count is ``<totalCnt>`` inside
 ``<body>`` (older answers: ``<totalCount>``). The records themselves (and
 their ``ymd``, ``YYYY-MM-DD`` or the older ``YYYYMMDD``) are read by T4
 ``pv_to_long``; this module only counts them, for paging and for "no data".
-Used by the live PV source and by the schema-drift check.
+Used by the live PV source and by the schema-drift check; :func:`page_check`
+is the live source's completeness check of one page (see
+:mod:`sources.nambu_pv`).
 """
 
 from __future__ import annotations
 
+import math
 from xml.etree.ElementTree import Element
 
 from plugins.python_backend.payloads import load_xml_response
 from registry.errors import TransformInputError
 from sources.base import PV
 from sources.errors import MalformedBodyError
+from sources.http_client import PageCheck, Shortfall, records_on_page
 
 
 def parse_success(body: bytes, *, what: str) -> Element:
@@ -62,3 +66,45 @@ def total_count(root: Element, *, what: str) -> int | None:
             raise MalformedBodyError(f"{PV}: {what}: <{tag}> is not a count: {text!r}", source=PV)
         return int(text)
     return None
+
+
+def page_check(page: int, page_size: int, total: int | None = None, *, what: str) -> PageCheck:
+    """The completeness check of PV page ``page`` against its record count.
+
+    ``total``: the first page's count, which every later page must repeat;
+    ``None`` for the first page itself. A body without a count can only be
+    checked by the caller's paging rule (a short page is the last one), so it
+    passes. ``what`` names the request in a MalformedBodyError.
+    """
+
+    def check(body: bytes) -> Shortfall | None:
+        root = parse_success(body, what=what)
+        declared_total = total_count(root, what=what)
+        if declared_total is None:
+            if total is None:
+                return None
+            return Shortfall(
+                declared=total,
+                received=len(item_elements(root)),
+                detail=f"page {page} has no <totalCnt>, page 1 declared {total} records",
+            )
+        if total is not None and declared_total != total:
+            return Shortfall(
+                declared=total,
+                received=declared_total,
+                detail=f"page {page} declares <totalCnt> {declared_total}, "
+                f"page 1 declared {total}",
+            )
+        expected = records_on_page(declared_total, page, page_size)
+        received = len(item_elements(root))
+        if received == expected:
+            return None
+        pages = max(1, math.ceil(declared_total / page_size))
+        return Shortfall(
+            declared=expected,
+            received=received,
+            detail=f"page {page} of {pages}: <totalCnt> {declared_total} and "
+            f"numOfRows {page_size} declare {expected} records on it",
+        )
+
+    return check

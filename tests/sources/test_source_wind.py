@@ -140,8 +140,10 @@ def test_runaway_paging_stops_at_max_pages(kit):
 
     kit.expect(PATH).respond_with_handler(endless)
 
+    # Full pages (size 1): a short page followed by records would be an
+    # incomplete answer instead (test_source_completeness.py).
     with pytest.raises(SourceError, match="within 5 pages"):
-        fetch(kit, max_pages=5)
+        fetch(kit, max_pages=5, page_size=1)
 
 
 @pytest.mark.parametrize(
