@@ -25,10 +25,10 @@ class SchemaVersionError(StorageError):
 
 
 class PartialLoadError(StorageError):
-    """A per-day PV load stopped part-way: some days were replaced, the rest were not.
+    """A per-day PV load stopped part-way: some days were written, the rest were not.
 
     Each day is its own transaction, so every day is either fully old or fully
-    new; ``committed`` lists the ``(gencd, hogi, day)`` already replaced and
+    new; ``committed`` lists the ``(gencd, hogi, day)`` already written and
     ``failed`` the one whose transaction was rolled back. A re-run is safe.
     """
 

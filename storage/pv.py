@@ -1,15 +1,41 @@
-"""PV: replacing whole (gencd, hogi, day)s, and finding the days a backfill must fetch.
+"""PV: merging (gencd, hogi, day)s into the table, and finding the days a backfill must fetch.
 
-A PV day is replaced in one transaction (delete the day, insert the new rows),
-so a re-run is idempotent and a day is never half old, half new, even when the
-connection drops mid-load. Concurrent replacements of the same day are
-serialised (PostgreSQL: a transaction-scoped advisory lock per day; SQLite:
-``BEGIN IMMEDIATE``), so the day ends up as one writer's rows, never a mix.
+Each (gencd, hogi, KST day) of a load is written in ONE transaction, so a day
+is never half old, half new, even when the connection drops mid-load, and a
+re-run is idempotent. Concurrent writers of the same day are serialised
+(PostgreSQL: a transaction-scoped advisory lock per day; SQLite:
+``BEGIN IMMEDIATE``), so a day is always the result of whole loads applied one
+after the other, never a mix of two half loads.
+
+Within a day the new answer is merged with the stored rows per hour under the
+storage rule (:mod:`storage.observations`); the table has no method columns,
+so every non-NULL value is an observation:
+
+* ``generation``: a stored non-NULL value is never replaced by a NULL (a blank
+  hour in the answer) nor removed because the answer lacks that hour; a
+  different non-NULL value (beyond 1e-12 relative) replaces it and is recorded
+  in ``observation_revisions``; a stored NULL or a new hour takes the answer's
+  value.
+* ``daily_total``, ``daily_avg``, ``daily_max``, ``daily_min`` describe the
+  day and are repeated on each hour's row. When the answer's rows for the day
+  agree on a non-NULL value, that is the day's new value: every stored row of
+  the day takes it (one revision per row whose stored value differed), so the
+  day's rows never disagree, including hours the answer did not carry. A NULL
+  never replaces a stored value. (If the answer's rows disagree, each row is
+  merged on its own, like ``generation``.)
+* ``plant_name`` is the answer's.
+
+How: under the day's lock, read the day's stored rows (the revisions are
+computed from them), then ``INSERT ... ON CONFLICT DO UPDATE SET col = CASE
+...`` for the answer's hours (executemany, or ``INSERT ... SELECT`` from the
+COPY staging table) and, when the answer has a daily value, one ``UPDATE`` of
+the day's rows that differ from it. Nothing is deleted: an upsert with a
+conditional SET, rather than delete + insert of merged rows, keeps the COPY
+path set-based and puts the rule in the statement that writes.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -21,21 +47,33 @@ import structlog
 from sqlalchemy import (
     Connection,
     Date,
+    Double,
     Engine,
     and_,
     cast,
-    delete,
     distinct,
     extract,
     func,
+    literal,
+    not_,
+    or_,
     select,
-    text,
+    update,
 )
 from sqlalchemy.exc import SQLAlchemyError
 
 from storage.engine import write_connection
 from storage.errors import PartialLoadError
 from storage.frames import ColumnKind, PreparedRows, require_columns
+from storage.instants import utc_now
+from storage.observations import (
+    keep_or_take,
+    kst_datetimes,
+    lock_pv_day,
+    record_revisions,
+    revised,
+    same_observation,
+)
 from storage.schema import pv_generation_hourly
 from storage.upsert import (
     DEFAULT_BATCH_SIZE,
@@ -62,10 +100,12 @@ PV_COLUMNS: tuple[tuple[str, ColumnKind], ...] = (
 )
 PV_KEYS: tuple[str, ...] = ("gencd", "hogi", "datetime")
 HOURS_PER_DAY = 24
+#: Values of the whole day, repeated on each hour's row.
+DAILY_COLUMNS: tuple[str, ...] = ("daily_total", "daily_avg", "daily_max", "daily_min")
+#: The columns whose non-NULL values are observations (module docstring).
+OBSERVATION_COLUMNS: tuple[str, ...] = ("generation", *DAILY_COLUMNS)
 
 _WHAT = "PV load (T4 pv_to_long frame)"
-#: First key of the two-key advisory lock; the second is the day's hash.
-_ADVISORY_NAMESPACE = 0x5056  # "PV"
 
 PvDay = tuple[str, int, date]
 
@@ -75,10 +115,14 @@ class PvLoadResult:
     """What :func:`replace_pv_days` wrote."""
 
     rows: int
-    #: The (gencd, hogi, day)s replaced, in order.
+    #: The (gencd, hogi, day)s written (merged), in order.
     days: tuple[PvDay, ...]
     duplicates: int
     method: LoadMethod
+    #: Stored observations changed to a different value (rows of ``observation_revisions``).
+    revisions: int = 0
+    #: Stored observations kept because the answer had a blank for them.
+    kept: int = 0
 
 
 def _day_groups(frame: pd.DataFrame) -> tuple[PreparedRows, dict[PvDay, np.ndarray], int]:
@@ -101,44 +145,123 @@ def _day_bounds(day: date) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
-def _lock_day(conn: Connection, key: PvDay) -> None:
-    if conn.dialect.name != "postgresql":
-        return  # SQLite: BEGIN IMMEDIATE already holds the only write lock
-    digest = hashlib.sha256(f"{key[0]}|{key[1]}|{key[2].isoformat()}".encode()).digest()
-    conn.execute(
-        text("SELECT pg_advisory_xact_lock(:namespace, :day)"),
-        {"namespace": _ADVISORY_NAMESPACE, "day": int.from_bytes(digest[:4], "big", signed=True)},
-    )
+def _pv_updates(stmt: Any) -> dict[str, Any]:
+    """The upsert's SET clause: a NULL never replaces a stored value; a different value does."""
+    t = pv_generation_hourly
+    return {
+        "plant_name": stmt.excluded.plant_name,
+        **{name: keep_or_take(t.c[name], stmt.excluded[name]) for name in OBSERVATION_COLUMNS},
+    }
 
 
-def _replace_day(
+def _day_values(incoming: pd.DataFrame) -> dict[str, float]:
+    """Per daily column, the answer's value for the day when its rows agree on one non-NULL value."""
+    found = {}
+    for name in DAILY_COLUMNS:
+        present = pd.unique(incoming[name].dropna().to_numpy())
+        if len(present) == 1:
+            found[name] = float(present[0])
+    return found
+
+
+def _record_day_revisions(
     conn: Connection,
     key: PvDay,
-    rows: Sequence[tuple[Any, ...]],
-    stage: str | None,
-    batch_size: int,
-) -> None:
+    incoming: pd.DataFrame,
+    day_values: dict[str, float],
+    run_id: str | None,
+    now: datetime,
+) -> tuple[int, int]:
+    """Record what merging ``incoming`` changes in the stored day; returns (revisions, values kept)."""
     table = pv_generation_hourly
     gencd, hogi, day = key
     start, end = _day_bounds(day)
-    _lock_day(conn, key)
-    conn.execute(
-        delete(table).where(
+    stored_rows = conn.execute(
+        select(table.c.datetime, *(table.c[name] for name in OBSERVATION_COLUMNS)).where(
             and_(table.c.gencd == gencd, table.c.hogi == hogi, table.c.datetime >= start, table.c.datetime < end)
         )
+    ).all()
+    if not stored_rows:
+        return 0, 0
+    stored = pd.DataFrame(stored_rows, columns=["datetime", *OBSERVATION_COLUMNS])
+    stored = stored.astype(dict.fromkeys(OBSERVATION_COLUMNS, "float64"))
+    stored["datetime"] = kst_datetimes(stored["datetime"])
+    # Every stored hour, with the answer's values where the answer has that hour (NaN elsewhere).
+    merged = stored.merge(
+        incoming[["datetime", *OBSERVATION_COLUMNS]].assign(answered=True),
+        on="datetime",
+        how="left",
+        suffixes=("_stored", ""),
     )
+    answered = merged["answered"].eq(True).to_numpy()
+    keys = pd.DataFrame({"gencd": gencd, "hogi": hogi, "datetime": merged["datetime"]})
+    revisions = kept = 0
+    for name in OBSERVATION_COLUMNS:
+        old = merged[f"{name}_stored"].to_numpy(dtype=np.float64)
+        if name in day_values:
+            new = np.full(len(merged), day_values[name])
+        else:
+            new = merged[name].to_numpy(dtype=np.float64)
+        kept += int((answered & ~np.isnan(old) & np.isnan(new)).sum())
+        changed = revised(old, new)
+        revisions += record_revisions(
+            conn, table.name, name, keys.loc[changed], old[changed], new[changed], changed_at=now, run_id=run_id
+        )
+    return revisions, kept
+
+
+def _merge_day(
+    conn: Connection,
+    key: PvDay,
+    incoming: pd.DataFrame,
+    rows: Sequence[tuple[Any, ...]],
+    stage: str | None,
+    batch_size: int,
+    run_id: str | None,
+    now: datetime,
+) -> tuple[int, int]:
+    """Merge one day's answer into the table (module docstring); returns (revisions, values kept)."""
+    table = pv_generation_hourly
+    gencd, hogi, day = key
+    start, end = _day_bounds(day)
+    lock_pv_day(conn, gencd, hogi, day)
+    day_values = _day_values(incoming)
+    counts = _record_day_revisions(conn, key, incoming, day_values, run_id, now)
     names = [name for name, _ in PV_COLUMNS]
     if stage is None:
-        executemany_upsert(conn, table, PV_KEYS, names, rows, batch_size=batch_size)
-        return
-    insert_from_stage(
-        conn,
-        table,
-        stage,
-        PV_KEYS,
-        names,
-        where=lambda s: and_(s.c.gencd == gencd, s.c.hogi == hogi, s.c.datetime >= start, s.c.datetime < end),
-    )
+        executemany_upsert(conn, table, PV_KEYS, names, rows, batch_size=batch_size, updates=_pv_updates)
+    else:
+        insert_from_stage(
+            conn,
+            table,
+            stage,
+            PV_KEYS,
+            names,
+            where=lambda s: and_(s.c.gencd == gencd, s.c.hogi == hogi, s.c.datetime >= start, s.c.datetime < end),
+            updates=_pv_updates,
+        )
+    if day_values:
+        # The day's values onto every stored hour of the day, also those the answer lacked;
+        # only rows that differ are touched (an UPDATE rewrites even an unchanged row).
+        values = {name: literal(value, Double()) for name, value in day_values.items()}
+        differs = [
+            or_(table.c[name].is_(None), not_(same_observation(table.c[name], value)))
+            for name, value in values.items()
+        ]
+        conn.execute(
+            update(table)
+            .where(
+                and_(
+                    table.c.gencd == gencd,
+                    table.c.hogi == hogi,
+                    table.c.datetime >= start,
+                    table.c.datetime < end,
+                    or_(*differs),
+                )
+            )
+            .values({name: keep_or_take(table.c[name], value) for name, value in values.items()})
+        )
+    return counts
 
 
 def replace_pv_days(
@@ -147,21 +270,28 @@ def replace_pv_days(
     *,
     copy_threshold: int = DEFAULT_COPY_THRESHOLD,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    run_id: str | None = None,
 ) -> PvLoadResult:
-    """For each (gencd, hogi, KST day) in ``frame``: delete that day's rows, insert the frame's.
+    """For each (gencd, hogi, KST day) in ``frame``: merge the frame's hours into the stored day.
 
-    One transaction per day, days in sorted order. If a day fails (constraint,
-    lost connection), the days before it stay replaced, that day and the rest
-    stay as they were, and :class:`PartialLoadError` says which; a re-run
-    completes the load. On PostgreSQL at or above ``copy_threshold`` rows the
-    frame is first COPYed into a session TEMP table and each day is filled
-    from it with ``INSERT ... SELECT``.
+    The merge follows the module docstring (a blank or an absent hour never
+    replaces a stored value; a changed value is applied and recorded with
+    ``run_id``). One transaction per day, days in sorted order. If a day fails
+    (constraint, lost connection), the days before it stay written, that day
+    and the rest stay as they were, and :class:`PartialLoadError` says which;
+    a re-run completes the load. On PostgreSQL at or above ``copy_threshold``
+    rows the frame is first COPYed into a session TEMP table and each day is
+    written from it with ``INSERT ... SELECT``. (The name is historical: days
+    used to be replaced whole.)
     """
     require_columns(frame, [name for name, _ in PV_COLUMNS], _WHAT)
     if frame.empty:
         return PvLoadResult(0, (), 0, "executemany")
     rows, groups, duplicates = _day_groups(frame)
+    incoming = pd.DataFrame(dict(zip(rows.names, rows.arrays, strict=True)))
     committed: list[PvDay] = []
+    revisions = kept = 0
+    now = utc_now()
     with write_connection(engine) as conn:
         method = choose_method(conn, len(rows), copy_threshold)
         stage = _stage_rows(conn, rows) if method == "copy" else None
@@ -171,22 +301,26 @@ def replace_pv_days(
                 try:
                     with conn.begin():
                         day_rows = [values[i] for i in positions] if stage is None else []
-                        _replace_day(conn, key, day_rows, stage, batch_size)
+                        day_revisions, day_kept = _merge_day(
+                            conn, key, incoming.iloc[positions], day_rows, stage, batch_size, run_id, now
+                        )
                 except SQLAlchemyError as exc:
                     cause = getattr(exc, "orig", None) or exc
                     reason = f"{type(cause).__name__}: {cause}".strip()
                     raise PartialLoadError(
                         f"PV load stopped at {key[0]}/{key[1]}/{key[2]}: {len(committed)} of {len(groups)} "
-                        f"days replaced, that day and the rest left as they were ({reason})",
+                        f"days written, that day and the rest left as they were ({reason})",
                         committed=list(committed),
                         failed=key,
                     ) from exc
                 committed.append(key)
+                revisions += day_revisions
+                kept += day_kept
         finally:
             if stage is not None and not conn.invalidated:
                 _drop_stage(conn, stage)
-    log.debug("pv days replaced", days=len(committed), rows=len(rows), method=method)
-    return PvLoadResult(len(rows), tuple(committed), duplicates, method)
+    log.debug("pv days merged", days=len(committed), rows=len(rows), method=method, revisions=revisions)
+    return PvLoadResult(len(rows), tuple(committed), duplicates, method, revisions, kept)
 
 
 def _stage_rows(conn: Connection, rows: PreparedRows) -> str:

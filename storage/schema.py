@@ -16,7 +16,9 @@ Creation is ``metadata.create_all`` (it skips existing tables) plus a one-row
 table changes in a way ``create_all`` cannot apply to an existing database; a
 database stamped with another version is refused with a clear error rather
 than used with the wrong columns. There are no migrations yet: version 1 is
-the first schema.
+the first schema. Adding a table does not change the version (``create_all``
+adds it to an existing database on the next start): ``observation_revisions``
+was added that way.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     Column,
     Date,
@@ -152,6 +155,28 @@ api_requests = Table(
     CheckConstraint("requests >= 0", name="requests"),
 )
 
+#: Every change of a stored observation by a later answer (storage.observations):
+#: which row (its natural key as a JSON object, timestamps as ISO text) and column,
+#: the value before and after, when (UTC), by which run if the loader was told,
+#: and for a revert, the revision it reverted. Fills being revised or replaced by
+#: observations are not recorded here: only observation -> different observation.
+observation_revisions = Table(
+    "observation_revisions",
+    metadata,
+    # INTEGER PRIMARY KEY on SQLite (the rowid, autoincrementing), bigint identity on PostgreSQL.
+    Column("revision_id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("table_name", String(64), nullable=False),
+    Column("row_key", JsonDocument, nullable=False),
+    Column("column_name", String(64), nullable=False),
+    Column("old_value", Double, nullable=False),
+    Column("new_value", Double, nullable=False),
+    Column("changed_at", UtcTimestamp, nullable=False),
+    Column("run_id", String(64)),
+    Column("reverts", BigInteger().with_variant(Integer, "sqlite")),
+    Index(None, "table_name", "changed_at"),
+    Index(None, "run_id"),
+)
+
 storage_schema_version = Table(
     "storage_schema_version",
     metadata,
@@ -167,6 +192,7 @@ DATA_TABLES: tuple[Table, ...] = (
     pv_generation_hourly,
     pipeline_runs,
     source_signatures,
+    observation_revisions,
 )
 
 # Serialises concurrent create_schema calls on PostgreSQL (two workers starting

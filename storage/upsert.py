@@ -12,11 +12,17 @@ Both paths give the same table contents (tests compare digests):
 Rows must have unique keys (the loaders drop in-frame duplicates first, last
 one wins): ``ON CONFLICT DO UPDATE`` cannot touch the same row twice in one
 statement.
+
+By default a conflicting row takes every incoming non-key value. A loader
+passes ``updates`` (a function of the ``INSERT`` statement returning the
+``SET`` clause) to decide per column in SQL instead: the data loaders use it so
+that a stored observation is never replaced by a blank or a fill
+(:mod:`storage.observations`). Both paths use the same ``updates``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -29,6 +35,9 @@ from sqlalchemy.sql.dml import Insert
 from storage.frames import PreparedRows
 
 LoadMethod = Literal["executemany", "copy"]
+#: Builds the ``ON CONFLICT DO UPDATE SET`` clause from the ``INSERT`` statement
+#: (whose ``excluded`` names the incoming row, and the table's columns the stored one).
+Updates = Callable[[Insert], Mapping[str, Any]]
 
 DEFAULT_BATCH_SIZE = 5_000
 #: Loads of at least this many rows go through COPY on PostgreSQL. Below it the
@@ -46,6 +55,11 @@ class LoadResult:
     #: In-frame rows dropped because a later row had the same natural key.
     duplicates: int
     method: LoadMethod
+    #: Stored observations changed to a different observed value (each one is a
+    #: row of ``observation_revisions``).
+    revisions: int = 0
+    #: Stored observations kept because the load had a blank (or, for weather, a fill) for them.
+    kept: int = 0
 
 
 def choose_method(conn: Connection, rows: int, copy_threshold: int) -> LoadMethod:
@@ -55,12 +69,25 @@ def choose_method(conn: Connection, rows: int, copy_threshold: int) -> LoadMetho
     return "executemany"
 
 
-def upsert_statement(conn: Connection, table: Table, keys: Sequence[str], columns: Sequence[str]) -> Insert:
-    """``INSERT INTO table ... ON CONFLICT (keys) DO UPDATE SET`` every non-key column."""
+def _set_clause(stmt: Insert, keys: Sequence[str], columns: Sequence[str], updates: Updates | None) -> dict[str, Any]:
+    if updates is None:
+        return {name: stmt.excluded[name] for name in columns if name not in keys}  # type: ignore[attr-defined]
+    return dict(updates(stmt))
+
+
+def upsert_statement(
+    conn: Connection,
+    table: Table,
+    keys: Sequence[str],
+    columns: Sequence[str],
+    updates: Updates | None = None,
+) -> Insert:
+    """``INSERT INTO table ... ON CONFLICT (keys) DO UPDATE SET`` every non-key column, or ``updates``."""
     dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     stmt = dialect_insert(table)
-    updates = {name: stmt.excluded[name] for name in columns if name not in keys}
-    return stmt.on_conflict_do_update(index_elements=list(keys), set_=updates)
+    return stmt.on_conflict_do_update(
+        index_elements=list(keys), set_=_set_clause(stmt, keys, columns, updates)
+    )
 
 
 def executemany_upsert(
@@ -71,9 +98,10 @@ def executemany_upsert(
     rows: Sequence[tuple[Any, ...]],
     *,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    updates: Updates | None = None,
 ) -> None:
     """Upsert ``rows`` (tuples in ``columns`` order) in batches, inside the caller's transaction."""
-    stmt = upsert_statement(conn, table, keys, columns)
+    stmt = upsert_statement(conn, table, keys, columns, updates)
     for start in range(0, len(rows), batch_size):
         batch = rows[start : start + batch_size]
         conn.execute(stmt, [dict(zip(columns, row, strict=True)) for row in batch])
@@ -120,6 +148,7 @@ def insert_from_stage(
     columns: Sequence[str],
     *,
     where: Any = None,
+    updates: Updates | None = None,
 ) -> None:
     """``INSERT INTO table SELECT ... FROM stage [WHERE ...] ON CONFLICT DO UPDATE``."""
     staged = lightweight_table(stage, *(column(c) for c in columns), schema="pg_temp")
@@ -127,16 +156,16 @@ def insert_from_stage(
     if where is not None:
         query = query.where(where(staged))
     stmt = postgresql.insert(table).from_select(list(columns), query)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(keys), set_={c: stmt.excluded[c] for c in columns if c not in keys}
-    )
+    stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_=_set_clause(stmt, keys, columns, updates))
     conn.execute(stmt)
 
 
-def copy_upsert(conn: Connection, table: Table, keys: Sequence[str], rows: PreparedRows) -> None:
+def copy_upsert(
+    conn: Connection, table: Table, keys: Sequence[str], rows: PreparedRows, updates: Updates | None = None
+) -> None:
     """Upsert through COPY into a staging table and one INSERT ... SELECT, in the caller's transaction."""
     stage = copy_to_stage(conn, table, rows)
-    insert_from_stage(conn, table, stage, keys, rows.names)
+    insert_from_stage(conn, table, stage, keys, rows.names, updates=updates)
 
 
 def upsert_in_transaction(
@@ -147,11 +176,14 @@ def upsert_in_transaction(
     *,
     copy_threshold: int = DEFAULT_COPY_THRESHOLD,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    updates: Updates | None = None,
 ) -> LoadMethod:
     """Upsert ``rows`` by the method :func:`choose_method` picks; returns the method used."""
     method = choose_method(conn, len(rows), copy_threshold)
     if method == "copy":
-        copy_upsert(conn, table, keys, rows)
+        copy_upsert(conn, table, keys, rows, updates)
     else:
-        executemany_upsert(conn, table, keys, rows.names, rows.python_rows(), batch_size=batch_size)
+        executemany_upsert(
+            conn, table, keys, rows.names, rows.python_rows(), batch_size=batch_size, updates=updates
+        )
     return method

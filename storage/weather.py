@@ -11,6 +11,21 @@ The weather flow imputes with stored context (docs/weather_fills.md):
 (fills read as NaN), and :func:`write_weather_fills` /
 :func:`load_weather_run` revise fills of rows stored earlier without ever
 touching an observed value.
+
+Loading fetched rows (:func:`load_weather`, :func:`load_weather_run`) follows
+the storage rule of :mod:`storage.observations`, per column (``ta`` and ``hm``
+independently), on the stored method:
+
+* stored ``observed``, new value a blank or a fill (any method but
+  ``observed``): the stored value and ``observed`` stay;
+* stored ``observed``, new ``observed`` and different beyond 1e-12 relative:
+  the new value is written and one ``observation_revisions`` row records old
+  and new; within the noise the stored value stays;
+* stored fill or ``unfilled``: the new value and method are written, whatever
+  they are (an observation replacing a fill is the normal case).
+
+``station_name`` and ``loaded_at`` are rewritten on every upsert. The fill
+revision (:func:`write_weather_fills`) only ever touches non-observed values.
 """
 
 from __future__ import annotations
@@ -18,6 +33,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -50,10 +66,12 @@ from storage.frames import (
     require_columns,
 )
 from storage.instants import utc_now
+from storage.observations import kst_datetimes, lock_table, record_revisions, revised, same_observation
 from storage.schema import FILL_METHOD_LABELS, weather_hourly
 from storage.upsert import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_COPY_THRESHOLD,
+    LoadMethod,
     LoadResult,
     upsert_in_transaction,
 )
@@ -141,11 +159,85 @@ def _prepare_load(frame: pd.DataFrame, methods: Mapping[str, np.ndarray]) -> tup
     return rows, int((~keep).sum())
 
 
+def _weather_updates(stmt: Any) -> dict[str, Any]:
+    """The upsert's SET clause: the module docstring's rule, per value column, decided in SQL."""
+    w, new = weather_hourly, stmt.excluded
+    updates: dict[str, Any] = {"station_name": new.station_name, "loaded_at": new.loaded_at}
+    for column in VALUE_COLUMNS:
+        method = w.c[f"{column}_method"]
+        stored_observed = method == _OBSERVED
+        keep = and_(
+            stored_observed,
+            or_(new[f"{column}_method"] != _OBSERVED, same_observation(w.c[column], new[column])),
+        )
+        updates[column] = case((keep, w.c[column]), else_=new[column])
+        # Every right-hand side reads the stored row (SQL UPDATE semantics), not the new ta above.
+        updates[f"{column}_method"] = case((stored_observed, method), else_=new[f"{column}_method"])
+    return updates
+
+
+def _upsert_fetched(
+    conn: Connection,
+    rows: PreparedRows,
+    *,
+    run_id: str | None,
+    copy_threshold: int,
+    batch_size: int,
+) -> tuple[LoadMethod, int, int]:
+    """Upsert fetched rows under the observation rule; returns (method, revisions recorded, observations kept)."""
+    lock_table(conn, weather_hourly.name)
+    incoming = pd.DataFrame(dict(zip(rows.names, rows.arrays, strict=True)))
+    w = weather_hourly
+    stored_rows = conn.execute(
+        select(w.c.station_id, w.c.tm, w.c.ta, w.c.hm, w.c.ta_method, w.c.hm_method).where(
+            and_(
+                w.c.station_id.in_(sorted({int(i) for i in incoming["station_id"]})),
+                w.c.tm >= pd.Timestamp(incoming["tm"].min()).to_pydatetime(),
+                w.c.tm <= pd.Timestamp(incoming["tm"].max()).to_pydatetime(),
+            )
+        )
+    ).all()
+    revisions = kept = 0
+    if stored_rows:
+        stored = pd.DataFrame(stored_rows, columns=["station_id", "tm", "ta", "hm", "ta_method", "hm_method"])
+        stored = stored.astype({"station_id": "int64", "ta": "float64", "hm": "float64"})
+        stored["tm"] = kst_datetimes(stored["tm"])
+        both = incoming.merge(stored, on=list(WEATHER_KEYS), suffixes=("", "_stored"))
+        for column in VALUE_COLUMNS:
+            was_observed = (both[f"{column}_method_stored"] == _OBSERVED).to_numpy()
+            is_observed = (both[f"{column}_method"] == _OBSERVED).to_numpy()
+            kept += int((was_observed & ~is_observed).sum())
+            old = both[f"{column}_stored"].to_numpy(dtype=np.float64)
+            new = both[column].to_numpy(dtype=np.float64)
+            changed = was_observed & is_observed & revised(old, new)
+            revisions += record_revisions(
+                conn,
+                w.name,
+                column,
+                both.loc[changed, list(WEATHER_KEYS)],
+                old[changed],
+                new[changed],
+                changed_at=incoming["loaded_at"].iloc[0],
+                run_id=run_id,
+            )
+    method = upsert_in_transaction(
+        conn,
+        weather_hourly,
+        WEATHER_KEYS,
+        rows,
+        copy_threshold=copy_threshold,
+        batch_size=batch_size,
+        updates=_weather_updates,
+    )
+    return method, revisions, kept
+
+
 def load_weather(
     engine: Engine,
     frame: pd.DataFrame,
     methods: Mapping[str, np.ndarray],
     *,
+    run_id: str | None = None,
     copy_threshold: int = DEFAULT_COPY_THRESHOLD,
     batch_size: int = DEFAULT_BATCH_SIZE,
 ) -> LoadResult:
@@ -156,20 +248,19 @@ def load_weather(
     ``hm``. For observations that did not go through T2, pass
     :func:`observed_methods(frame) <observed_methods>`. Extra frame columns
     (other ASOS fields) are ignored. ``loaded_at`` is the load's UTC time.
+    A stored observation is kept against a blank or a fill, and a changed one
+    is applied and recorded with ``run_id`` (module docstring); the result
+    counts both (``kept``, ``revisions``).
     """
     rows, duplicates = _prepare_load(frame, methods)
-    method = "executemany"
+    method: LoadMethod = "executemany"
+    revisions = kept = 0
     if len(rows):
         with write_transaction(engine) as conn:
-            method = upsert_in_transaction(
-                conn,
-                weather_hourly,
-                WEATHER_KEYS,
-                rows,
-                copy_threshold=copy_threshold,
-                batch_size=batch_size,
+            method, revisions, kept = _upsert_fetched(
+                conn, rows, run_id=run_id, copy_threshold=copy_threshold, batch_size=batch_size
             )
-    return LoadResult(weather_hourly.name, len(rows), duplicates, method)
+    return LoadResult(weather_hourly.name, len(rows), duplicates, method, revisions, kept)
 
 
 #: Output columns of :func:`read_weather_history`: T2's input shape.
@@ -448,6 +539,7 @@ def load_weather_run(
     fills: pd.DataFrame,
     fill_methods: Mapping[str, np.ndarray],
     *,
+    run_id: str | None = None,
     copy_threshold: int = DEFAULT_COPY_THRESHOLD,
     batch_size: int = DEFAULT_BATCH_SIZE,
 ) -> tuple[LoadResult, FillWriteResult]:
@@ -455,19 +547,16 @@ def load_weather_run(
 
     The weather flow's store: a run's fetched rows and the revised fills of
     rows stored earlier land together or not at all, so a crash can never leave
-    new observations stored next to fills computed without them.
+    new observations stored next to fills computed without them. The fetched
+    rows follow the observation rule of :func:`load_weather`.
     """
     rows, duplicates = _prepare_load(frame, methods)
-    method = "executemany"
+    method: LoadMethod = "executemany"
+    revisions = kept = 0
     with write_transaction(engine) as conn:
         if len(rows):
-            method = upsert_in_transaction(
-                conn,
-                weather_hourly,
-                WEATHER_KEYS,
-                rows,
-                copy_threshold=copy_threshold,
-                batch_size=batch_size,
+            method, revisions, kept = _upsert_fetched(
+                conn, rows, run_id=run_id, copy_threshold=copy_threshold, batch_size=batch_size
             )
-        revised = write_fills_in_transaction(conn, fills, fill_methods)
-    return LoadResult(weather_hourly.name, len(rows), duplicates, method), revised
+        fills_written = write_fills_in_transaction(conn, fills, fill_methods)
+    return LoadResult(weather_hourly.name, len(rows), duplicates, method, revisions, kept), fills_written

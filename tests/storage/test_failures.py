@@ -97,6 +97,8 @@ def check_interrupted_pv_load(db: Storage, action: str) -> None:
     assert len(day_rows(db, DAYS[0])) == 24
     assert day_rows(db, DAYS[1]) == old_days[DAYS[1]]  # day 2: fully old, not half-replaced
     assert day_rows(db, DAYS[2]) == old_days[DAYS[2]]  # day 3: never reached
+    # Each day's revision rows commit or roll back with its values: only day 1 is logged.
+    assert {r.key["datetime"][:10] for r in db.observation_revisions()} == {DAYS[0]}
 
     remove(db)
     db.replace_pv_days(new)  # the re-run completes the load

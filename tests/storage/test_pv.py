@@ -1,4 +1,4 @@
-"""PV: per-day replacement, idempotent re-runs, and the backfill's incomplete days."""
+"""PV: per-day merges (one transaction per day), idempotent re-runs, and the backfill's incomplete days."""
 
 from __future__ import annotations
 
@@ -30,20 +30,28 @@ def stored_day(db: Storage, gencd: str, hogi: int, day: str) -> pd.DataFrame:
         return pd.DataFrame(conn.execute(query).all(), columns=["datetime", "generation", "daily_total"])
 
 
-def test_days_are_replaced_whole(storage: Storage) -> None:
+def test_days_are_merged_per_hour(storage: Storage) -> None:
+    # Days used to be replaced whole: the 4 hours missing from the revised answer were
+    # deleted. Under the observation rule an absent hour is not evidence, so they stay;
+    # the 20 answered hours and the day's daily values are the revised answer's.
     storage.replace_pv_days(pv_frame())
+    before = stored_day(storage, "5707", 1, "2024-05-02")
     other_before = stored_day(storage, "8760", 1, "2024-05-02")
-    # A revised 2 May for unit 5707/1 with only 20 hours: the 4 old extra hours must go.
     revised = pv_frame(units=[("5707", 1)], days=["2024-05-02"], hours=range(2, 22), seed=9, scale=2.0)
     result = storage.replace_pv_days(revised)
     assert result.days == (("5707", 1, date(2024, 5, 2)),)
     assert result.rows == 20
     day = stored_day(storage, "5707", 1, "2024-05-02")
-    assert pd.to_datetime(day["datetime"]).tolist() == revised["datetime"].tolist()
-    np.testing.assert_array_equal(day["generation"].to_numpy(), revised["generation"].to_numpy())
+    assert pd.to_datetime(day["datetime"]).tolist() == pd.to_datetime(before["datetime"]).tolist()  # all 24
+    expected = before["generation"].to_numpy(dtype=float).copy()
+    expected[2:22] = revised["generation"].to_numpy()
+    np.testing.assert_array_equal(day["generation"].to_numpy(dtype=float), expected)
+    assert (day["daily_total"] == revised["daily_total"].iloc[0]).all()  # also on the 4 kept hours
+    # Every answered hour and every row's daily_* changed: 20 + 4 * 24 revisions.
+    assert result.revisions == 20 + 4 * 24
     pd.testing.assert_frame_equal(stored_day(storage, "8760", 1, "2024-05-02"), other_before)
     assert len(stored_day(storage, "5707", 1, "2024-05-01")) == 24
-    assert storage.counts()[TABLE] == 24 * 3 + 20
+    assert storage.counts()[TABLE] == 24 * 4
 
 
 def test_a_rerun_leaves_the_same_database(storage: Storage) -> None:

@@ -50,17 +50,27 @@ def test_a_second_load_of_the_same_frame_leaves_the_same_database(storage: Stora
     assert storage.counts() == counts
 
 
-def test_new_values_replace_stored_ones_and_new_keys_are_added(storage: Storage) -> None:
-    storage.load_wind(wind_frame(hours=24))
+def test_new_values_replace_stored_ones_blanks_do_not_and_new_keys_are_added(storage: Storage) -> None:
+    # Until the observation rule, the table then held exactly the revised frame,
+    # blanks included: a blank answer erased stored values. Now a blank keeps the
+    # stored value (storage.observations), everything else is the revised frame.
+    first = wind_frame(hours=24)
+    storage.load_wind(first)
     revised = wind_frame(hours=48, seed=7)
-    storage.load_wind(revised)
+    result = storage.load_wind(revised)
     after_upsert = storage.table_digest(TABLE)
-    # The table must now hold exactly the revised frame, as a clean load of it would.
+
+    old = revised.merge(first, on=["plant_code", "unit", "timestamp"], how="left", suffixes=("", "_old"))
+    blank_over_value = (old["generation"].isna() & old["generation_old"].notna()).to_numpy()
+    assert blank_over_value.any(), "the frames must exercise the blank-over-value case"
+    expected = revised.assign(generation=old["generation"].fillna(old["generation_old"]).to_numpy())
     with storage.engine.begin() as conn:
         conn.execute(wind_generation_hourly.delete())
-    storage.load_wind(revised)
+    storage.load_wind(expected)
     assert storage.table_digest(TABLE) == after_upsert
     assert len(stored(storage)) == len(revised)
+    both = (old["generation"].notna() & old["generation_old"].notna()).to_numpy()
+    assert (result.kept, result.revisions) == (int(blank_over_value.sum()), int(both.sum()))
 
 
 def test_duplicate_keys_in_a_frame_keep_the_last_row(storage: Storage) -> None:
