@@ -121,7 +121,7 @@ def _pv(
     if retry:
         logs.warning("pv.refetch_per_unit", failed=len(got.failures), queries=len(retry))
         got = got.merged(ctx.step("refetch-per-unit", collect, ctx, retry))
-    failed = {describe_query(q): str(e) for q, e in got.failures.items()}
+    failed = {describe_query(q): f"{type(e).__name__}: {e}" for q, e in got.failures.items()}
     summary.bodies = len(got.bodies)
     summary.details["dropped_invalid"] = got.dropped
     if failed:

@@ -136,7 +136,7 @@ def failures_of(
 ) -> dict[str, str]:
     """Each failed station as "station N first..last" -> its error."""
     return {
-        f"station {stn} {spans[stn][0]}..{spans[stn][1]}": str(error)
+        f"station {stn} {spans[stn][0]}..{spans[stn][1]}": f"{type(error).__name__}: {error}"
         for stn, error in fetched.failures.items()
     }
 
