@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from energy_cli.common import fail, open_registry
+from energy_cli.common import check_output, fail, open_registry, require_utf8_text
 from registry.contracts import FillMethod, ImputeOptions, TransformOutput
 from registry.errors import EnergyError
 from registry.records import CallResult
@@ -53,6 +53,7 @@ METHOD_LABELS = [m.label for m in FillMethod if m not in (FillMethod.OBSERVED, F
 
 def read_text_csv(path: Path, what: str) -> pd.DataFrame:
     """A CSV as text: every cell a ``str``, empty cells as empty strings."""
+    require_utf8_text(path, what)
     try:
         return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
@@ -139,6 +140,7 @@ def register(app: typer.Typer) -> None:
         flags: FlagsOpt = False,
     ) -> None:
         """Fill the gaps of INPUT_FILE's value columns per station and write OUTPUT."""
+        check_output(output)
         registry = open_registry(env)
         try:
             options = ImputeOptions(

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from energy_cli import impute_command, pipeline_commands, transform_command
-from energy_cli.common import fail, open_registry
+from energy_cli.common import OneLineErrors, fail, open_registry
 from registry import TRANSFORMS
 from registry.errors import EnergyError
 
@@ -22,6 +22,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    # Every expected failure of every command: one `error: <problem>; <fix>` line.
+    cls=OneLineErrors,
 )
 
 EnvOption = Annotated[

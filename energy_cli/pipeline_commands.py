@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from energy_cli.common import fail, load_cli_settings
+from energy_cli.common import EXIT_RUN_FAILED, RunFailed, fail, fail_from, load_cli_settings
 from registry import Settings
 from registry.errors import EnergyError
 
@@ -67,11 +67,22 @@ class RunCollector:
             self.progress.advance(self._tasks[label], done)
 
 
-def _settings(env: str | None) -> Settings:
+def _settings(env: str | None, *, check_database: bool = True) -> Settings:
+    """The run's settings; with ``check_database``, the database is opened (schema ensured) first.
+
+    Opening it here turns an unusable URL (wrong password, closed port, stray
+    space, unsupported scheme) into one error before any flow starts, instead
+    of one failed run per flow and a summary that cannot be read.
+    """
     if env:
         # The flows load their own settings when each run starts; they read ENERGY_ENV.
         os.environ["ENERGY_ENV"] = env
-    return load_cli_settings(env)
+    settings = load_cli_settings(env)
+    if check_database:
+        from storage.facade import open_storage
+
+        open_storage(settings).close()
+    return settings
 
 
 def _tables(settings: Settings) -> dict[str, dict[str, Any]]:
@@ -85,11 +96,28 @@ def _tables(settings: Settings) -> dict[str, dict[str, Any]]:
         } | {"pipeline_runs": {"rows": counts.get("pipeline_runs", 0), "digest": None}}
 
 
-def _run_with_prefect(target: str, **parameters: Any) -> Exception | None:
-    """Run a flow of :mod:`prefect_flows.flows` through the Prefect engine; its error, if it failed."""
+def _call_flow(target: str, **parameters: Any) -> Any:
+    """Call flow ``target`` of :mod:`prefect_flows.flows`; Prefect starts (or connects) here.
+
+    With ``return_state=True`` the flow's own failure is in the returned state,
+    so anything raised is Prefect failing to start its server or reach the API.
+    """
     from prefect_flows import flows
 
-    state = getattr(flows, target)(return_state=True, **parameters)
+    return getattr(flows, target)(return_state=True, **parameters)
+
+
+def _run_with_prefect(settings: Settings, target: str, **parameters: Any) -> Exception | None:
+    """Run a flow of :mod:`prefect_flows.flows` through the Prefect engine; its error, if it failed.
+
+    Raises :class:`RunFailed` (one line, exit 1) when Prefect itself cannot
+    start: a temporary server that does not come up, a migration that fails
+    because another run is creating the same Prefect database.
+    """
+    try:
+        state = _call_flow(target, **parameters)
+    except Exception as exc:  # noqa: BLE001 - every start-up failure gets the same one-line advice
+        raise RunFailed(_prefect_start_failure(settings, exc)) from None
     if state.is_completed():
         return None
     try:
@@ -97,6 +125,25 @@ def _run_with_prefect(target: str, **parameters: Any) -> Exception | None:
     except Exception as exc:  # noqa: BLE001 - the flow's own error, already logged and notified
         return exc
     return EnergyError(f"the flow ended in state {state.type.value}")
+
+
+def _prefect_start_failure(settings: Settings, exc: BaseException) -> str:
+    from prefect_flows.prefect_env import prefect_home
+
+    lines = str(exc).strip().splitlines()
+    reason = f"{type(exc).__name__}: {lines[-1] if lines else ''}".rstrip(": ")
+    api = os.environ.get("PREFECT_API_URL")
+    if api:
+        return (
+            f"Prefect could not reach its server at {api}: {reason}; check that the server runs "
+            "and PREFECT_API_URL, or use --no-prefect"
+        )
+    home = os.environ.get("PREFECT_HOME") or str(prefect_home(settings))
+    return (
+        f"Prefect could not start its temporary server in {home}: {reason}; "
+        "run again (two runs starting on an empty Prefect home race to create its database), "
+        "or use --no-prefect"
+    )
 
 
 def _print_summary(
@@ -253,14 +300,18 @@ def _finish(
     json_output: bool,
 ) -> None:
     wall = time.perf_counter() - started
-    tables = _tables(settings)
+    try:
+        tables = _tables(settings)
+    except EnergyError as exc:
+        # The database went away during the run: still show what ran, then fail.
+        tables = {}
+        error = error or exc
     if json_output:
         typer.echo(_summary_json(collector.summaries, tables, wall, mode))
     else:
         _print_summary(console, collector.summaries, tables, wall, mode)
     if error is not None:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(code=1)
+        raise fail(str(error), EXIT_RUN_FAILED)
 
 
 def register(app: typer.Typer) -> None:
@@ -279,7 +330,7 @@ def register(app: typer.Typer) -> None:
             settings = _settings(env)
             plan = plan_main_job(settings)
         except EnergyError as exc:
-            raise fail(str(exc)) from None
+            raise fail_from(exc) from None
         console = Console(stderr=json_output)
         console.print(f"[bold]energy run[/bold] ({settings.env}): {plan.describe()}")
         mode = "plain functions" if no_prefect else "Prefect"
@@ -294,7 +345,7 @@ def register(app: typer.Typer) -> None:
                     error = exc
             else:
                 prepare_prefect_environment(settings)
-                error = _run_with_prefect("main_job")
+                error = _run_with_prefect(settings, "main_job")
         _finish(console, settings, collector, error, started, mode, json_output)
 
     @app.command()
@@ -338,11 +389,11 @@ def register(app: typer.Typer) -> None:
             raise fail("--source is required (weather, wind or pv); only --plan defaults to all three")
         chosen = [source] if source is not None else list(BACKFILL_SOURCES)
         try:
-            settings = _settings(env)
             for name in chosen:
                 check_request(name, first, last)
+            settings = _settings(env)
         except EnergyError as exc:
-            raise fail(str(exc)) from None
+            raise fail_from(exc) from None
         if plan_only:
             _print_plans(settings, chosen, first, last, not all_days, json_output)
             return
@@ -369,7 +420,7 @@ def register(app: typer.Typer) -> None:
             else:
                 prepare_prefect_environment(settings)
                 error = _run_with_prefect(
-                    "backfill", source=source, start=first, end=last, only_missing=not all_days
+                    settings, "backfill", source=source, start=first, end=last, only_missing=not all_days
                 )
         stopped = isinstance(error, BackfillStopped)
         _finish(
@@ -397,7 +448,7 @@ def register(app: typer.Typer) -> None:
         try:
             settings = _settings(env)
         except EnergyError as exc:
-            raise fail(str(exc)) from None
+            raise fail_from(exc) from None
         if not os.environ.get("PREFECT_API_URL"):
             raise fail(
                 "energy serve needs a running Prefect server: start one with `prefect server start` "
@@ -407,4 +458,7 @@ def register(app: typer.Typer) -> None:
         prepare_prefect_environment(settings)
         from prefect_flows.deployments import serve_deployments
 
-        serve_deployments()
+        try:
+            serve_deployments()
+        except Exception as exc:  # noqa: BLE001 - Prefect's own failures: one line, not a traceback
+            raise RunFailed(_prefect_start_failure(settings, exc)) from None

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import typer
 
-from energy_cli.common import fail, open_registry
+from energy_cli.common import check_output, fail, open_registry, require_utf8_text
 from registry.errors import EnergyError
 
 #: The transforms whose input is a raw response body (the file's bytes).
@@ -36,6 +36,7 @@ def register(app: typer.Typer) -> None:
         """Run transform NAME on INPUT_FILE and write its output as CSV; the call record goes to stderr."""
         if name == "impute_missing_values":
             raise fail("use `energy impute INPUT -o OUTPUT` for impute_missing_values (it has its own options)")
+        check_output(output)
         registry = open_registry(env)
         try:
             args, kwargs = _arguments(name, input_file, hour_label, fields, column)
@@ -63,7 +64,14 @@ def _arguments(
     if name == "asos_to_frame":
         return (path.read_bytes(),), {"fields": [f.strip() for f in fields.split(",") if f.strip()]}
     if name == "find_missing_runs":
-        frame = pd.read_csv(path)
+        require_utf8_text(path, "input")
+        try:
+            frame = pd.read_csv(path, encoding="utf-8")
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+            raise EnergyError(
+                f"cannot read {path} as a UTF-8 CSV with a header row ({exc}); "
+                "give find_missing_runs a UTF-8 CSV file"
+            ) from None
         if column is None or column not in frame.columns:
             raise EnergyError(
                 f"find_missing_runs needs --column naming one of the CSV's columns: {', '.join(frame.columns)}"
