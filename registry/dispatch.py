@@ -120,7 +120,8 @@ class Registry:
             outcome = ShadowOutcome(backend, "error", time.perf_counter() - started, _describe(exc))
         else:
             elapsed = time.perf_counter() - started
-            diffs = differences(result, shadow_value)
+            compared = _compared_columns(transform, args, kwargs)
+            diffs = differences(result, shadow_value, columns=compared)
             outcome = ShadowOutcome(
                 backend, "mismatch" if diffs else "match", elapsed, "; ".join(diffs[:3])
             )
@@ -155,6 +156,25 @@ def build_registry(
 def _describe(exc: BaseException) -> str:
     text = str(exc) if isinstance(exc, EnergyError) else f"{type(exc).__name__}: {exc}"
     return text[:500]
+
+
+def _compared_columns(
+    transform: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[str, ...] | None:
+    """The output columns a shadow comparison of ``transform`` needs; None means all.
+
+    T2's output carries every input column, but only ``options.columns`` are
+    computed: the others are the input's own columns by contract, the same in
+    both outputs, and comparing a wide frame's passthrough columns cost more
+    than the transform. Its method codes and report are still compared.
+    """
+    if transform != "impute_missing_values":
+        return None
+    options = kwargs["options"] if "options" in kwargs else args[1] if len(args) > 1 else None
+    columns = getattr(options, "columns", None)
+    if columns is None or isinstance(columns, str):
+        return None
+    return tuple(columns)
 
 
 def _rows(value: Any) -> int | None:

@@ -8,10 +8,16 @@ backends with each other, with the oracle and with the snapshots), so that
 * key (non-float) columns exactly equal, missing values in the same places;
 * float columns ``|a - b| <= 1e-9 * max(1, |a|)`` and NaN in the same places;
 * the same report counts, and the same per-row method codes.
+
+``columns`` narrows the frame part to the named columns (row count, index and
+those columns' dtypes and values). Shadow mode passes T2's imputed value
+columns: every other column of T2's output is the input's column, copied by
+contract, and walking a very wide frame's passthrough columns cost minutes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -24,10 +30,15 @@ RELATIVE_TOLERANCE = 1e-9
 _MAX_EXAMPLES = 3
 
 
-def differences(expected: Any, actual: Any) -> list[str]:
-    """Every way ``actual`` differs from ``expected``; an empty list means equivalent."""
+def differences(
+    expected: Any, actual: Any, *, columns: Sequence[str] | None = None
+) -> list[str]:
+    """Every way ``actual`` differs from ``expected``; an empty list means equivalent.
+
+    With ``columns``, frames are compared on those columns only (see the module doc).
+    """
     if isinstance(expected, TransformOutput) and isinstance(actual, TransformOutput):
-        diffs = frame_differences(expected.frame, actual.frame)
+        diffs = frame_differences(expected.frame, actual.frame, columns=columns)
         if expected.report != actual.report:
             diffs.append(f"report differs: expected {expected.report!r}, got {actual.report!r}")
         diffs += _methods_differences(expected.methods, actual.methods)
@@ -40,7 +51,7 @@ def differences(expected: Any, actual: Any) -> list[str]:
             diffs += [f"item {i}: {d}" for d in array_differences(np.asarray(e), np.asarray(a))]
         return diffs
     if isinstance(expected, pd.DataFrame) and isinstance(actual, pd.DataFrame):
-        return frame_differences(expected, actual)
+        return frame_differences(expected, actual, columns=columns)
     if isinstance(expected, np.ndarray) and isinstance(actual, np.ndarray):
         return array_differences(expected, actual)
     return [f"cannot compare {type(expected).__name__} with {type(actual).__name__}"]
@@ -50,15 +61,27 @@ def equivalent(expected: Any, actual: Any) -> bool:
     return not differences(expected, actual)
 
 
-def frame_differences(expected: pd.DataFrame, actual: pd.DataFrame) -> list[str]:
-    if list(expected.columns) != list(actual.columns):
-        return [f"columns {list(actual.columns)} != {list(expected.columns)}"]
+def frame_differences(
+    expected: pd.DataFrame, actual: pd.DataFrame, *, columns: Sequence[str] | None = None
+) -> list[str]:
+    """Differences of two frames; with ``columns``, of those columns only (plus rows and index)."""
+    if columns is None:
+        if list(expected.columns) != list(actual.columns):
+            return [f"columns {list(actual.columns)} != {list(expected.columns)}"]
+        compared = list(expected.columns)
+    else:
+        compared = list(columns)
+        for frame, which in ((expected, "expected"), (actual, "actual")):
+            # A repeated name would make frame[col] a frame, not a column.
+            absent = [c for c in compared if int((frame.columns == c).sum()) != 1]
+            if absent:
+                return [f"compared columns {absent} missing or repeated in the {which} frame"]
     if len(expected) != len(actual):
         return [f"row count {len(actual)} != {len(expected)}"]
     diffs = []
     if not expected.index.equals(actual.index):
         diffs.append("index differs")
-    for col in expected.columns:
+    for col in compared:
         e, a = expected[col], actual[col]
         if e.dtype != a.dtype:
             diffs.append(f"column {col!r}: dtype {a.dtype} != {e.dtype}")

@@ -15,7 +15,23 @@ Rules for every transform:
 * two backends' outputs must be equal under the equivalence rule
   (:mod:`registry.equivalence`): same rows, order, columns and dtypes, key
   columns exactly equal, floats within ``1e-9 * max(1, |a|)``, NaN in the same
-  places, equal reports.
+  places, equal reports;
+* T2-T5 take ``limits``, a :class:`registry.settings.LimitSettings` (callers
+  pass ``settings.limits``; ``None``, the default, means its defaults). Input
+  beyond a limit raises ``TransformInputError`` before any heavy work, with a
+  message naming the limit, the value found and the setting to change
+  (``[limits] <field>`` / ``ENERGY_LIMITS__<FIELD>``), the same message in
+  every backend. ``max_body_bytes`` bounds a raw body of T3-T5 (record lists
+  are not measured); ``max_json_depth`` bounds the nesting of a JSON body of
+  T3/T5, measured without recursion before the body is parsed (brackets
+  outside strings; see ``plugins/python_backend/limits.py``);
+  ``max_columns`` bounds the columns of T2's frame and history;
+* corrupted numbers: a numeric value given as a string that still holds a C0
+  control character (U+0000-U+001F) once the whitespace around a number
+  (space, tab, LF, VT, FF, CR) is stripped from both ends -- ``"5\x002"`` --
+  raises ``TransformInputError`` naming where it is (row, or record/item
+  position and field). This is the one exception to "empty strings and
+  non-numbers are NaN" below.
 
 Dtypes named below: ``str`` is pandas' default string dtype (what
 ``pd.Series(list_of_python_str)`` infers); timestamps are ``datetime64[ns]``,
@@ -25,13 +41,16 @@ naive, Korean wall-clock time (KST, UTC+9, no DST).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import pluggy
 
 from registry.contracts import BackendInfo, ImputeOptions, TransformOutput
+
+if TYPE_CHECKING:  # registry.settings imports this module (for TRANSFORMS)
+    from registry.settings import LimitSettings
 
 PROJECT_NAME = "energy"
 
@@ -62,9 +81,15 @@ def find_missing_runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 @hookspec
 def impute_missing_values(
-    frame: pd.DataFrame, options: ImputeOptions, history: pd.DataFrame | None
+    frame: pd.DataFrame,
+    options: ImputeOptions,
+    history: pd.DataFrame | None,
+    limits: LimitSettings | None = None,
 ) -> TransformOutput:
     """T2: fill the gaps of ``options.columns`` per station, without feeding fills into fills.
+
+    First, a ``frame`` or ``history`` with more than ``limits.max_columns``
+    columns raises ``TransformInputError`` (before any column is read).
 
     Per station ``s`` and column ``c``, with ``S`` the rows of ``s`` in ascending
     time (x = hours since the epoch of the KST wall-clock timestamp):
@@ -74,7 +99,9 @@ def impute_missing_values(
        station values and duplicate (station, time) pairs raise
        ``TransformInputError`` naming the rows (0-based positions); a missing
        time, station or value column raises it naming the column.
-    2. Values are coerced to float (empty strings, non-numbers -> NaN).
+    2. Values are coerced to float (empty strings, non-numbers -> NaN); a
+       string holding a control character (module rule: ``"5\x002"``) raises
+       ``TransformInputError`` naming the column and rows instead.
        "Observed" always means the input's values: fills never feed fills.
     3. A gap is a maximal run of NaN rows of ``S``.
     4. Interior gap of length <= ``max_spline_gap``: with >= 4 observed points,
@@ -108,7 +135,11 @@ def impute_missing_values(
 
 
 @hookspec
-def wind_to_long(payload: bytes | Sequence[dict[str, Any]], hour_label: str) -> TransformOutput:
+def wind_to_long(
+    payload: bytes | Sequence[dict[str, Any]],
+    hour_label: str,
+    limits: LimitSettings | None = None,
+) -> TransformOutput:
     """T3: Namdong wind hourly records (wide, 24 hour columns) to one row per hour.
 
     ``payload`` is one page's raw JSON body or a list of record dicts. The
@@ -119,7 +150,10 @@ def wind_to_long(payload: bytes | Sequence[dict[str, Any]], hour_label: str) -> 
     Fields: ``dgenYmd`` (``YYYYMMDD`` or ``YYYY-MM-DD``), ``ippt``, ``hogi``
     (an integer or a string such as ``"1"``), ``ipptNam``, ``qhorGen01`` ..
     ``qhorGen24`` (number, numeric string, empty string or null; empty/null ->
-    NaN). Other fields (``qsum``, ``qavg``, ``qvodMax``, ``qvodMin``,
+    NaN; a string with a control character raises ``TransformInputError`` naming
+    the first such record position and field). A raw body over
+    ``limits.max_body_bytes`` or nesting deeper than ``limits.max_json_depth``
+    raises it before parsing. Other fields (``qsum``, ``qavg``, ``qvodMax``, ``qvodMin``,
     ``qvodMaxS``, ``qvodMinS``, ``eaidml``, ``eaiflag``, ``eaimsg``) are ignored.
 
     Output columns, sorted by (plant_code, unit, timestamp), stable:
@@ -143,7 +177,9 @@ def wind_to_long(payload: bytes | Sequence[dict[str, Any]], hour_label: str) -> 
 
 
 @hookspec
-def pv_to_long(payload: bytes | Sequence[dict[str, Any]]) -> TransformOutput:
+def pv_to_long(
+    payload: bytes | Sequence[dict[str, Any]], limits: LimitSettings | None = None
+) -> TransformOutput:
     """T4: Nambu PV per plant/unit/day XML to one row per hour.
 
     ``payload`` is the raw XML body or a list of item dicts. Both shapes are
@@ -154,7 +190,10 @@ def pv_to_long(payload: bytes | Sequence[dict[str, Any]]) -> TransformOutput:
     ``qhorgen24``. The paging elements inside ``<body>`` after ``<items>``
     (``numOfRows``, ``pageNo``, and the record count ``totalCnt``, ``totalCount``
     in older answers) are ignored. XML with a DTD or entity declarations is
-    refused (``TransformInputError``): no entity is ever expanded.
+    refused (``TransformInputError``): no entity is ever expanded. A raw body over
+    ``limits.max_body_bytes`` is refused before parsing; a numeric field of a valid
+    item holding a control character raises ``TransformInputError`` naming the
+    first such item position and field (hourly fields before daily ones).
 
     Output columns, sorted by (gencd, hogi, datetime), stable: ``datetime``
     datetime64[ns] (ymd + (N-1) h), ``gencd`` str, ``plant_name`` str, ``hogi``
@@ -172,7 +211,9 @@ def pv_to_long(payload: bytes | Sequence[dict[str, Any]]) -> TransformOutput:
 
 
 @hookspec
-def asos_to_frame(payload: bytes, fields: Sequence[str]) -> TransformOutput:
+def asos_to_frame(
+    payload: bytes, fields: Sequence[str], limits: LimitSettings | None = None
+) -> TransformOutput:
     """T5: KMA ASOS hourly JSON to a frame, one row per item in payload order.
 
     Items are at ``response.body.items.item`` (a list, or a single object);
@@ -182,8 +223,12 @@ def asos_to_frame(payload: bytes, fields: Sequence[str]) -> TransformOutput:
 
     Output columns: ``tm`` datetime64[ns] (from ``YYYY-MM-DD HH:MM``, KST),
     ``stnId`` int64, ``stnNm`` str, then each of ``fields`` as float64 (an
-    empty string is NaN). A requested field that any item lacks raises
-    ``TransformInputError`` naming it and the item positions, as do an
+    empty string is NaN; a value with a control character raises
+    ``TransformInputError`` naming the first such field, in ``fields`` order, and
+    its first such item; a lacking field or a bad ``tm``/``stnId`` is reported
+    first). A body over ``limits.max_body_bytes`` or nesting deeper than
+    ``limits.max_json_depth`` raises it before parsing. A requested field that
+    any item lacks raises ``TransformInputError`` naming it and the item positions, as do an
     unparseable ``tm`` or ``stnId`` and ``fields`` that repeat a name or name
     a key column; an error body (``resultCode`` other than the success codes
     ``00`` and ``800``, or the gateway's XML envelope even with HTTP 200, its

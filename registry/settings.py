@@ -176,6 +176,31 @@ class PipelineSettings(BaseModel):
         return value
 
 
+class LimitSettings(BaseModel):
+    """``[limits]``: bounds on transform input, checked before any heavy work.
+
+    A transform given input beyond a limit raises ``TransformInputError``
+    naming the limit, the value found and this table's field (override one
+    with ``ENERGY_LIMITS__<FIELD>``). The defaults are far above anything the
+    portals send and far below what exhausts a worker; every backend enforces
+    the same values with the same message (registry/hookspecs.py).
+    """
+
+    model_config = {"extra": "forbid", "frozen": True}
+
+    #: Largest raw response body T3-T5 read. A real page is under 1 MB; a
+    #: 200 MB body took minutes and 10 GB in T3 before this limit existed.
+    max_body_bytes: int = Field(default=64 * 1024 * 1024, ge=1)
+    #: Deepest nesting of JSON arrays/objects in a T3/T5 body. Real answers
+    #: nest at most 6 deep. Capped at 500 because Python's own JSON reader
+    #: recurses and hits RecursionError near 1000 levels.
+    max_json_depth: int = Field(default=64, ge=1, le=500)
+    #: Most columns of a T2 input (or history) frame. T2 reads a time, a
+    #: station and a few value columns; a million passthrough columns only
+    #: cost time and memory.
+    max_columns: int = Field(default=1_000, ge=1)
+
+
 class Settings(BaseSettings):
     """All settings of one environment."""
 
@@ -197,6 +222,7 @@ class Settings(BaseSettings):
     sources: SourceSettings = SourceSettings()
     notifications: NotificationSettings = NotificationSettings()
     pipeline: PipelineSettings = PipelineSettings()
+    limits: LimitSettings = LimitSettings()
 
     @field_validator("transforms")
     @classmethod

@@ -20,6 +20,7 @@ import pandas as pd
 from plugins.python_backend import asos, imputation, pv, runs, wind
 from registry.contracts import API_VERSION, BackendInfo, ImputeOptions, TransformOutput
 from registry.hookspecs import TRANSFORMS, hookimpl
+from registry.settings import LimitSettings
 
 NAME = "python"
 
@@ -43,21 +44,30 @@ def find_missing_runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 @hookimpl
 def impute_missing_values(
-    frame: pd.DataFrame, options: ImputeOptions, history: pd.DataFrame | None
+    frame: pd.DataFrame,
+    options: ImputeOptions,
+    history: pd.DataFrame | None,
+    limits: LimitSettings | None = None,
 ) -> TransformOutput:
-    return imputation.impute_missing_values(frame, options, history)
+    return imputation.impute_missing_values(frame, options, history, limits)
 
 
 @hookimpl
-def wind_to_long(payload: bytes | Sequence[dict[str, Any]], hour_label: str) -> TransformOutput:
-    return wind.wind_to_long(payload, hour_label)
+def wind_to_long(
+    payload: bytes | Sequence[dict[str, Any]], hour_label: str, limits: LimitSettings | None = None
+) -> TransformOutput:
+    return wind.wind_to_long(payload, hour_label, limits)
 
 
 @hookimpl
-def pv_to_long(payload: bytes | Sequence[dict[str, Any]]) -> TransformOutput:
-    return pv.pv_to_long(payload)
+def pv_to_long(
+    payload: bytes | Sequence[dict[str, Any]], limits: LimitSettings | None = None
+) -> TransformOutput:
+    return pv.pv_to_long(payload, limits)
 
 
 @hookimpl
-def asos_to_frame(payload: bytes, fields: Sequence[str]) -> TransformOutput:
-    return asos.asos_to_frame(payload, fields)
+def asos_to_frame(
+    payload: bytes, fields: Sequence[str], limits: LimitSettings | None = None
+) -> TransformOutput:
+    return asos.asos_to_frame(payload, fields, limits)

@@ -19,8 +19,13 @@ Rules beyond the hook spec's docstring, which the rust backend follows too:
   ``TransformInputError`` naming the item positions instead of being dropped;
 * ``stnNm`` is stripped (``""`` when null); values follow
   ``payloads.numbers``: the API sends every value as a string, and ``""`` (a
-  missing observation, QC flag ``"9"``) or null is NaN. Fields not requested
-  (the QC flags and the other ~30 of a record's ~38) are ignored.
+  missing observation, QC flag ``"9"``) or null is NaN; a value holding a
+  control character (``limits`` module rule) raises ``TransformInputError``
+  naming the first requested field that has one and its first such item.
+  Fields not requested (the QC flags and the other ~30 of a
+  record's ~38) are ignored;
+* a body over ``[limits] max_body_bytes`` or nesting deeper than
+  ``max_json_depth`` raises ``TransformInputError`` before it is parsed.
 """
 
 from __future__ import annotations
@@ -31,8 +36,10 @@ from typing import Any
 import numpy as np
 
 from plugins.python_backend import frames
+from plugins.python_backend import limits as limits_module
 from plugins.python_backend.payloads import (
     UNPARSEABLE,
+    as_bytes,
     as_records,
     describe_positions,
     field,
@@ -44,14 +51,15 @@ from plugins.python_backend.payloads import (
 )
 from registry.contracts import TransformOutput
 from registry.errors import TransformInputError
+from registry.settings import LimitSettings
 
 SOURCE = "asos_to_frame"
 DEFAULT_FIELDS: tuple[str, ...] = ("ta", "hm")
 TM_PATTERN = r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}"
 
 
-def items_from_body(body: bytes) -> list[Any]:
-    response = load_json_response(body, source=SOURCE)
+def items_from_body(body: bytes, max_depth: int | None = None) -> list[Any]:
+    response = load_json_response(body, source=SOURCE, max_depth=max_depth)
     page = response.get("body")
     items = page.get("items") if isinstance(page, Mapping) else None
     if items is None or items == "":
@@ -86,13 +94,20 @@ def check_fields(fields: Sequence[str]) -> tuple[str, ...]:
     return fields
 
 
-def asos_to_frame(payload: bytes, fields: Sequence[str] = DEFAULT_FIELDS) -> TransformOutput:
+def asos_to_frame(
+    payload: bytes,
+    fields: Sequence[str] = DEFAULT_FIELDS,
+    limits: LimitSettings | None = None,
+) -> TransformOutput:
     fields = check_fields(fields)
+    bounds = limits_module.resolve(limits)
     if not isinstance(payload, bytes | bytearray | memoryview | str):
         raise TransformInputError(
             f"{SOURCE}: expected the raw response body as bytes, got {type(payload).__name__}"
         )
-    items = as_records(payload, SOURCE, items_from_body)
+    payload = as_bytes(payload, SOURCE)
+    limits_module.check_body_size(payload, bounds, SOURCE)
+    items = as_records(payload, SOURCE, lambda body: items_from_body(body, bounds.max_json_depth))
 
     for name in fields:
         lacking = np.flatnonzero([name not in item for item in items])
@@ -110,10 +125,16 @@ def asos_to_frame(payload: bytes, fields: Sequence[str] = DEFAULT_FIELDS) -> Tra
             f"{SOURCE}: items {describe_positions(bad_rows)} have a time (tm, 'YYYY-MM-DD HH:MM') "
             "or station id (stnId) that does not parse"
         )
+    raw_values = {name: field(items, name) for name in fields}
+    for name, values in raw_values.items():
+        corrupted = limits_module.first_control_character(values)
+        if corrupted is not None:
+            at, char = corrupted
+            raise limits_module.control_character_error(SOURCE, "item", at, name, char)
     frame = frames.asos_frame(
         tm_ns,
         stn_id,
         texts(field(items, "stnNm")).to_numpy(dtype=object),
-        {name: numbers(field(items, name)) for name in fields},
+        {name: numbers(values) for name, values in raw_values.items()},
     )
     return TransformOutput(frame=frame, report={"items": len(items), "rows": len(frame)})

@@ -26,9 +26,11 @@ import pandas as pd
 import structlog
 from pandas.tseries.api import guess_datetime_format
 
+from plugins.python_backend import limits as limits_module
 from plugins.python_backend.imputation_kernel import find_gaps, impute_kernel
 from registry.contracts import FillMethod, ImputeOptions, TransformOutput
 from registry.errors import TransformInputError
+from registry.settings import LimitSettings
 
 log = structlog.get_logger(__name__)
 
@@ -334,9 +336,29 @@ def _factorize_stations(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
     return np.repeat(head_codes, np.diff(np.append(heads, len(raw)))), pd.Index(uniques)
 
 
+def _reject_control_characters(column: pd.Series, what: str, name: str) -> None:
+    """Rule 2's exception: a string value holding a control character is corrupted, not a gap."""
+    values = column.to_numpy(dtype=object)
+    if limits_module.first_control_character(values) is None:
+        return
+    rows = np.flatnonzero(
+        np.fromiter((limits_module.control_character(v) is not None for v in values), bool, len(values))
+    )
+    raise TransformInputError(
+        f"{what} value column {name!r} holds control characters at rows {_rows_text(rows)} "
+        f"(0-based positions), e.g. {values[rows[0]]!r}; a corrupted value is an input error, "
+        f"not a gap (a gap is an empty cell or NaN)"
+    )
+
+
 def _as_float(column: pd.Series, what: str, name: str) -> np.ndarray:
-    """The column as float64, empty strings and non-numbers becoming NaN (rule 2)."""
+    """The column as float64, empty strings and non-numbers becoming NaN (rule 2).
+
+    A string holding a C0 control character once surrounding whitespace is
+    stripped (``5\x002``) raises ``TransformInputError`` naming the rows.
+    """
     if pd.api.types.is_bool_dtype(column.dtype) or not pd.api.types.is_numeric_dtype(column.dtype):
+        _reject_control_characters(column, what, name)
         column = pd.to_numeric(column, errors="coerce")
     if column.dtype == np.float64:
         values = column.to_numpy()  # a view; asking for na_value would copy
@@ -363,15 +385,24 @@ def _read_only(array: np.ndarray) -> np.ndarray:
 
 
 def prepare(
-    frame: pd.DataFrame, options: ImputeOptions, history: pd.DataFrame | None = None
+    frame: pd.DataFrame,
+    options: ImputeOptions,
+    history: pd.DataFrame | None = None,
+    limits: LimitSettings | None = None,
 ) -> PreparedImpute:
     """Validate T2's input and turn it into sorted arrays for a kernel (rules 1-2).
 
     Raises ``TransformInputError`` naming the column for a missing time,
     station or value column, and naming the 0-based row positions for
-    unparseable times, empty station values and duplicate (station, time)
-    pairs. ``history`` gets the same checks except the duplicate one.
+    unparseable times, empty station values, value strings holding a control
+    character and duplicate (station, time) pairs. ``history`` gets the same
+    checks except the duplicate one. First of all, a frame or history with
+    more than ``limits.max_columns`` columns is refused.
     """
+    bounds = limits_module.resolve(limits)
+    for what, given in (("frame", frame), ("history", history)):
+        if isinstance(given, pd.DataFrame):
+            limits_module.check_columns(given, bounds, what)
     columns = _check_options(options)
     time_col, station_col = options.time_col, options.station_col
     _require_columns(frame, [time_col, station_col, *columns], "frame")
@@ -578,9 +609,10 @@ def impute_with_kernel(
     options: ImputeOptions,
     history: pd.DataFrame | None,
     kernel: Kernel,
+    limits: LimitSettings | None = None,
 ) -> TransformOutput:
     """T2 with a given kernel: :func:`prepare`, ``kernel`` per column, :func:`assemble`."""
-    prepared = prepare(frame, options, history)
+    prepared = prepare(frame, options, history, limits)
     filled: dict[str, np.ndarray] = {}
     methods: dict[str, np.ndarray] = {}
     for column in options.columns:
@@ -598,7 +630,10 @@ def impute_with_kernel(
 
 
 def impute_missing_values(
-    frame: pd.DataFrame, options: ImputeOptions, history: pd.DataFrame | None = None
+    frame: pd.DataFrame,
+    options: ImputeOptions,
+    history: pd.DataFrame | None = None,
+    limits: LimitSettings | None = None,
 ) -> TransformOutput:
     """T2 with the numpy/scipy kernel: the python backend's hook implementation."""
-    return impute_with_kernel(frame, options, history, impute_kernel)
+    return impute_with_kernel(frame, options, history, impute_kernel, limits)

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 from defusedxml import DefusedXmlException
 
+from plugins.python_backend import limits
 from registry.errors import PortalError, TransformInputError
 
 #: The usual result code of a successful portal answer.
@@ -115,9 +116,16 @@ def parse_xml(body: bytes, *, source: str) -> Element:
         ) from None
 
 
-def parse_json(body: bytes, *, source: str) -> Any:
-    """Parse a JSON body (UTF-8, a BOM tolerated); bad JSON raises TransformInputError."""
+def parse_json(body: bytes, *, source: str, max_depth: int | None = None) -> Any:
+    """Parse a JSON body (UTF-8, a BOM tolerated); bad JSON raises TransformInputError.
+
+    A body nesting deeper than ``max_depth`` (default: ``[limits]
+    max_json_depth``'s default) is refused before ``json.loads``, which would
+    recurse into it (see :mod:`plugins.python_backend.limits`).
+    """
     body = as_bytes(body, source)
+    depth = limits.DEFAULT_LIMITS.max_json_depth if max_depth is None else max_depth
+    limits.check_json_depth(body, depth, source)
     try:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -184,18 +192,21 @@ def raise_for_portal_error(body: bytes, *, source: str) -> None:
 # -- loading a success body --------------------------------------------------
 
 
-def load_json_response(body: bytes, *, source: str) -> dict[str, Any]:
+def load_json_response(
+    body: bytes, *, source: str, max_depth: int | None = None
+) -> dict[str, Any]:
     """The ``response`` object of a JSON success body (``reponse`` accepted too).
 
     Raises PortalError for an error body (JSON result code, or the gateway's
     XML envelope), TransformInputError for anything else that is not a JSON
-    object with a ``response``/``reponse`` object at the top.
+    object with a ``response``/``reponse`` object at the top, or that nests
+    deeper than ``max_depth`` (see :func:`parse_json`).
     """
     body = as_bytes(body, source)
     if _looks_like_xml(body):
         check_xml(parse_xml(body, source=source), source=source)
         raise TransformInputError(f"{source}: expected a JSON body, got XML")
-    doc = parse_json(body, source=source)
+    doc = parse_json(body, source=source, max_depth=max_depth)
     check_json(doc, source=source)
     if isinstance(doc, dict):
         for key in RESPONSE_KEYS:

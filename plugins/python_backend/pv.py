@@ -14,6 +14,13 @@ Rules beyond the hook spec's docstring, which the rust backend follows too:
   ``totalCnt``, older ``totalCount``) are not read;
 * field values are the elements' text, stripped; an empty or absent element
   is missing; numbers follow ``payloads.numbers`` (an empty string is NaN);
+  a numeric value holding a control character (``limits`` module rule; XML
+  can carry only tab, newline and carriage return) raises
+  ``TransformInputError`` naming the first such valid item (an invalid one,
+  dropped below, is not read) by its 0-based position among all items, and the
+  field, hourly fields before daily ones;
+* a body over ``[limits] max_body_bytes`` raises ``TransformInputError``
+  before it is parsed;
 * a missing hourly value is NaN, never 0. (The legacy loader wrote 0, which
   hid the gap from imputation and from the reports.)
 * ``ymd``: ``YYYY-MM-DD`` (documented answers) or ``YYYYMMDD`` (older
@@ -34,8 +41,10 @@ from xml.etree.ElementTree import Element
 import numpy as np
 
 from plugins.python_backend import frames
+from plugins.python_backend import limits as limits_module
 from plugins.python_backend.payloads import (
     UNPARSEABLE,
+    as_bytes,
     as_records,
     field,
     hour_offsets_ns,
@@ -47,6 +56,7 @@ from plugins.python_backend.payloads import (
 )
 from registry.contracts import TransformOutput
 from registry.errors import TransformInputError
+from registry.settings import LimitSettings
 
 SOURCE = "pv_to_long"
 HOURS = 24
@@ -80,7 +90,13 @@ def records_from_body(body: bytes) -> list[dict[str, str]]:
     return []
 
 
-def pv_to_long(payload: bytes | Sequence[dict[str, Any]]) -> TransformOutput:
+def pv_to_long(
+    payload: bytes | Sequence[dict[str, Any]], limits: LimitSettings | None = None
+) -> TransformOutput:
+    bounds = limits_module.resolve(limits)
+    if isinstance(payload, bytes | bytearray | memoryview | str):
+        payload = as_bytes(payload, SOURCE)
+        limits_module.check_body_size(payload, bounds, SOURCE)
     records = as_records(payload, SOURCE, records_from_body)
     n_items = len(records)
 
@@ -92,6 +108,17 @@ def pv_to_long(payload: bytes | Sequence[dict[str, Any]]) -> TransformOutput:
     kept_records = [records[i] for i in kept]
     m = kept.size
 
+    # Per kept item, its 24 hourly values then its four daily ones: the order
+    # in which the first control character is reported (item, then field).
+    numeric_keys = HOUR_KEYS + tuple(DAILY_FIELDS.values())
+    raw = [record.get(key) for record in kept_records for key in numeric_keys]
+    corrupted = limits_module.first_control_character(raw)
+    if corrupted is not None:
+        at, char = corrupted
+        width = len(numeric_keys)
+        raise limits_module.control_character_error(
+            SOURCE, "item", int(kept[at // width]), numeric_keys[at % width], char
+        )
     # record-major: row i * 24 + (N - 1) is label N of kept record i
     generation = numbers([record.get(key) for record in kept_records for key in HOUR_KEYS])
     daily = {name: numbers(field(kept_records, key)) for name, key in DAILY_FIELDS.items()}

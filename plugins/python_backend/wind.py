@@ -16,6 +16,10 @@ Rules beyond the hook spec's docstring, which the rust backend follows too:
   ``qhorGen01``..``qhorGen24`` (``qsum``, ``qavg``, ``qvodMax``, ``qvodMin``,
   ``qvodMaxS``, ``qvodMinS``, ``eaidml``, ``eaiflag``, ``eaimsg``) are ignored;
   hourly values are numbers or numeric strings, ``null`` and ``""`` are NaN;
+  a string holding a control character (``limits`` module rule) raises
+  ``TransformInputError`` naming the record position and field;
+* a raw body over ``[limits] max_body_bytes`` or nesting deeper than
+  ``max_json_depth`` raises ``TransformInputError`` before it is parsed;
 * dates: ``YYYYMMDD`` or ``YYYY-MM-DD`` (strings or numbers, surrounding
   whitespace ignored); anything else drops the record, counted in
   ``dropped_bad_date``;
@@ -40,8 +44,10 @@ import numpy as np
 import pandas as pd
 
 from plugins.python_backend import frames
+from plugins.python_backend import limits as limits_module
 from plugins.python_backend.payloads import (
     UNPARSEABLE,
+    as_bytes,
     as_records,
     describe_positions,
     field,
@@ -54,6 +60,7 @@ from plugins.python_backend.payloads import (
 )
 from registry.contracts import TransformOutput
 from registry.errors import TransformInputError
+from registry.settings import LimitSettings
 
 SOURCE = "wind_to_long"
 HOURS = 24
@@ -61,9 +68,9 @@ HOUR_KEYS: tuple[str, ...] = tuple(f"qhorGen{n:02d}" for n in range(1, HOURS + 1
 HOUR_LABELS = ("end", "legacy")
 
 
-def records_from_body(body: bytes) -> list[Any]:
+def records_from_body(body: bytes, max_depth: int | None = None) -> list[Any]:
     """The record list of one page's raw JSON body (empty when the page has none)."""
-    response = load_json_response(body, source=SOURCE)
+    response = load_json_response(body, source=SOURCE, max_depth=max_depth)
     page = response.get("body")
     content = page.get("content") if isinstance(page, Mapping) else None
     if content is None or content == "":
@@ -86,10 +93,18 @@ def check_hour_label(hour_label: str) -> None:
 
 
 def wind_to_long(
-    payload: bytes | Sequence[dict[str, Any]], hour_label: str = "end"
+    payload: bytes | Sequence[dict[str, Any]],
+    hour_label: str = "end",
+    limits: LimitSettings | None = None,
 ) -> TransformOutput:
     check_hour_label(hour_label)
-    records = as_records(payload, SOURCE, records_from_body)
+    bounds = limits_module.resolve(limits)
+    if isinstance(payload, bytes | bytearray | memoryview | str):
+        payload = as_bytes(payload, SOURCE)
+        limits_module.check_body_size(payload, bounds, SOURCE)
+    records = as_records(
+        payload, SOURCE, lambda body: records_from_body(body, bounds.max_json_depth)
+    )
     n_records = len(records)
     if n_records and not any(
         key.startswith("qhorGen") for record in records for key in record if isinstance(key, str)
@@ -116,7 +131,14 @@ def wind_to_long(
     plant_name = (raw_name + " " + pd.Series(unit).astype("str")).str.strip()
 
     # record-major: row i * 24 + (N - 1) is label N of kept record i
-    generation = numbers([record.get(key) for record in kept_records for key in HOUR_KEYS])
+    hourly = [record.get(key) for record in kept_records for key in HOUR_KEYS]
+    corrupted = limits_module.first_control_character(hourly)
+    if corrupted is not None:
+        at, char = corrupted
+        raise limits_module.control_character_error(
+            SOURCE, "record", int(kept[at // HOURS]), HOUR_KEYS[at % HOURS], char
+        )
+    generation = numbers(hourly)
 
     offsets = hour_offsets_ns(np.arange(1, HOURS + 1), hour_label)
     timestamp = (day_ns[kept][:, None] + offsets[None, :]).ravel()

@@ -37,6 +37,8 @@ from types import ModuleType
 import numpy as np
 import pytest
 
+from registry.settings import LimitSettings
+
 #: What the main thread can count while a call holds the GIL throughout: nothing.
 GIL_HELD_PROGRESS = 0
 ATTEMPTS = 3
@@ -90,6 +92,9 @@ def _asos(items: int) -> bytes:
     )
 
 
+_LIMITS = (LimitSettings().max_body_bytes, LimitSettings().max_json_depth)
+
+
 def _bound(fn: Callable[..., object], *args: object) -> Callable[[], object]:
     return lambda: fn(*args)
 
@@ -98,9 +103,10 @@ def _bound(fn: Callable[..., object], *args: object) -> Callable[[], object]:
 CALLS: dict[str, Callable[[ModuleType], Callable[[], object]]] = {
     "find_missing_runs": lambda n: _bound(n.find_missing_runs, _alternating_nan(10_000_000)),
     "impute_kernel": lambda n: _bound(n.impute_kernel, *_kernel_args(2_000_000)),
-    "wind_to_long": lambda n: _bound(n.wind_to_long, _wind(80_000), "end"),
-    "pv_to_long": lambda n: _bound(n.pv_to_long, _pv(40_000)),
-    "asos_to_frame": lambda n: _bound(n.asos_to_frame, _asos(200_000), ["ta"]),
+    # (records, max_body_bytes, max_json_depth): the settings' default limits.
+    "wind_to_long": lambda n: _bound(n.wind_to_long, _wind(80_000), "end", False, *_LIMITS),
+    "pv_to_long": lambda n: _bound(n.pv_to_long, _pv(40_000), False, _LIMITS[0]),
+    "asos_to_frame": lambda n: _bound(n.asos_to_frame, _asos(200_000), ["ta"], *_LIMITS),
 }
 
 

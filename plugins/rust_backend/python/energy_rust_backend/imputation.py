@@ -15,6 +15,7 @@ import pandas as pd
 from energy_rust_backend.errors import native_errors
 from plugins.python_backend.imputation import Kernel, impute_with_kernel
 from registry.contracts import ImputeOptions, TransformOutput
+from registry.settings import LimitSettings
 
 SOURCE = "impute_missing_values"
 
@@ -53,6 +54,12 @@ def kernel_of(native: ModuleType, threads: int = 0) -> Kernel:
 
 
 def impute_missing_values(
-    native: ModuleType, frame: pd.DataFrame, options: ImputeOptions, history: pd.DataFrame | None
+    native: ModuleType,
+    frame: pd.DataFrame,
+    options: ImputeOptions,
+    history: pd.DataFrame | None,
+    limits: LimitSettings | None = None,
 ) -> TransformOutput:
-    return impute_with_kernel(frame, options, history, kernel_of(native))
+    # The column limit and the control-character rule live in the shared
+    # ``prepare``, so they hold here exactly as in the python backend.
+    return impute_with_kernel(frame, options, history, kernel_of(native), limits)

@@ -2,7 +2,10 @@
 
 The argument checks (hour label, payload type, ``fields``) are the python
 backend's own functions, imported from it, so a bad call fails the same way on
-either backend. A list of record dicts (instead of a raw body) is serialised
+either backend. The input limits (body size, JSON depth) and the
+control-character rule are enforced by the Rust core itself, with the python
+backend's messages (``plugins/python_backend/limits.py``); the glue only hands
+it the ``[limits]`` values. A list of record dicts (instead of a raw body) is serialised
 to one JSON array and read by the same Rust record reader: ``json.dumps``
 keeps every float and int exact, and values JSON cannot hold are written as
 ``str(v)``, which is what the python backend's ``astype("str")`` reads from
@@ -20,12 +23,14 @@ import numpy as np
 
 from energy_rust_backend.errors import native_errors
 from plugins.python_backend import frames
+from plugins.python_backend.limits import resolve as resolve_limits
 from plugins.python_backend.asos import DEFAULT_FIELDS as ASOS_DEFAULT_FIELDS
 from plugins.python_backend.asos import check_fields
 from plugins.python_backend.payloads import as_bytes
 from plugins.python_backend.wind import check_hour_label
 from registry.contracts import TransformOutput
 from registry.errors import TransformInputError
+from registry.settings import LimitSettings
 
 _BODY_TYPES = (bytes, bytearray, memoryview, str)
 
@@ -60,13 +65,16 @@ def _strings(column: tuple[list[str], np.ndarray]) -> np.ndarray:
     return np.asarray(values, dtype=object)[codes]
 
 
-def wind_to_long(native: ModuleType, payload: Any, hour_label: str = "end") -> TransformOutput:
+def wind_to_long(
+    native: ModuleType, payload: Any, hour_label: str = "end", limits: LimitSettings | None = None
+) -> TransformOutput:
     source = "wind_to_long"
     check_hour_label(hour_label)
+    bounds = resolve_limits(limits)
     body, is_records = _payload(payload, source)
     with native_errors(native, source):
         timestamp, code, unit, name, generation, report = native.wind_to_long(
-            body, hour_label, is_records
+            body, hour_label, is_records, bounds.max_body_bytes, bounds.max_json_depth
         )
     frame = frames.wind_frame(timestamp, _strings(code), unit, _strings(name), generation)
     records, dropped_bad_date, duplicates = report
@@ -81,11 +89,16 @@ def wind_to_long(native: ModuleType, payload: Any, hour_label: str = "end") -> T
     )
 
 
-def pv_to_long(native: ModuleType, payload: Any) -> TransformOutput:
+def pv_to_long(
+    native: ModuleType, payload: Any, limits: LimitSettings | None = None
+) -> TransformOutput:
     source = "pv_to_long"
+    bounds = resolve_limits(limits)
     body, is_records = _payload(payload, source)
     with native_errors(native, source):
-        datetime, gencd, name, hogi, generation, daily, report = native.pv_to_long(body, is_records)
+        datetime, gencd, name, hogi, generation, daily, report = native.pv_to_long(
+            body, is_records, bounds.max_body_bytes
+        )
     total, avg, high, low = daily
     frame = frames.pv_frame(
         datetime,
@@ -105,12 +118,18 @@ def pv_to_long(native: ModuleType, payload: Any) -> TransformOutput:
 
 
 def asos_to_frame(
-    native: ModuleType, payload: Any, fields: Sequence[str] = ASOS_DEFAULT_FIELDS
+    native: ModuleType,
+    payload: Any,
+    fields: Sequence[str] = ASOS_DEFAULT_FIELDS,
+    limits: LimitSettings | None = None,
 ) -> TransformOutput:
     source = "asos_to_frame"
     names = check_fields(fields)
+    bounds = resolve_limits(limits)
     body = as_bytes(payload, source)
     with native_errors(native, source):
-        tm, stn_id, stn_nm, values = native.asos_to_frame(body, list(names))
+        tm, stn_id, stn_nm, values = native.asos_to_frame(
+            body, list(names), bounds.max_body_bytes, bounds.max_json_depth
+        )
     frame = frames.asos_frame(tm, stn_id, _strings(stn_nm), dict(zip(names, values, strict=True)))
     return TransformOutput(frame=frame, report={"items": len(frame), "rows": len(frame)})

@@ -19,6 +19,7 @@ from energy_rust_backend import NAME, imputation, payloads, runs
 from energy_rust_backend._loader import load_native
 from registry.contracts import BackendInfo, ImputeOptions, TransformOutput
 from registry.hookspecs import TRANSFORMS, hookimpl
+from registry.settings import LimitSettings
 
 native = load_native()
 
@@ -42,21 +43,30 @@ def find_missing_runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 @hookimpl
 def impute_missing_values(
-    frame: pd.DataFrame, options: ImputeOptions, history: pd.DataFrame | None
+    frame: pd.DataFrame,
+    options: ImputeOptions,
+    history: pd.DataFrame | None,
+    limits: LimitSettings | None = None,
 ) -> TransformOutput:
-    return imputation.impute_missing_values(native, frame, options, history)
+    return imputation.impute_missing_values(native, frame, options, history, limits)
 
 
 @hookimpl
-def wind_to_long(payload: bytes | Sequence[dict[str, Any]], hour_label: str) -> TransformOutput:
-    return payloads.wind_to_long(native, payload, hour_label)
+def wind_to_long(
+    payload: bytes | Sequence[dict[str, Any]], hour_label: str, limits: LimitSettings | None = None
+) -> TransformOutput:
+    return payloads.wind_to_long(native, payload, hour_label, limits)
 
 
 @hookimpl
-def pv_to_long(payload: bytes | Sequence[dict[str, Any]]) -> TransformOutput:
-    return payloads.pv_to_long(native, payload)
+def pv_to_long(
+    payload: bytes | Sequence[dict[str, Any]], limits: LimitSettings | None = None
+) -> TransformOutput:
+    return payloads.pv_to_long(native, payload, limits)
 
 
 @hookimpl
-def asos_to_frame(payload: bytes, fields: Sequence[str]) -> TransformOutput:
-    return payloads.asos_to_frame(native, payload, fields)
+def asos_to_frame(
+    payload: bytes, fields: Sequence[str], limits: LimitSettings | None = None
+) -> TransformOutput:
+    return payloads.asos_to_frame(native, payload, fields, limits)

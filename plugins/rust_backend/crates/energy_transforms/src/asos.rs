@@ -5,6 +5,7 @@
 use crate::columns::{Interner, StrColumn};
 use crate::error::{Result, TransformError};
 use crate::fields::{describe_positions, integer, parse_minute};
+use crate::limits::{check_body_size, control_char_error, Limits};
 use crate::portal;
 use crate::pystr::str_repr;
 use crate::records::{pick, require_objects};
@@ -21,8 +22,10 @@ pub struct AsosFrame {
     pub values: Vec<Vec<f64>>,
 }
 
-pub fn asos_from_body(body: &[u8], fields: &[String]) -> Result<AsosFrame> {
-    portal::with_json_response(body, SOURCE, |response| {
+/// The raw JSON body, refused beyond `limits` before it is parsed.
+pub fn asos_from_body(body: &[u8], fields: &[String], limits: &Limits) -> Result<AsosFrame> {
+    check_body_size(body, limits, SOURCE)?;
+    portal::with_json_response(body, SOURCE, limits.max_json_depth, |response| {
         let page = response.get("body").filter(|p| p.is_object());
         let mut items = page.and_then(|p| p.get("items"));
         if let Some(obj @ Value::Object(_)) = items {
@@ -56,6 +59,8 @@ fn build(items: &[Value<'_>], fields: &[String]) -> Result<AsosFrame> {
     };
     let mut slots = vec![None; 3 + fields.len()];
     let mut lacking: Vec<Vec<usize>> = vec![Vec::new(); fields.len()];
+    // Per field, the first item whose value holds a control character.
+    let mut corrupted: Vec<Option<(usize, char)>> = vec![None; fields.len()];
     let mut bad = Vec::new();
     let mut names = Interner::default();
     let mut codes = Vec::with_capacity(items.len());
@@ -69,7 +74,12 @@ fn build(items: &[Value<'_>], fields: &[String]) -> Result<AsosFrame> {
         pick(item, index, &mut slots);
         for (f, slot) in slots[3..].iter().enumerate() {
             match slot {
-                Some(v) => out.values[f].push(v.number()),
+                Some(v) => {
+                    if corrupted[f].is_none() {
+                        corrupted[f] = v.control_char().map(|c| (i, c));
+                    }
+                    out.values[f].push(v.number());
+                }
                 None => lacking[f].push(i),
             }
         }
@@ -103,6 +113,14 @@ fn build(items: &[Value<'_>], fields: &[String]) -> Result<AsosFrame> {
             describe_positions(&bad)
         )));
     }
+    // The python reader's order: the first field (in requested order) with one.
+    if let Some((f, (i, c))) = corrupted
+        .iter()
+        .enumerate()
+        .find_map(|(f, hit)| hit.map(|h| (f, h)))
+    {
+        return Err(control_char_error(SOURCE, "item", i, &fields[f], c));
+    }
     out.stn_nm = names.column(codes);
     Ok(out)
 }
@@ -123,21 +141,27 @@ mod tests {
     fn one_row_per_item() {
         let items = r#"{"item":[{"tm":"2024-01-31 13:00","stnId":"108","stnNm":" 서울 ","ta":"-1.5","hm":""},
                                 {"tm":"2024-01-31 14:00","stnId":"108","stnNm":"서울","ta":"0","hm":"55"}]}"#;
-        let out = asos_from_body(&body(items), &f(&["ta", "hm"])).unwrap();
+        let out = asos_from_body(&body(items), &f(&["ta", "hm"]), &Limits::default()).unwrap();
         assert_eq!(out.stn_id, vec![108, 108]);
         assert_eq!(out.stn_nm.get(0), "서울");
         assert_eq!(out.values[0], vec![-1.5, 0.0]);
         assert!(out.values[1][0].is_nan());
         for empty in ["\"\"", "null", "{}", "{\"item\":[]}", "{\"item\":\"\"}"] {
             assert_eq!(
-                asos_from_body(&body(empty), &f(&["ta"])).unwrap().tm.len(),
+                asos_from_body(&body(empty), &f(&["ta"]), &Limits::default())
+                    .unwrap()
+                    .tm
+                    .len(),
                 0,
                 "{empty}"
             );
         }
         let single = r#"{"item":{"tm":"2024-01-31 13:00","stnId":108,"stnNm":"서울","ta":1}}"#;
         assert_eq!(
-            asos_from_body(&body(single), &f(&["ta"])).unwrap().tm.len(),
+            asos_from_body(&body(single), &f(&["ta"]), &Limits::default())
+                .unwrap()
+                .tm
+                .len(),
             1
         );
     }
@@ -145,20 +169,21 @@ mod tests {
     #[test]
     fn errors() {
         let items = r#"[{"tm":"2024-01-31 13:00","stnId":"108","stnNm":"a","ta":"1"},{"tm":"x","stnId":"1","stnNm":"a"}]"#;
-        let e = asos_from_body(&body(items), &f(&["ta"]))
+        let e = asos_from_body(&body(items), &f(&["ta"]), &Limits::default())
             .unwrap_err()
             .to_string();
         assert!(
             e.contains("requested field 'ta' is missing from the payload (items 1)"),
             "{e}"
         );
-        let e = asos_from_body(&body(items), &f(&[]))
+        let e = asos_from_body(&body(items), &f(&[]), &Limits::default())
             .unwrap_err()
             .to_string();
         assert!(e.contains("items 1 have a time"), "{e}");
         let e = asos_from_body(
             br#"{"response":{"header":{"resultCode":"22","resultMsg":"LIMITED"}}}"#,
             &f(&[]),
+            &Limits::default(),
         );
         assert!(
             matches!(e, Err(TransformError::Portal { code, message }) if code == "22" && message == "LIMITED")
@@ -175,10 +200,20 @@ mod tests {
               {"tm":"2019-01-20 03:00","rnum":"3","stnId":"108","stnNm":"서울","ta":"","taQcflg":"9","hm":"","hmQcflg":"9"}]},
             "pageNo":1,"numOfRows":10,"totalCount":2}}}"#
             .as_bytes();
-        let out = asos_from_body(body, &f(&["ta", "hm"])).unwrap();
+        let out = asos_from_body(body, &f(&["ta", "hm"]), &Limits::default()).unwrap();
         assert_eq!(out.stn_id, vec![108, 108]);
         // values[k] is the column of fields[k]: ta, then hm
         assert_eq!((out.values[0][0], out.values[1][0]), (3.6, 76.0));
         assert!(out.values[0][1].is_nan() && out.values[1][1].is_nan());
+    }
+
+    #[test]
+    fn control_character_names_the_first_field_then_item() {
+        let items = r#"[{"tm":"2024-01-01 01:00","stnId":"108","ta":"1","hm":"5\u001f"},
+            {"tm":"2024-01-01 02:00","stnId":"108","ta":"\u00002","hm":"1"}]"#;
+        let e = asos_from_body(&body(items), &f(&["ta", "hm"]), &Limits::default()).unwrap_err();
+        assert_eq!(e, control_char_error(SOURCE, "item", 1, "ta", '\0'));
+        let e = asos_from_body(&body(items), &f(&["hm"]), &Limits::default()).unwrap_err();
+        assert_eq!(e, control_char_error(SOURCE, "item", 0, "hm", '\u{1f}'));
     }
 }

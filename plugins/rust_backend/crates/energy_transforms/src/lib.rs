@@ -11,6 +11,7 @@ pub mod error;
 pub mod fields;
 pub mod impute;
 pub mod json;
+pub mod limits;
 pub mod portal;
 pub mod pv;
 pub mod pystr;

@@ -13,7 +13,7 @@ use roxmltree::Node;
 use crate::error::{Result, TransformError};
 use crate::pystr::py_strip;
 use crate::value::Value;
-use crate::{json, xml};
+use crate::{json, limits, xml};
 
 pub const OK_CODE: &str = "00";
 /// Every result code that means success: the Nambu PV service documents
@@ -169,9 +169,13 @@ pub fn with_xml_root<R>(
 }
 
 /// Parse and check a JSON body, then hand its `response` object to `read`.
+/// A body nesting deeper than `max_depth` is refused before it is parsed
+/// (`limits::check_json_depth`), as the python backend refuses it before
+/// `json.loads`.
 pub fn with_json_response<R>(
     body: &[u8],
     source: &str,
+    max_depth: usize,
     read: impl FnOnce(&Value<'_>) -> Result<R>,
 ) -> Result<R> {
     if looks_like_xml(body) {
@@ -185,6 +189,7 @@ pub fn with_json_response<R>(
         TransformError::input(format!("{source}: malformed JSON body: {}", e.0))
     };
     let text = json::decode(body).map_err(malformed)?;
+    limits::check_json_depth(&text, max_depth, source)?;
     let doc = json::parse(&text).map_err(malformed)?;
     check_json(&doc)?;
     for key in RESPONSE_KEYS {
@@ -212,7 +217,7 @@ mod tests {
     use super::*;
 
     fn json_err(body: &str) -> Option<TransformError> {
-        with_json_response(body.as_bytes(), "t", |_| Ok(())).err()
+        with_json_response(body.as_bytes(), "t", 64, |_| Ok(())).err()
     }
 
     #[test]

@@ -11,6 +11,7 @@ use roxmltree::Node;
 use crate::columns::{Interner, StrColumn};
 use crate::error::{Result, TransformError};
 use crate::fields::{integer, parse_day, NS_PER_HOUR};
+use crate::limits::{check_body_size, control_char_error, Limits};
 use crate::portal;
 use crate::records::{from_json_list, from_xml_element, hour_index, pick, require_objects};
 use crate::runs::to_i64;
@@ -45,8 +46,9 @@ impl PvLong {
     }
 }
 
-/// The raw XML body.
-pub fn pv_from_body(body: &[u8]) -> Result<PvLong> {
+/// The raw XML body, refused beyond `limits.max_body_bytes` before it is parsed.
+pub fn pv_from_body(body: &[u8], limits: &Limits) -> Result<PvLong> {
+    check_body_size(body, limits, SOURCE)?;
     portal::with_xml_root(body, SOURCE, |root| {
         let items = if xml::is(root, "items") {
             Some(root)
@@ -115,7 +117,7 @@ fn reshape(records: &[Value<'_>]) -> Result<PvLong> {
     let mut names = Interner::default();
     let mut kept = Vec::with_capacity(records.len());
     let mut slots = [None; HOURS + 8];
-    for item in records {
+    for (position, item) in records.iter().enumerate() {
         pick(item, field_index, &mut slots);
         let day = slots[YMD].and_then(parse_day);
         let code = slots[GENCD].map(Value::text).unwrap_or_default();
@@ -123,6 +125,17 @@ fn reshape(records: &[Value<'_>]) -> Result<PvLong> {
         let (Some(day), Some(hogi), false) = (day, hogi, code.is_empty()) else {
             continue;
         };
+        // Hourly fields, then the daily ones: the python reader's order.
+        if let Some((i, c)) =
+            (0..HOURS + 4).find_map(|i| slots[i].and_then(Value::control_char).map(|c| (i, c)))
+        {
+            let name = if i < HOURS {
+                format!("qhorgen{:02}", i + 1)
+            } else {
+                DAILY_KEYS[i - HOURS].to_owned()
+            };
+            return Err(control_char_error(SOURCE, "item", position, &name, c));
+        }
         let name = slots[IPPTNM].map(Value::text).unwrap_or_default();
         let number = |i: usize| slots[i].map_or(f64::NAN, Value::number);
         kept.push(Kept {
@@ -181,7 +194,7 @@ mod tests {
             <item><ymd>20240101</ymd><hogi>2</hogi><gencd>A</gencd><qhorgen24>3</qhorgen24></item>\
             <item><ymd>2024013</ymd><hogi>1</hogi><gencd>A</gencd></item>\
             </items></body></response>";
-        let out = pv_from_body(many).unwrap();
+        let out = pv_from_body(many, &Limits::default()).unwrap();
         assert_eq!((out.items, out.rows(), out.dropped_invalid()), (3, 48, 1));
         assert_eq!(out.gencd.get(0), "A");
         assert_eq!(out.datetime[0], days_from_civil(2024, 1, 1) * DAY);
@@ -190,32 +203,34 @@ mod tests {
         assert_eq!(out.plant_name.get(24), "N");
         assert_eq!(out.daily[0][24], 9.0);
         let single = b"<response><body><items><ymd>20240101</ymd><hogi>1</hogi><gencd>A</gencd></items></body></response>";
-        assert_eq!(pv_from_body(single).unwrap().rows(), 24);
+        assert_eq!(pv_from_body(single, &Limits::default()).unwrap().rows(), 24);
         let empty = b"<response><body><items/></body></response>";
-        assert_eq!(pv_from_body(empty).unwrap().rows(), 0);
+        assert_eq!(pv_from_body(empty, &Limits::default()).unwrap().rows(), 0);
         assert_eq!(
-            pv_from_body(b"<response><body/></response>")
+            pv_from_body(b"<response><body/></response>", &Limits::default())
                 .unwrap()
                 .rows(),
             0
         );
-        assert!(pv_from_body(b"<response/>").is_err());
+        assert!(pv_from_body(b"<response/>", &Limits::default()).is_err());
     }
 
     #[test]
     fn same_day_items_interleave_by_hour() {
         let body = b"<items><item><ymd>20240101</ymd><hogi>1</hogi><gencd>A</gencd><qhorgen01>1</qhorgen01><qhorgen02>3</qhorgen02></item>\
             <item><ymd>20240101</ymd><hogi>1</hogi><gencd>A</gencd><qhorgen01>2</qhorgen01></item></items>";
-        let out = pv_from_body(body).unwrap();
+        let out = pv_from_body(body, &Limits::default()).unwrap();
         assert_eq!(out.generation[..3], [1.0, 2.0, 3.0]);
     }
 
     #[test]
     fn errors() {
-        let e = pv_from_body(b"<response><header><resultCode>03</resultCode><resultMsg>NODATA_ERROR</resultMsg></header></response>");
+        let e = pv_from_body(b"<response><header><resultCode>03</resultCode><resultMsg>NODATA_ERROR</resultMsg></header></response>", &Limits::default());
         assert!(matches!(e, Err(TransformError::Portal { code, .. }) if code == "03"));
         let laughs = b"<!DOCTYPE x [<!ENTITY a \"aaaa\">]><items>&a;</items>";
-        assert!(matches!(pv_from_body(laughs), Err(TransformError::Input(m)) if m.contains("DTD")));
+        assert!(
+            matches!(pv_from_body(laughs, &Limits::default()), Err(TransformError::Input(m)) if m.contains("DTD"))
+        );
     }
 
     /// The documented answer: header 800, dashed `ymd`, single-record shape,
@@ -227,7 +242,7 @@ mod tests {
             <ymd>2024-06-01</ymd><gencd>997S</gencd><ipptnm>신인천</ipptnm><hogi>1</hogi>\
             <qvodgen>8547.6</qvodgen><qhorgen06>1</qhorgen06><qhorgen24>0</qhorgen24></items>\
             <numOfRows>10</numOfRows><pageNo>1</pageNo><totalCnt>1</totalCnt></body></response>";
-        let out = pv_from_body(body.as_bytes()).unwrap();
+        let out = pv_from_body(body.as_bytes(), &Limits::default()).unwrap();
         assert_eq!((out.items, out.rows(), out.dropped_invalid()), (1, 24, 0));
         assert_eq!(out.datetime[0], days_from_civil(2024, 6, 1) * DAY);
         assert_eq!(
@@ -242,8 +257,34 @@ mod tests {
         // the older undashed date gives the same days (whole-struct equality fails on NaN)
         let undashed = body.replace("2024-06-01", "20240601");
         assert_eq!(
-            pv_from_body(undashed.as_bytes()).unwrap().datetime,
+            pv_from_body(undashed.as_bytes(), &Limits::default())
+                .unwrap()
+                .datetime,
             out.datetime
         );
+    }
+
+    #[test]
+    fn control_character_in_a_value_of_a_valid_item() {
+        let item = |gencd: &str, field: &str, value: &str| {
+            format!(
+                "<item><ymd>20240601</ymd><hogi>1</hogi><gencd>{gencd}</gencd>\
+                 <qhorgen01>1</qhorgen01><{field}>{value}</{field}></item>"
+            )
+        };
+        let doc = format!(
+            "<response><body><items>{}{}{}</items></body></response>",
+            item("", "qhorgen02", "5\t2"),
+            item("B997", "qhorgen02", " 2 "),
+            item("B997", "qvodmin", "5\t2"),
+        );
+        let e = pv_from_body(doc.as_bytes(), &Limits::default()).unwrap_err();
+        assert_eq!(e, control_char_error(SOURCE, "item", 2, "qvodmin", '\t'));
+        let small = Limits {
+            max_body_bytes: doc.len() - 1,
+            ..Limits::default()
+        };
+        let e = pv_from_body(doc.as_bytes(), &small).unwrap_err();
+        assert!(e.to_string().starts_with("pv_to_long: the body is "), "{e}");
     }
 }

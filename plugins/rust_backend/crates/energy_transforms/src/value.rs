@@ -81,6 +81,15 @@ impl<'a> Value<'a> {
         }
     }
 
+    /// The control character that makes a string numeric value corrupted
+    /// (`limits::control_char`); other variants never hold one.
+    pub fn control_char(&self) -> Option<char> {
+        match self {
+            Value::Str(s) => crate::limits::control_char(s),
+            _ => None,
+        }
+    }
+
     /// `str(v)`, or `None` for a value pandas treats as missing.
     pub fn py_str(&self) -> Option<Cow<'_, str>> {
         match self {

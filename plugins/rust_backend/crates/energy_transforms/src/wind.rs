@@ -11,6 +11,7 @@
 use crate::columns::{Interner, StrColumn};
 use crate::error::{Result, TransformError};
 use crate::fields::{describe_positions, integer, parse_day, NS_PER_HOUR};
+use crate::limits::{check_body_size, control_char_error, Limits};
 use crate::portal;
 use crate::pystr::py_strip;
 use crate::records::{from_json_list, hour_index, pick, require_objects};
@@ -62,9 +63,10 @@ impl WindLong {
     }
 }
 
-/// One page's raw JSON body.
-pub fn wind_from_body(body: &[u8], hour_label: HourLabel) -> Result<WindLong> {
-    portal::with_json_response(body, SOURCE, |response| {
+/// One page's raw JSON body, refused beyond `limits` before it is parsed.
+pub fn wind_from_body(body: &[u8], hour_label: HourLabel, limits: &Limits) -> Result<WindLong> {
+    check_body_size(body, limits, SOURCE)?;
+    portal::with_json_response(body, SOURCE, limits.max_json_depth, |response| {
         let page = response.get("body").filter(|p| p.is_object());
         let content = page.and_then(|p| p.get("content"));
         match content {
@@ -125,6 +127,8 @@ fn reshape(records: &[Value<'_>], hour_label: HourLabel) -> Result<WindLong> {
     let mut names = Interner::default();
     let mut kept = Vec::with_capacity(records.len());
     let mut bad = Vec::new();
+    // (record position, hour index, character) of the first corrupted hourly value.
+    let mut corrupted = None;
     let mut slots = [None; HOURS + 4];
     for (position, record) in records.iter().enumerate() {
         pick(record, field_index, &mut slots);
@@ -140,6 +144,13 @@ fn reshape(records: &[Value<'_>], hour_label: HourLabel) -> Result<WindLong> {
         // f"{ipptNam} {unit}".strip(): the name is not stripped on its own.
         let raw_name = slots[IPPT_NAM].and_then(Value::py_str).unwrap_or_default();
         let name = format!("{raw_name} {unit}");
+        if corrupted.is_none() {
+            corrupted = (0..HOURS).find_map(|h| {
+                slots[h]
+                    .and_then(Value::control_char)
+                    .map(|c| (position, h, c))
+            });
+        }
         let hours = std::array::from_fn(|h| slots[h].map_or(f64::NAN, Value::number));
         kept.push(Kept {
             position,
@@ -156,6 +167,10 @@ fn reshape(records: &[Value<'_>], hour_label: HourLabel) -> Result<WindLong> {
              that is not an integer",
             describe_positions(&bad)
         )));
+    }
+    if let Some((position, h, c)) = corrupted {
+        let name = format!("qhorGen{:02}", h + 1);
+        return Err(control_char_error(SOURCE, "record", position, &name, c));
     }
     let dropped_bad_date = records.len() - kept.len();
 
@@ -220,7 +235,7 @@ mod tests {
             {"dgenYmd":"20240102","ippt":"B","hogi":"01","ipptNam":"영흥풍력","qhorGen01":" 7 "},
             {"dgenYmd":"20240101","ippt":"A","hogi":2,"ipptNam":null,"qhorGen01":""}
         ]"#;
-        let out = wind_from_body(&body(recs), HourLabel::End).unwrap();
+        let out = wind_from_body(&body(recs), HourLabel::End, &Limits::default()).unwrap();
         assert_eq!(out.records, 5);
         assert_eq!(out.dropped_bad_date, 1);
         assert_eq!(out.duplicates, 24);
@@ -238,18 +253,20 @@ mod tests {
     #[test]
     fn legacy_labels_and_empty_pages() {
         let recs = r#"[{"dgenYmd":"19700101","ippt":"A","hogi":1,"qhorGen24":1}]"#;
-        let out = wind_from_body(&body(recs), HourLabel::Legacy).unwrap();
+        let out = wind_from_body(&body(recs), HourLabel::Legacy, &Limits::default()).unwrap();
         assert_eq!(out.timestamp[0], NS_PER_HOUR);
         assert_eq!(out.timestamp[23], 24 * NS_PER_HOUR);
         for empty in ["null", "\"\"", "[]"] {
             assert_eq!(
-                wind_from_body(&body(empty), HourLabel::End).unwrap().rows(),
+                wind_from_body(&body(empty), HourLabel::End, &Limits::default())
+                    .unwrap()
+                    .rows(),
                 0
             );
         }
         let single = r#"{"dgenYmd":"19700101","ippt":"A","hogi":1,"qhorGen01":1}"#;
         assert_eq!(
-            wind_from_body(&body(single), HourLabel::End)
+            wind_from_body(&body(single), HourLabel::End, &Limits::default())
                 .unwrap()
                 .rows(),
             24
@@ -259,7 +276,7 @@ mod tests {
     #[test]
     fn input_errors() {
         let err = |recs: &str| {
-            wind_from_body(&body(recs), HourLabel::End)
+            wind_from_body(&body(recs), HourLabel::End, &Limits::default())
                 .unwrap_err()
                 .to_string()
         };
@@ -286,7 +303,7 @@ mod tests {
             "qsum":14283.687,"qavg":595.154,"qvodMaxS":900.0,"qvodMinS":300.0,"qvodMax":900.0,"qvodMin":300.0,
             "eaidml":null,"eaiflag":null,"eaimsg":null}]}}}"#
             .as_bytes();
-        let out = wind_from_body(body, HourLabel::End).unwrap();
+        let out = wind_from_body(body, HourLabel::End, &Limits::default()).unwrap();
         assert_eq!((out.records, out.rows(), out.dropped_bad_date), (1, 24, 0));
         assert_eq!(
             out.timestamp[0],
@@ -298,10 +315,13 @@ mod tests {
         assert!(out.generation[2].is_nan() && out.generation[3].is_nan());
         let with_800 = body_with_header("800");
         assert_eq!(
-            wind_from_body(&with_800, HourLabel::End).unwrap().rows(),
+            wind_from_body(&with_800, HourLabel::End, &Limits::default())
+                .unwrap()
+                .rows(),
             24
         );
-        let e = wind_from_body(&body_with_header("22"), HourLabel::End).unwrap_err();
+        let e = wind_from_body(&body_with_header("22"), HourLabel::End, &Limits::default())
+            .unwrap_err();
         assert!(matches!(e, TransformError::Portal { code, .. } if code == "22"));
     }
 
@@ -310,5 +330,40 @@ mod tests {
             r#"{{"response":{{"header":{{"resultCode":"{code}","resultMsg":"m"}},"body":{{"content":[{{"dgenYmd":"20251231","ippt":"9997","hogi":"1","qhorGen24":1971.528}}]}}}}}}"#
         )
         .into_bytes()
+    }
+
+    #[test]
+    fn control_character_in_an_hourly_value_is_an_input_error() {
+        let recs = r#"[{"dgenYmd":"20240301","ippt":"9997","hogi":"1","qhorGen01":"\t1\n"},
+            {"dgenYmd":"20240301","ippt":"9995","hogi":"1","qhorGen02":"x","qhorGen03":"5\u00002"}]"#;
+        let e = wind_from_body(&body(recs), HourLabel::End, &Limits::default()).unwrap_err();
+        assert_eq!(
+            e,
+            control_char_error(SOURCE, "record", 1, "qhorGen03", '\0'),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn limits_are_checked_before_parsing() {
+        // The document, reponse, body and content: 4 levels.
+        let limit = |max_json_depth| Limits {
+            max_json_depth,
+            ..Limits::default()
+        };
+        assert!(wind_from_body(&body("[]"), HourLabel::End, &limit(4)).is_ok());
+        let e = wind_from_body(&body("[]"), HourLabel::End, &limit(3)).unwrap_err();
+        assert!(
+            e.to_string().starts_with(
+                "wind_to_long: the JSON body nests 4 levels deep, more than the limit of 3;"
+            ),
+            "{e}"
+        );
+        let small = Limits {
+            max_body_bytes: 10,
+            ..Limits::default()
+        };
+        let e = wind_from_body(b"[[[[[[[[[[[", HourLabel::End, &small).unwrap_err();
+        assert!(e.to_string().contains("the body is 11 bytes"), "{e}");
     }
 }

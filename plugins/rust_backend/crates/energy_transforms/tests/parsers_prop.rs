@@ -10,6 +10,7 @@
 )]
 
 use energy_transforms::asos::asos_from_body;
+use energy_transforms::limits::Limits;
 use energy_transforms::pv::pv_from_body;
 use energy_transforms::wind::{wind_from_body, HourLabel};
 use energy_transforms::{json, TransformError};
@@ -24,16 +25,16 @@ proptest! {
 
     #[test]
     fn readers_never_panic_on_arbitrary_bytes(body in proptest::collection::vec(any::<u8>(), 0..200)) {
-        let _ = wind_from_body(&body, HourLabel::End);
-        let _ = pv_from_body(&body);
-        let _ = asos_from_body(&body, &fields(&["ta"]));
+        let _ = wind_from_body(&body, HourLabel::End, &Limits::default());
+        let _ = pv_from_body(&body, &Limits::default());
+        let _ = asos_from_body(&body, &fields(&["ta"]), &Limits::default());
     }
 
     #[test]
     fn readers_never_panic_on_json_and_xml_like_text(body in r#"[\[\]{}<>/"':,0-9a-zA-Z \-.!?&;#=\\]{0,120}"#) {
-        let _ = wind_from_body(body.as_bytes(), HourLabel::Legacy);
-        let _ = pv_from_body(body.as_bytes());
-        let _ = asos_from_body(body.as_bytes(), &fields(&["ta", "hm"]));
+        let _ = wind_from_body(body.as_bytes(), HourLabel::Legacy, &Limits::default());
+        let _ = pv_from_body(body.as_bytes(), &Limits::default());
+        let _ = asos_from_body(body.as_bytes(), &fields(&["ta", "hm"]), &Limits::default());
     }
 }
 
@@ -79,7 +80,7 @@ proptest! {
                 r.day.0, r.day.1, r.day.2, r.code, r.unit, hours.join(","))
         }).collect();
         let body = format!(r#"{{"response":{{"body":{{"content":[{}]}}}}}}"#, content.join(","));
-        let out = wind_from_body(body.as_bytes(), HourLabel::End).unwrap();
+        let out = wind_from_body(body.as_bytes(), HourLabel::End, &Limits::default()).unwrap();
 
         // The expected rows: the last record of each (code, unit, day), sorted.
         let mut expected: Vec<(String, i64, i64, Option<f64>)> = Vec::new();
@@ -122,7 +123,7 @@ proptest! {
             records.iter().map(|r| format!("<item>{}</item>", item(r))).collect()
         };
         let body = format!("<response><header><resultCode>00</resultCode></header><body><items>{inner}</items></body></response>");
-        let out = pv_from_body(body.as_bytes()).unwrap();
+        let out = pv_from_body(body.as_bytes(), &Limits::default()).unwrap();
         prop_assert_eq!(out.rows(), records.len() * 24);
         prop_assert_eq!(out.dropped_invalid(), 0);
         let total: usize = records.iter().map(|r| r.hours.iter().filter(|v| v.is_some()).count()).sum();
@@ -161,7 +162,7 @@ proptest! {
 #[test]
 fn error_bodies_are_portal_errors() {
     let body = br#"{"response":{"header":{"resultCode":"30","resultMsg":"SERVICE_KEY_IS_NOT_REGISTERED_ERROR"}}}"#;
-    let err = asos_from_body(body, &[]).unwrap_err();
+    let err = asos_from_body(body, &[], &Limits::default()).unwrap_err();
     assert_eq!(
         err,
         TransformError::Portal {

@@ -4,6 +4,7 @@
 
 use energy_transforms::asos::asos_from_body;
 use energy_transforms::columns::StrColumn;
+use energy_transforms::limits::Limits;
 use energy_transforms::pv::{pv_from_body, pv_from_records_json, PvLong};
 use energy_transforms::wind::{wind_from_body, wind_from_records_json, HourLabel, WindLong};
 use energy_transforms::TransformError;
@@ -27,15 +28,21 @@ fn utf8(body: &[u8]) -> Result<&str, TransformError> {
 
 /// T3 on a raw page body (`records=False`) or on the glue's JSON list of
 /// record dicts (`records=True`): `(timestamp, plant_code, unit, plant_name,
-/// generation, (records, dropped_bad_date, duplicates))`.
+/// generation, (records, dropped_bad_date, duplicates))`. The limits
+/// (`[limits]`, passed by the glue) apply to a raw body only.
 #[pyfunction]
-#[pyo3(signature = (body, hour_label, records=false))]
 fn wind_to_long<'py>(
     py: Python<'py>,
     body: &[u8],
     hour_label: &str,
     records: bool,
+    max_body_bytes: usize,
+    max_json_depth: usize,
 ) -> PyResult<Bound<'py, PyTuple>> {
+    let limits = Limits {
+        max_body_bytes,
+        max_json_depth,
+    };
     let label = HourLabel::parse(hour_label).ok_or_else(|| {
         crate::guard::InputError::new_err(format!(
             "wind_to_long: unknown hour_label {hour_label:?}"
@@ -45,7 +52,7 @@ fn wind_to_long<'py>(
         if records {
             wind_from_records_json(utf8(body)?, label)
         } else {
-            wind_from_body(body, label)
+            wind_from_body(body, label, &limits)
         }
     })?;
     let report = (out.records, out.dropped_bad_date, out.duplicates);
@@ -62,15 +69,23 @@ fn wind_to_long<'py>(
 
 /// T4 on a raw XML body or the glue's JSON list of item dicts: `(datetime,
 /// gencd, plant_name, hogi, generation, (daily_total, daily_avg, daily_max,
-/// daily_min), (items, dropped_invalid))`.
+/// daily_min), (items, dropped_invalid))`. `max_body_bytes` applies to a raw body only.
 #[pyfunction]
-#[pyo3(signature = (body, records=false))]
-fn pv_to_long<'py>(py: Python<'py>, body: &[u8], records: bool) -> PyResult<Bound<'py, PyTuple>> {
+fn pv_to_long<'py>(
+    py: Python<'py>,
+    body: &[u8],
+    records: bool,
+    max_body_bytes: usize,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let limits = Limits {
+        max_body_bytes,
+        ..Limits::default()
+    };
     let out: PvLong = run(py, || {
         if records {
             pv_from_records_json(utf8(body)?)
         } else {
-            pv_from_body(body)
+            pv_from_body(body, &limits)
         }
     })?;
     let report = (out.items, out.dropped_invalid());
@@ -99,8 +114,14 @@ fn asos_to_frame<'py>(
     py: Python<'py>,
     body: &[u8],
     fields: Vec<String>,
+    max_body_bytes: usize,
+    max_json_depth: usize,
 ) -> PyResult<Bound<'py, PyTuple>> {
-    let out = run(py, || asos_from_body(body, &fields))?;
+    let limits = Limits {
+        max_body_bytes,
+        max_json_depth,
+    };
+    let out = run(py, || asos_from_body(body, &fields, &limits))?;
     let values: Vec<F64Array<'py>> = out.values.into_iter().map(|v| v.into_pyarray(py)).collect();
     let tm: I64Array<'py> = out.tm.into_pyarray(py);
     (
