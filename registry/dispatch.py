@@ -15,6 +15,7 @@ import structlog
 from registry.discovery import Backends, discover_backends
 from registry.equivalence import differences
 from registry.errors import EnergyError, PortalError, TransformInputError
+from registry.hookspecs import LIMITED_TRANSFORMS
 from registry.records import CallRecord, CallResult, ShadowOutcome
 from registry.selection import FALLBACK_BACKEND, Choice, resolve
 from registry.settings import Settings, load_settings
@@ -58,7 +59,14 @@ class Registry:
         )
 
     def call(self, transform: str, *args: Any, backend: str | None = None, **kwargs: Any) -> CallResult:
-        """Run ``transform`` (a hook name of :mod:`registry.hookspecs`) and record the call."""
+        """Run ``transform`` (a hook name of :mod:`registry.hookspecs`) and record the call.
+
+        The transforms that read untrusted input (T2-T5) get this environment's
+        ``[limits]`` unless the caller passes ``limits`` itself, so every flow
+        and command enforces the configured bounds without repeating them.
+        """
+        if transform in LIMITED_TRANSFORMS and "limits" not in kwargs:
+            kwargs["limits"] = self.settings.limits
         choice = self.choose(transform, backend)
         started = time.perf_counter()
         fallback_reason = None

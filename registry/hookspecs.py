@@ -245,3 +245,8 @@ TRANSFORMS: tuple[str, ...] = (
     "pv_to_long",
     "asos_to_frame",
 )
+
+#: The transforms that take ``limits`` (they read untrusted input: T2-T5).
+LIMITED_TRANSFORMS: frozenset[str] = frozenset(
+    {"impute_missing_values", "wind_to_long", "pv_to_long", "asos_to_frame"}
+)
