@@ -17,7 +17,6 @@ task, so the same code shows up as tasks in the Prefect UI.
 from __future__ import annotations
 
 import asyncio
-import os
 import threading
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import timedelta
@@ -35,7 +34,6 @@ from sources.budget import RequestLedger
 from sources.errors import BudgetExhaustedError
 from storage.facade import Storage, open_storage
 from storage.runs import (
-    DEFAULT_STALE_AFTER,
     INTERRUPTED_ERROR,
     PROCESS_KEY,
     ProcessIdentity,
@@ -260,21 +258,6 @@ _THIS_PROCESS = ProcessIdentity.current()
 #: Databases whose run log this process has already swept, by URL.
 _swept: set[str] = set()
 _swept_lock = threading.Lock()
-#: Hours after which a ``running`` row of another host counts as interrupted.
-STALE_AFTER_VAR = "ENERGY_RUN_STALE_AFTER_HOURS"
-
-
-def _stale_after() -> timedelta:
-    value = os.environ.get(STALE_AFTER_VAR, "").strip()
-    try:
-        hours = float(value) if value else None
-    except ValueError:
-        hours = None
-    if hours is None or hours <= 0:
-        return DEFAULT_STALE_AFTER
-    return timedelta(hours=hours)
-
-
 def _mark_interrupted_runs_once(storage: Storage, settings: Settings) -> None:
     """At the first run of this process on a database: mark runs whose process is gone.
 
@@ -290,7 +273,8 @@ def _mark_interrupted_runs_once(storage: Storage, settings: Settings) -> None:
             return
         _swept.add(key)
     try:
-        marked = mark_interrupted_runs(storage.engine, stale_after=_stale_after(), me=_THIS_PROCESS)
+        stale_after = timedelta(hours=settings.pipeline.stale_run_hours)
+        marked = mark_interrupted_runs(storage.engine, stale_after=stale_after, me=_THIS_PROCESS)
     except Exception as exc:  # noqa: BLE001 - bookkeeping must never fail the run
         logs.error("flow.bookkeeping_failed", step="interrupted_runs", error=describe_error(exc, settings))
         return

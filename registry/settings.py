@@ -160,6 +160,9 @@ class PipelineSettings(BaseModel):
     #: (docs/weather_fills.md). Must exceed max_spline_gap for short-gap fills
     #: to be independent of how the days were batched.
     impute_context_hours: int = Field(default=48, ge=1)
+    #: A run log row still ``running`` after this many hours, from another host
+    #: (whose processes cannot be checked from here), is marked ``interrupted``.
+    stale_run_hours: float = Field(default=24.0, gt=0)
     #: Days of stored weather read back as T2 ``history`` (climatology evidence).
     history_days: int = Field(default=365, ge=0)
 
