@@ -7,7 +7,8 @@ Flows use one :class:`Storage`::
     with open_storage(settings) as db:            # settings.database_url(); schema ensured
         db.load_weather(t2.frame, t2.methods)     # upsert on (station_id, tm), provenance kept
         db.load_wind(t3.frame)                    # upsert on (plant_code, unit, timestamp)
-        db.replace_pv_days(t4.frame)              # one transaction per (gencd, hogi, day)
+        db.replace_pv_days(t4.frame)              # merged per hour, one transaction per (gencd, hogi, day)
+        db.observation_revisions(table); db.revert_revisions(ids)   # changed observations
         history = db.read_weather_history(names, start, end)   # observed values only
         todo = db.pv_incomplete_days(units, first_day, last_day)
         db.record_run(RunRecord(...)); db.get_run(run_id); db.recent_runs(flow)
@@ -19,14 +20,20 @@ Interface (all methods of :class:`Storage`):
 ``create_schema() -> int``
     Create missing tables (idempotent, safe from several processes) and check
     the schema version; see :mod:`storage.schema`. ``open_storage`` calls it.
-``load_weather(frame, methods) -> LoadResult``
+``load_weather(frame, methods, *, run_id=None) -> LoadResult``
     T5/T2 frame (``tm``, ``stnId``, ``stnNm``, ``ta``, ``hm``) plus T2's
     ``methods`` codes (or :func:`observed_methods` for raw observations).
-``load_wind(frame) -> LoadResult``
+``load_wind(frame, *, run_id=None) -> LoadResult``
     T3 frame. All rows in one transaction; a re-run is idempotent.
-``replace_pv_days(frame) -> PvLoadResult``
-    T4 frame. Per day: delete + insert in one transaction. A failure between
-    days raises :class:`PartialLoadError` listing the days already replaced.
+``replace_pv_days(frame, *, run_id=None) -> PvLoadResult``
+    T4 frame. Per day, in one transaction: the answer's hours merged into the
+    stored day. A failure between days raises :class:`PartialLoadError`
+    listing the days already written.
+    Every loader keeps a stored observation against a blank, a fill or (PV)
+    an absent hour, and applies a changed one, recording it in
+    ``observation_revisions`` with ``run_id`` (:mod:`storage.observations`).
+``observation_revisions(table=None, *, run_id, since, limit) -> list[Revision]``, ``revert_revisions(ids)``
+    The recorded changes of stored observations, and undoing them.
 ``read_weather_history(stations, start, end) -> DataFrame``
     ``tm``, ``stnNm``, ``ta``, ``hm`` with ``start <= tm < end`` (naive KST);
     values not ``observed`` read as NaN, rows with none observed are omitted.

@@ -106,6 +106,11 @@ def keep_or_take(stored: ColumnElement[Any], new: ColumnElement[Any]) -> ColumnE
     return case((or_(new.is_(None), same_observation(stored, new)), stored), else_=new)
 
 
+def differs(old: float, new: float) -> bool:
+    """Scalar twin of :func:`revised` for two present values (the PV loader's per-hour loop)."""
+    return abs(new - old) > OBSERVATION_TOLERANCE * max(abs(old), abs(new))
+
+
 def revised(old: np.ndarray, new: np.ndarray) -> np.ndarray:
     """Mask of the positions where both values are present and differ beyond the noise (numpy twin)."""
     old = np.asarray(old, dtype=np.float64)
@@ -154,6 +159,37 @@ def _json_key(value: Any, column_type: Any) -> Any:
     return str(value)
 
 
+def revision_record(
+    table_name: str,
+    key: dict[str, Any],
+    column: str,
+    old: float,
+    new: float,
+    *,
+    changed_at: datetime,
+    run_id: str | None,
+) -> dict[str, Any]:
+    """One ``observation_revisions`` row; ``key`` maps key columns to their stored values."""
+    types = metadata.tables[table_name].c
+    return {
+        "table_name": table_name,
+        "row_key": {name: _json_key(value, types[name].type) for name, value in key.items()},
+        "column_name": column,
+        "old_value": float(old),
+        "new_value": float(new),
+        "changed_at": to_utc(changed_at, "changed_at"),
+        "run_id": run_id,
+        "reverts": None,
+    }
+
+
+def insert_revisions(conn: Connection, records: Sequence[dict[str, Any]]) -> int:
+    """Insert :func:`revision_record` rows in the caller's transaction; returns how many."""
+    if records:
+        conn.execute(observation_revisions.insert(), list(records))
+    return len(records)
+
+
 def record_revisions(
     conn: Connection,
     table_name: str,
@@ -166,26 +202,19 @@ def record_revisions(
     run_id: str | None,
 ) -> int:
     """Insert one ``observation_revisions`` row per row of ``keys`` (the table's key columns); returns how many."""
-    if not len(keys):
-        return 0
-    table = metadata.tables[table_name]
-    types = {name: table.c[name].type for name in keys.columns}
-    changed_at = to_utc(changed_at, "changed_at")
     records = [
-        {
-            "table_name": table_name,
-            "row_key": {name: _json_key(value, types[name]) for name, value in zip(keys.columns, values, strict=True)},
-            "column_name": column,
-            "old_value": float(o),
-            "new_value": float(n),
-            "changed_at": changed_at,
-            "run_id": run_id,
-            "reverts": None,
-        }
+        revision_record(
+            table_name,
+            dict(zip(keys.columns, values, strict=True)),
+            column,
+            o,
+            n,
+            changed_at=changed_at,
+            run_id=run_id,
+        )
         for values, o, n in zip(keys.itertuples(index=False, name=None), old, new, strict=True)
     ]
-    conn.execute(observation_revisions.insert(), records)
-    return len(records)
+    return insert_revisions(conn, records)
 
 
 def kst_datetimes(values: Iterable[Any]) -> np.ndarray:

@@ -50,6 +50,7 @@ from sqlalchemy import (
     Double,
     Engine,
     and_,
+    bindparam,
     cast,
     distinct,
     extract,
@@ -61,17 +62,18 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.sql.dml import Insert
 
 from storage.engine import write_connection
 from storage.errors import PartialLoadError
 from storage.frames import ColumnKind, PreparedRows, require_columns
 from storage.instants import utc_now
 from storage.observations import (
+    differs,
+    insert_revisions,
     keep_or_take,
-    kst_datetimes,
     lock_pv_day,
-    record_revisions,
-    revised,
+    revision_record,
     same_observation,
 )
 from storage.schema import pv_generation_hourly
@@ -81,8 +83,8 @@ from storage.upsert import (
     LoadMethod,
     choose_method,
     copy_to_stage,
-    executemany_upsert,
-    insert_from_stage,
+    stage_upsert_statement,
+    upsert_statement,
 )
 
 log = structlog.get_logger(__name__)
@@ -154,68 +156,111 @@ def _pv_updates(stmt: Any) -> dict[str, Any]:
     }
 
 
-def _day_values(incoming: pd.DataFrame) -> dict[str, float]:
+_NAMES: tuple[str, ...] = tuple(name for name, _ in PV_COLUMNS)
+
+
+def _staged_day(staged: Any) -> Any:
+    """The rows of one day in ``staged`` (the stage or the table), bound at execution.
+
+    Parameters ``day_gencd``, ``day_hogi``, ``day_start``, ``day_end``.
+    """
+    return and_(
+        staged.c.gencd == bindparam("day_gencd"),
+        staged.c.hogi == bindparam("day_hogi"),
+        staged.c.datetime >= bindparam("day_start", type_=pv_generation_hourly.c.datetime.type),
+        staged.c.datetime < bindparam("day_end", type_=pv_generation_hourly.c.datetime.type),
+    )
+_POSITION = {name: i for i, name in enumerate(_NAMES)}
+
+
+def _day_values(rows: Sequence[tuple[Any, ...]]) -> dict[str, float]:
     """Per daily column, the answer's value for the day when its rows agree on one non-NULL value."""
     found = {}
     for name in DAILY_COLUMNS:
-        present = pd.unique(incoming[name].dropna().to_numpy())
+        present = {row[_POSITION[name]] for row in rows} - {None}
         if len(present) == 1:
-            found[name] = float(present[0])
+            found[name] = float(present.pop())
     return found
 
 
-def _record_day_revisions(
+#: The stored observations of one day (built once; the loop runs it for every day).
+_STORED_DAY = select(
+    pv_generation_hourly.c.datetime, *(pv_generation_hourly.c[name] for name in OBSERVATION_COLUMNS)
+).where(_staged_day(pv_generation_hourly))
+
+
+@dataclass
+class _DayMerge:
+    """What merging one day's answer changes, computed from the stored day before writing it."""
+
+    revisions: list[dict[str, Any]]
+    #: Stored values the answer left blank (and so kept).
+    kept: int
+    #: Some row would not carry the day's daily values after the upsert alone.
+    needs_daily_update: bool
+
+
+def _plan_day(
     conn: Connection,
     key: PvDay,
-    incoming: pd.DataFrame,
+    rows: Sequence[tuple[Any, ...]],
     day_values: dict[str, float],
     run_id: str | None,
     now: datetime,
-) -> tuple[int, int]:
-    """Record what merging ``incoming`` changes in the stored day; returns (revisions, values kept)."""
+) -> _DayMerge:
+    """Read the stored day and compare it with the answer, hour by hour (at most 24 rows each)."""
     table = pv_generation_hourly
     gencd, hogi, day = key
     start, end = _day_bounds(day)
-    stored_rows = conn.execute(
-        select(table.c.datetime, *(table.c[name] for name in OBSERVATION_COLUMNS)).where(
-            and_(table.c.gencd == gencd, table.c.hogi == hogi, table.c.datetime >= start, table.c.datetime < end)
-        )
+    stored = conn.execute(
+        _STORED_DAY, {"day_gencd": gencd, "day_hogi": hogi, "day_start": start, "day_end": end}
     ).all()
-    if not stored_rows:
-        return 0, 0
-    stored = pd.DataFrame(stored_rows, columns=["datetime", *OBSERVATION_COLUMNS])
-    stored = stored.astype(dict.fromkeys(OBSERVATION_COLUMNS, "float64"))
-    stored["datetime"] = kst_datetimes(stored["datetime"])
-    # Every stored hour, with the answer's values where the answer has that hour (NaN elsewhere).
-    merged = stored.merge(
-        incoming[["datetime", *OBSERVATION_COLUMNS]].assign(answered=True),
-        on="datetime",
-        how="left",
-        suffixes=("_stored", ""),
+    answered = {row[_POSITION["datetime"]]: row for row in rows}
+    stamps = [pd.Timestamp(row[0]).to_pydatetime() for row in stored]
+    stored_stamps = set(stamps)
+    revisions: list[dict[str, Any]] = []
+    kept = 0
+    # A new hour inserted with a blank daily value must still take the day's value.
+    needs_update = any(
+        row[_POSITION[name]] is None
+        for stamp, row in answered.items()
+        if stamp not in stored_stamps
+        for name in day_values
     )
-    answered = merged["answered"].eq(True).to_numpy()
-    keys = pd.DataFrame({"gencd": gencd, "hogi": hogi, "datetime": merged["datetime"]})
-    revisions = kept = 0
-    for name in OBSERVATION_COLUMNS:
-        old = merged[f"{name}_stored"].to_numpy(dtype=np.float64)
-        if name in day_values:
-            new = np.full(len(merged), day_values[name])
-        else:
-            new = merged[name].to_numpy(dtype=np.float64)
-        kept += int((answered & ~np.isnan(old) & np.isnan(new)).sum())
-        changed = revised(old, new)
-        revisions += record_revisions(
-            conn, table.name, name, keys.loc[changed], old[changed], new[changed], changed_at=now, run_id=run_id
-        )
-    return revisions, kept
+    for stamp, stored_row in zip(stamps, stored, strict=True):
+        answer = answered.get(stamp)
+        for offset, name in enumerate(OBSERVATION_COLUMNS, start=1):
+            old = stored_row[offset]
+            given = None if answer is None else answer[_POSITION[name]]
+            new = day_values.get(name, given)
+            if name in day_values and given is None and (old is None or differs(float(old), new)):
+                needs_update = True  # an hour the upsert does not set: the daily UPDATE must
+            if old is None:
+                continue
+            if new is None:
+                kept += int(answer is not None)
+                continue
+            if differs(float(old), float(new)):
+                revisions.append(
+                    revision_record(
+                        table.name,
+                        {"gencd": gencd, "hogi": hogi, "datetime": stamp},
+                        name,
+                        float(old),
+                        float(new),
+                        changed_at=now,
+                        run_id=run_id,
+                    )
+                )
+    return _DayMerge(revisions, kept, needs_update)
 
 
 def _merge_day(
     conn: Connection,
     key: PvDay,
-    incoming: pd.DataFrame,
     rows: Sequence[tuple[Any, ...]],
     stage: str | None,
+    upsert: Insert,
     batch_size: int,
     run_id: str | None,
     now: datetime,
@@ -225,26 +270,19 @@ def _merge_day(
     gencd, hogi, day = key
     start, end = _day_bounds(day)
     lock_pv_day(conn, gencd, hogi, day)
-    day_values = _day_values(incoming)
-    counts = _record_day_revisions(conn, key, incoming, day_values, run_id, now)
-    names = [name for name, _ in PV_COLUMNS]
+    day_values = _day_values(rows)
+    plan = _plan_day(conn, key, rows, day_values, run_id, now)
     if stage is None:
-        executemany_upsert(conn, table, PV_KEYS, names, rows, batch_size=batch_size, updates=_pv_updates)
+        for first in range(0, len(rows), batch_size):
+            conn.execute(upsert, [dict(zip(_NAMES, row, strict=True)) for row in rows[first : first + batch_size]])
     else:
-        insert_from_stage(
-            conn,
-            table,
-            stage,
-            PV_KEYS,
-            names,
-            where=lambda s: and_(s.c.gencd == gencd, s.c.hogi == hogi, s.c.datetime >= start, s.c.datetime < end),
-            updates=_pv_updates,
-        )
-    if day_values:
-        # The day's values onto every stored hour of the day, also those the answer lacked;
-        # only rows that differ are touched (an UPDATE rewrites even an unchanged row).
+        conn.execute(upsert, {"day_gencd": gencd, "day_hogi": hogi, "day_start": start, "day_end": end})
+    if plan.needs_daily_update:
+        # The day's values onto every stored hour of the day, also those the answer lacked
+        # or left blank; only rows that differ are touched (an UPDATE rewrites even an
+        # unchanged row).
         values = {name: literal(value, Double()) for name, value in day_values.items()}
-        differs = [
+        stale = [
             or_(table.c[name].is_(None), not_(same_observation(table.c[name], value)))
             for name, value in values.items()
         ]
@@ -256,12 +294,12 @@ def _merge_day(
                     table.c.hogi == hogi,
                     table.c.datetime >= start,
                     table.c.datetime < end,
-                    or_(*differs),
+                    or_(*stale),
                 )
             )
             .values({name: keep_or_take(table.c[name], value) for name, value in values.items()})
         )
-    return counts
+    return insert_revisions(conn, plan.revisions), plan.kept
 
 
 def replace_pv_days(
@@ -288,21 +326,27 @@ def replace_pv_days(
     if frame.empty:
         return PvLoadResult(0, (), 0, "executemany")
     rows, groups, duplicates = _day_groups(frame)
-    incoming = pd.DataFrame(dict(zip(rows.names, rows.arrays, strict=True)))
     committed: list[PvDay] = []
     revisions = kept = 0
     now = utc_now()
+    # Both paths need the answer's values in Python: each day is compared with its stored rows.
+    values = rows.python_rows()
     with write_connection(engine) as conn:
         method = choose_method(conn, len(rows), copy_threshold)
         stage = _stage_rows(conn, rows) if method == "copy" else None
-        values = rows.python_rows() if stage is None else []
+        # Built once: constructing the conditional statement costs more than running it for 24 rows.
+        if stage is None:
+            upsert = upsert_statement(conn, pv_generation_hourly, PV_KEYS, _NAMES, _pv_updates)
+        else:
+            upsert = stage_upsert_statement(
+                pv_generation_hourly, stage, PV_KEYS, _NAMES, where=_staged_day, updates=_pv_updates
+            )
         try:
             for key, positions in groups.items():
                 try:
                     with conn.begin():
-                        day_rows = [values[i] for i in positions] if stage is None else []
                         day_revisions, day_kept = _merge_day(
-                            conn, key, incoming.iloc[positions], day_rows, stage, batch_size, run_id, now
+                            conn, key, [values[i] for i in positions], stage, upsert, batch_size, run_id, now
                         )
                 except SQLAlchemyError as exc:
                     cause = getattr(exc, "orig", None) or exc

@@ -151,13 +151,25 @@ def insert_from_stage(
     updates: Updates | None = None,
 ) -> None:
     """``INSERT INTO table SELECT ... FROM stage [WHERE ...] ON CONFLICT DO UPDATE``."""
+    conn.execute(stage_upsert_statement(table, stage, keys, columns, where=where, updates=updates))
+
+
+def stage_upsert_statement(
+    table: Table,
+    stage: str,
+    keys: Sequence[str],
+    columns: Sequence[str],
+    *,
+    where: Any = None,
+    updates: Updates | None = None,
+) -> Insert:
+    """The statement :func:`insert_from_stage` runs; build it once to run it with bound parameters."""
     staged = lightweight_table(stage, *(column(c) for c in columns), schema="pg_temp")
     query = select(*(staged.c[c] for c in columns))
     if where is not None:
         query = query.where(where(staged))
     stmt = postgresql.insert(table).from_select(list(columns), query)
-    stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_=_set_clause(stmt, keys, columns, updates))
-    conn.execute(stmt)
+    return stmt.on_conflict_do_update(index_elements=list(keys), set_=_set_clause(stmt, keys, columns, updates))
 
 
 def copy_upsert(

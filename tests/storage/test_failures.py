@@ -87,7 +87,10 @@ def check_interrupted_pv_load(db: Storage, action: str) -> None:
     old_days = {day: day_rows(db, day) for day in DAYS}
     install(db, pv_failure_statements(db.dialect, action))
 
-    expected = "(?i)terminat|closed" if action == TERMINATE else "injected failure"
+    # A backend killed while psycopg pipelines an executemany sometimes surfaces as the
+    # pipeline's own error ("cannot exit pipeline mode while busy"), seen once in 10 runs
+    # on a loaded machine: the same lost connection, reported by the driver's other path.
+    expected = "(?i)terminat|closed|pipeline mode" if action == TERMINATE else "injected failure"
     with pytest.raises(PartialLoadError, match=expected) as info:
         db.replace_pv_days(new)
     assert info.value.committed == [(*UNIT, date(2024, 5, 1))]

@@ -260,6 +260,23 @@ def test_a_changed_pv_hour_is_applied_and_recorded_and_the_day_stays_whole(stora
     ]
 
 
+def test_the_days_total_reaches_every_hour_even_where_the_answer_is_blank(storage: Storage) -> None:
+    storage.replace_pv_days(pv_frame(units=[("5707", 1)], days=["2024-05-01"], hours=range(12)))  # 0-11
+    answer = pv_frame(units=[("5707", 1)], days=["2024-05-01"], hours=range(6, 18))  # 6-11 again, 12-17 new
+    answer = answer.assign(generation=np.nan, daily_avg=np.nan, daily_max=np.nan, daily_min=np.nan)
+    answer["daily_total"] = [5000.0] * 3 + [np.nan] * 9  # given on 3 rows only
+
+    result = storage.replace_pv_days(answer)
+
+    back = stored_table(storage, pv_generation_hourly)
+    assert len(back) == 18
+    assert (back["daily_total"] == 5000.0).all()  # stored, re-answered blank, and new hours alike
+    assert back["generation"].iloc[:12].notna().all() and back["generation"].iloc[12:].isna().all()
+    assert back["daily_avg"].iloc[:12].notna().all()
+    # 12 stored totals revised; the answered hours 6-11 kept generation and 3 daily values.
+    assert (result.revisions, result.kept) == (12, 6 * 4)
+
+
 def test_pv_revisions_of_a_run_can_be_reverted_whole(storage: Storage) -> None:
     storage.replace_pv_days(pv_frame(seed=1))
     digest = storage.table_digest(PV)
