@@ -35,7 +35,7 @@ from prefect_flows.drift import check_drift
 from prefect_flows.fetching import Fetched, PartialRunError, fetch_each
 from prefect_flows.reference import pv_units
 from prefect_flows.retry_hint import retry_command
-from prefect_flows.runtime import FlowContext, execute
+from prefect_flows.runtime import FlowContext, execute, note_observations
 from prefect_flows.summary import FlowSummary
 from registry import Settings
 from registry.errors import EnergyError, PortalError, TransformInputError
@@ -255,11 +255,12 @@ def keep_wanted(ctx: FlowContext, frame: pd.DataFrame, wanted: Sequence[UnitDay]
 
 
 def load(ctx: FlowContext, frame: pd.DataFrame) -> None:
-    """Replace each fetched (plant, unit, day) in its own transaction."""
-    loaded = ctx.storage.replace_pv_days(frame)
+    """Merge each fetched (plant, unit, day) in its own transaction (stored observations kept)."""
+    loaded = ctx.storage.replace_pv_days(frame, run_id=ctx.summary.run_id)
     ctx.summary.rows_loaded = loaded.rows
     ctx.summary.details["days_replaced"] = len(loaded.days)
     ctx.summary.details["duplicates"] = loaded.duplicates
+    note_observations(ctx.summary, loaded.revisions, loaded.kept)
 
 
 def _report_missing(summary: FlowSummary, wanted: Sequence[UnitDay]) -> None:

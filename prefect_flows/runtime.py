@@ -167,6 +167,19 @@ class FlowContext:
 Body = Callable[[FlowContext], None]
 
 
+def note_observations(summary: FlowSummary, revisions: int, kept: int) -> None:
+    """Count what the load did to stored observations (see storage/observations.py).
+
+    ``revisions``: observations the portal changed (each one a row of
+    ``observation_revisions``); ``kept``: observations the answer had blank,
+    left as stored.
+    """
+    summary.details["observations_revised"] = revisions
+    summary.details["observations_kept"] = kept
+    if revisions:
+        logs.warning("load.observations_revised", rows=revisions, run_id=summary.run_id)
+
+
 def execute(
     flow: str,
     source: str,

@@ -30,7 +30,7 @@ from prefect_flows.dates import yesterday_kst
 from prefect_flows.drift import check_drift
 from prefect_flows.fetching import Fetched, PartialRunError, fetch_each
 from prefect_flows.retry_hint import retry_command
-from prefect_flows.runtime import FlowContext, execute
+from prefect_flows.runtime import FlowContext, execute, note_observations
 from prefect_flows.summary import FlowSummary
 from registry import ImputeOptions, Settings, TransformOutput
 from registry.contracts import FillMethod
@@ -116,7 +116,7 @@ def _weather(
         frame = ctx.step("parse", parse, ctx, bodies, columns)
         summary.rows_fetched = len(frame)
         got = {stn: spans[stn] for stn, pages in fetched.results.items() if pages}
-        context = ctx.step("read-context", read_context, ctx, frame, got)
+        context = ctx.step("read-context", read_context, ctx, got)
         summary.details["context_rows"] = len(context)
         history = ctx.step("read-history", read_history, ctx, frame, got)
         summary.details["history_rows"] = 0 if history is None else len(history)
@@ -198,10 +198,8 @@ def _window(ctx: FlowContext, span: tuple[date, date], factor: int) -> tuple[dat
     return lo - pad, hi + pad
 
 
-def read_context(
-    ctx: FlowContext, frame: pd.DataFrame, spans: dict[int, tuple[date, date]]
-) -> pd.DataFrame:
-    """Stored rows within ``2W`` of each station's span (observed values only), minus fetched rows.
+def read_context(ctx: FlowContext, spans: dict[int, tuple[date, date]]) -> pd.DataFrame:
+    """Stored rows within ``2W`` of each station's span (observed values only).
 
     Fills read as NaN: T2 recomputes every non-observed value from observed
     ones, so a stored fill never feeds another fill.
@@ -213,11 +211,7 @@ def read_context(
     keep = np.zeros(len(stored), dtype=bool)
     for stn, (a, b) in windows.items():
         keep |= ((stored["stnId"] == stn) & (stored["tm"] >= a) & (stored["tm"] < b)).to_numpy()
-    stored = stored.loc[keep]
-    # A fetched row replaces its stored version (the API is the newer word on it).
-    fetched_keys = pd.MultiIndex.from_arrays([frame["stnId"].astype("int64"), frame["tm"]])
-    stored_keys = pd.MultiIndex.from_arrays([stored["stnId"], stored["tm"]])
-    return stored.loc[~stored_keys.isin(fetched_keys)].reset_index(drop=True)
+    return stored.loc[keep].reset_index(drop=True)
 
 
 def read_history(
@@ -247,14 +241,27 @@ def read_history(
 
 
 def combine(frame: pd.DataFrame, context: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """T2's input: fetched rows (``fetched`` True) and the stored context, by station and time."""
+    """T2's input: fetched rows (``fetched`` True) and the stored context, by station and time.
+
+    A fetched row stands for its stored version, except where the answer is
+    blank for a value stored as observed: storage keeps that observation
+    (storage/observations.py), so T2 must see it too, or the neighbouring
+    fills would be computed without it.
+    """
     fetched = frame[["tm", "stnId", "stnNm", *columns]].assign(fetched=True)
-    fetched = fetched.drop_duplicates(["stnId", "tm"], keep="last")
+    fetched = fetched.drop_duplicates(["stnId", "tm"], keep="last").reset_index(drop=True)
+    fetched_keys = pd.MultiIndex.from_arrays([fetched["stnId"].astype("int64"), fetched["tm"]])
+    stored_keys = pd.MultiIndex.from_arrays([context["stnId"].astype("int64"), context["tm"]])
+    observed = context.set_index(stored_keys)
+    for column in columns:
+        kept = observed[column].reindex(fetched_keys).to_numpy()
+        fetched[column] = fetched[column].where(fetched[column].notna(), kept)
     names = fetched.drop_duplicates("stnId").set_index("stnId")["stnNm"]
     # One name per station series: T2 groups by name, and a station renamed
     # since its older rows were stored must still be one series.
-    stored = context[["tm", "stnId", *columns]].assign(
-        stnNm=context["stnId"].map(names).fillna(context["stnNm"]), fetched=False
+    around = context.loc[~stored_keys.isin(fetched_keys)]
+    stored = around[["tm", "stnId", *columns]].assign(
+        stnNm=around["stnId"].map(names).fillna(around["stnNm"]), fetched=False
     )
     series = pd.concat([fetched, stored[fetched.columns]], ignore_index=True)
     return series.sort_values(["stnId", "tm"], kind="stable").reset_index(drop=True)
@@ -301,8 +308,10 @@ def load(
         {c: np.asarray(methods[c])[fetched] for c in columns},
         out.loc[revise, ["tm", "stnId", *columns]].reset_index(drop=True),
         {c: np.asarray(methods[c])[revise] for c in columns},
+        run_id=ctx.summary.run_id,
     )
     summary = ctx.summary
+    note_observations(summary, loaded.revisions, loaded.kept)
     summary.rows_loaded = loaded.rows
     summary.details["duplicates"] = loaded.duplicates
     summary.details["revised_fills"] = revised.rows

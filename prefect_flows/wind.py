@@ -18,7 +18,7 @@ import pandas as pd
 from prefect_flows import listeners, logs
 from prefect_flows.dates import month_bounds, previous_month
 from prefect_flows.drift import check_drift
-from prefect_flows.runtime import FlowContext, execute
+from prefect_flows.runtime import FlowContext, execute, note_observations
 from prefect_flows.summary import FlowSummary
 from registry import Settings
 from sources import WIND, NoDataError, Sources
@@ -102,7 +102,8 @@ def parse(ctx: FlowContext, pages: list[bytes]) -> pd.DataFrame:
 
 def load(ctx: FlowContext, frame: pd.DataFrame) -> None:
     """Upsert on (plant, unit, hour): a re-run rewrites the same rows."""
-    loaded = ctx.storage.load_wind(frame)
+    loaded = ctx.storage.load_wind(frame, run_id=ctx.summary.run_id)
+    note_observations(ctx.summary, loaded.revisions, loaded.kept)
     ctx.summary.rows_loaded = loaded.rows
     # Rows of the same hour on two pages: the last page wins, as in T3 itself.
     ctx.summary.details["duplicates_across_pages"] = loaded.duplicates
