@@ -9,6 +9,7 @@ rows unfilled, and which backend ran, chosen by which rule, in how long.
 
 from __future__ import annotations
 
+import csv
 from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any
@@ -51,13 +52,33 @@ FlagsOpt = Annotated[
 METHOD_LABELS = [m.label for m in FillMethod if m not in (FillMethod.OBSERVED, FillMethod.UNFILLED)]
 
 
-def read_text_csv(path: Path, what: str) -> pd.DataFrame:
-    """A CSV as text: every cell a ``str``, empty cells as empty strings."""
+def read_text_csv(path: Path, what: str, max_columns: int) -> pd.DataFrame:
+    """A CSV as text: every cell a ``str``, empty cells as empty strings.
+
+    The header is counted first: a file with more than ``max_columns``
+    (``[limits] max_columns``) is refused before pandas parses it, because
+    parsing a million-column row costs far more than the refusal T2 would
+    give it afterwards.
+    """
     require_utf8_text(path, what)
+    header = _header_columns(path)
+    if header > max_columns:
+        raise EnergyError(
+            f"{what} {path} has {header} columns, more than the limit of {max_columns}; "
+            "impute a file with only the time, station and value columns, or raise "
+            "[limits] max_columns (ENERGY_LIMITS__MAX_COLUMNS)"
+        )
     try:
         return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise EnergyError(f"cannot read {what} {path} as a UTF-8 CSV with a header row: {exc}") from exc
+
+
+def _header_columns(path: Path) -> int:
+    """Columns of the CSV header, counted on its first line without parsing the file."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        first = handle.readline()
+    return len(next(csv.reader([first]), []))
 
 
 def parse_columns(text: str) -> tuple[str, ...]:
@@ -150,8 +171,11 @@ def register(app: typer.Typer) -> None:
                 max_spline_gap=max_spline_gap,
                 with_methods=flags,
             )
-            frame = read_text_csv(input_file, "input")
-            history_frame = read_text_csv(history, "history") if history is not None else None
+            max_columns = registry.settings.limits.max_columns
+            frame = read_text_csv(input_file, "input", max_columns)
+            history_frame = (
+                read_text_csv(history, "history", max_columns) if history is not None else None
+            )
             result = registry.call("impute_missing_values", frame, options, history_frame, backend=backend)
         except EnergyError as exc:
             raise fail(str(exc)) from None
