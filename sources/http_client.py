@@ -33,6 +33,7 @@ messages name the source, the path and the non-secret parameters.
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -95,6 +96,33 @@ PageCheck = Callable[[bytes], Shortfall | None]
 def records_on_page(total: int, page: int, page_size: int) -> int:
     """Records on page ``page`` (from 1) of a ``total``-record answer paged by ``page_size``."""
     return max(0, min(page_size, total - (page - 1) * page_size))
+
+
+def page_shortfall(
+    page: int, page_size: int, first_total: int | None, total: int, received: int, count_name: str
+) -> Shortfall | None:
+    """How page ``page`` falls short of its answer's counts, or ``None`` when it is whole.
+
+    ``total`` is the record count this page declares (``count_name``, e.g.
+    ``totalCount``), ``first_total`` the one page 1 declared (``None`` on page
+    1 itself), ``received`` the records the page holds.
+    """
+    if first_total is not None and total != first_total:
+        return Shortfall(
+            declared=first_total,
+            received=total,
+            detail=f"page {page} declares {count_name} {total}, page 1 declared {first_total}",
+        )
+    expected = records_on_page(total, page, page_size)
+    if received == expected:
+        return None
+    pages = max(1, math.ceil(total / page_size))
+    return Shortfall(
+        declared=expected,
+        received=received,
+        detail=f"page {page} of {pages}: {count_name} {total} and "
+        f"numOfRows {page_size} declare {expected} records on it",
+    )
 
 
 @dataclass

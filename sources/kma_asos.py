@@ -52,7 +52,7 @@ from registry.errors import TransformInputError
 from sources.base import ASOS, ymd
 from sources.concurrency import gather_all
 from sources.errors import IncompleteAnswerError, MalformedBodyError, NoDataError
-from sources.http_client import PageCheck, PortalClient, Shortfall, describe, records_on_page
+from sources.http_client import PageCheck, PortalClient, Shortfall, describe, page_shortfall
 
 log = structlog.get_logger("sources.asos")
 
@@ -119,25 +119,9 @@ def page_check(page: int, page_size: int, total: int | None = None, *, what: str
 
     def check(body: bytes) -> Shortfall | None:
         response = _response(body, what=what)
-        declared_total = _total_of(response, what=what)
-        if total is not None and declared_total != total:
-            return Shortfall(
-                declared=total,
-                received=declared_total,
-                detail=f"page {page} declares totalCount {declared_total}, "
-                f"page 1 declared {total}",
-            )
-        expected = records_on_page(declared_total, page, page_size)
         received = len(_items_of(response, what=what))
-        if received == expected:
-            return None
-        pages = max(1, math.ceil(declared_total / page_size))
-        return Shortfall(
-            declared=expected,
-            received=received,
-            detail=f"page {page} of {pages}: totalCount {declared_total} and "
-            f"numOfRows {page_size} declare {expected} records on it",
-        )
+        declared = _total_of(response, what=what)
+        return page_shortfall(page, page_size, total, declared, received, "totalCount")
 
     return check
 

@@ -12,14 +12,13 @@ is the live source's completeness check of one page (see
 
 from __future__ import annotations
 
-import math
 from xml.etree.ElementTree import Element
 
 from plugins.python_backend.payloads import load_xml_response
 from registry.errors import TransformInputError
 from sources.base import PV
 from sources.errors import MalformedBodyError
-from sources.http_client import PageCheck, Shortfall, records_on_page
+from sources.http_client import PageCheck, Shortfall, page_shortfall
 
 
 def parse_success(body: bytes, *, what: str) -> Element:
@@ -88,23 +87,7 @@ def page_check(page: int, page_size: int, total: int | None = None, *, what: str
                 received=len(item_elements(root)),
                 detail=f"page {page} has no <totalCnt>, page 1 declared {total} records",
             )
-        if total is not None and declared_total != total:
-            return Shortfall(
-                declared=total,
-                received=declared_total,
-                detail=f"page {page} declares <totalCnt> {declared_total}, "
-                f"page 1 declared {total}",
-            )
-        expected = records_on_page(declared_total, page, page_size)
         received = len(item_elements(root))
-        if received == expected:
-            return None
-        pages = max(1, math.ceil(declared_total / page_size))
-        return Shortfall(
-            declared=expected,
-            received=received,
-            detail=f"page {page} of {pages}: <totalCnt> {declared_total} and "
-            f"numOfRows {page_size} declare {expected} records on it",
-        )
+        return page_shortfall(page, page_size, total, declared_total, received, "<totalCnt>")
 
     return check

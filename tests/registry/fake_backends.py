@@ -50,24 +50,26 @@ class DelegatingBackend:
         return starts + self.perturb, lengths
 
     @hookimpl
-    def impute_missing_values(self, frame: Any, options: Any, history: Any) -> Any:
+    def impute_missing_values(
+        self, frame: Any, options: Any, history: Any, limits: Any = None
+    ) -> Any:
         self._enter("impute_missing_values")
-        return python_backend.impute_missing_values(frame, options, history)
+        return python_backend.impute_missing_values(frame, options, history, limits)
 
     @hookimpl
-    def wind_to_long(self, payload: Any, hour_label: str) -> Any:
+    def wind_to_long(self, payload: Any, hour_label: str, limits: Any = None) -> Any:
         self._enter("wind_to_long")
-        return python_backend.wind_to_long(payload, hour_label)
+        return python_backend.wind_to_long(payload, hour_label, limits)
 
     @hookimpl
-    def pv_to_long(self, payload: Any) -> Any:
+    def pv_to_long(self, payload: Any, limits: Any = None) -> Any:
         self._enter("pv_to_long")
-        return python_backend.pv_to_long(payload)
+        return python_backend.pv_to_long(payload, limits)
 
     @hookimpl
-    def asos_to_frame(self, payload: Any, fields: Any) -> Any:
+    def asos_to_frame(self, payload: Any, fields: Any, limits: Any = None) -> Any:
         self._enter("asos_to_frame")
-        return python_backend.asos_to_frame(payload, fields)
+        return python_backend.asos_to_frame(payload, fields, limits)
 
 
 class OnlyRunsBackend:
