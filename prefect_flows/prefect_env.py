@@ -4,7 +4,8 @@ Prefect reads its settings from the environment when it is imported, so these
 must be in ``os.environ`` first; every command that runs a flow calls
 :func:`prepare_prefect_environment` and only then imports
 :mod:`prefect_flows.flows`. Values the user set explicitly are never replaced.
-Measured costs and the reasons for each value: ``shared/spec/prefect-notes.md``.
+Measured costs and the reasons for each value: the comments below and
+``docs/operations.md`` ("Data directory and PREFECT_HOME").
 """
 
 from __future__ import annotations

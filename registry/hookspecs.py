@@ -1,7 +1,7 @@
 """The transform contracts, one pluggy hook spec each.
 
 These docstrings are the contract every backend implements (the full text with
-the reasoning is ``shared/spec/transforms.md``). A backend is a plugin module
+the reasoning is ``docs/contracts/transforms.md``). A backend is a plugin module
 that marks its functions with :data:`hookimpl`; the registry calls one
 backend's implementation at a time, never all of them.
 

@@ -1,6 +1,6 @@
 """Which backend runs a transform: precedence, validation, failure policy.
 
-Precedence, highest first (shared/spec/registry.md):
+Precedence, highest first (docs/contracts/backend_selection.md):
 
 1. the caller (function argument, CLI option)        rule ``caller``
 2. ``ENERGY_BACKEND_<TRANSFORM>``                     rule ``env:ENERGY_BACKEND_<TRANSFORM>``

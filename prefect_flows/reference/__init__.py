@@ -1,7 +1,7 @@
 """Reference data bundled with the flows: the Nambu PV plant/unit pairs.
 
-``nambu_pv_units.csv`` is a copy of ``shared/reference-data/nambu_pv_units.csv``
-(31 pairs), shipped as package data so an installed wheel has it too.
+``nambu_pv_units.csv`` is the product owner's reference list of the 31 Nambu
+PV plant/unit pairs, shipped as package data so an installed wheel has it too.
 """
 
 from __future__ import annotations

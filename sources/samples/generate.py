@@ -21,7 +21,7 @@ then answers any range query from those records.
 
 The values are synthetic but plausible (January weather, diurnal cycles,
 winter PV curves, wind farm outputs); the *formats* are the real ones
-(``/work/shared/real-payloads``, ``shared/spec/sources.md``), including the
+(``tests/fixtures/payloads/real/``, ``docs/portal_apis.md``), including the
 irregularities the pipeline must survive:
 
 * ASOS: the 38 fields of a real record, every value a string, ``""`` for

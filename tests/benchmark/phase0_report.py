@@ -20,7 +20,7 @@ MB = 1e6
 GO_CPU_SHARE = 0.30
 GO_MIN_ROWS = 10_000
 #: Seed plan section 2 (candidate B) estimate of one portal API call, and the
-#: ASOS page size limit (shared/spec/sources.md). Used only for the labelled
+#: ASOS page size limit (docs/portal_apis.md). Used only for the labelled
 #: estimate in the Go/No-Go section; not measured here.
 SEED_API_CALL_S = (0.1, 0.5)
 ASOS_ROWS_PER_PAGE = 999
@@ -364,7 +364,7 @@ def render_report(
         "## Behaviour differs from the legacy code, on purpose",
         "",
         "The speed-up is not bought by doing less: the optimised code fills more values than the legacy "
-        "code did. As recorded in `shared/spec/transforms.md` (measured there on the legacy code's own "
+        "code did. As recorded in `docs/contracts/transforms.md` (measured there on the legacy code's own "
         "benchmark generator, 10,000 rows, 3 stations), the legacy code wrote each spline result back "
         "over the whole station series, erasing earlier climatology fills, and left 858 of 1,146 missing "
         "values unfilled (413 of 418 and 445 of 449 long-gap rows of `ta` and `hm`); it also left leading "

@@ -1,4 +1,4 @@
-"""The equivalence rule of ``shared/spec/transforms.md`` as test assertions with readable diffs.
+"""The equivalence rule of ``docs/contracts/transforms.md`` as test assertions with readable diffs.
 
 The rule itself lives in :mod:`registry.equivalence` (shadow mode uses it too);
 these are assertion helpers over it.

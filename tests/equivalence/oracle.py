@@ -1,6 +1,6 @@
 """An independent, deliberately plain implementation of T2 for testing backends.
 
-Written straight from the rules in ``shared/spec/transforms.md`` without
+Written straight from the rules in ``docs/contracts/transforms.md`` without
 looking at the kernel: element-by-element time parsing, a Python loop over
 rows to find gaps, one scipy ``CubicSpline`` per gap through all observed
 points, and plain dicts for the climatology. It is slow and only handles

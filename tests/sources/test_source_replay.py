@@ -36,7 +36,7 @@ from sources.samples import generate
 REPO = Path(__file__).resolve().parents[2]
 WINDOW = (date(2024, 1, 29), date(2024, 1, 31))
 KEY = {"serviceKey": "replay-test"}
-#: The keys of the verbatim real record (shared/real-payloads/asos_hourly_108_20190120_verbatim_item.json).
+#: The keys of the verbatim real record (tests/fixtures/payloads/real/asos_hourly_108_20190120_verbatim_item.json).
 REAL_ASOS_FIELDS = (
     "tm rnum stnId stnNm ta taQcflg rn rnQcflg ws wsQcflg wd wdQcflg hm hmQcflg pv td pa paQcflg ps psQcflg "
     "ss ssQcflg icsr dsnw hr3Fhsc dc10Tca dc10LmcsCa clfmAbbrCd lcsCh vs gndSttCd dmstMtphNo ts tsQcflg "
