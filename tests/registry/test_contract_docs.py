@@ -32,7 +32,8 @@ SKIPPED_DIRS = {".git", ".venv", ".venv-without-rust", "target", "data", "node_m
 
 def transform_headings(text: str) -> dict[str, int]:
     """``{hook name: n}`` for every ``## T<n> <hook name>`` heading of a contract document."""
-    return {m.group(2): int(m.group(1)) for m in re.finditer(r"^## T(\d+) (\w+)\s*$", text, re.M)}
+    found = re.finditer(r"^## T(\d+) (\w+)\s*$", text, re.MULTILINE)
+    return {m.group(2): int(m.group(1)) for m in found}
 
 
 def test_every_transform_has_its_section_in_the_contract() -> None:
