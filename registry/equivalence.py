@@ -1,4 +1,4 @@
-"""The equivalence rule of transforms.md, as one comparator.
+"""The equivalence rule of docs/contracts/transforms.md, as one comparator.
 
 Used by shadow mode (to log a short diff summary) and by the tests (to compare
 backends with each other, with the oracle and with the snapshots), so that

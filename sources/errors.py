@@ -1,6 +1,6 @@
 """Typed errors of the HTTP sources, and the classification of portal result codes.
 
-A flow needs to tell three things apart (sources.md, "Error answers"):
+A flow needs to tell three things apart (docs/portal_apis.md, "Error answers"):
 
 * retryable: timeouts, connection errors, HTTP 5xx and 429, and the portal
   codes 01, 02, 04, 05 and 22 (22 after a longer pause). The client retries

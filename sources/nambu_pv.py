@@ -5,7 +5,7 @@ development key, retries included). :meth:`LiveNambuPvSource.fetch_range`
 sends one query for ``start``..``end``:
 
 * ``strSdate`` = ``start``, ``strEdate`` = ``end`` + 1 day. For some days the
-  API answers only when ``strEdate`` is the next day (sources.md), so the last
+  API answers only when ``strEdate`` is the next day (docs/portal_apis.md), so the last
   day of every range is asked that way. The answer may therefore hold records
   of ``end`` + 1; the caller drops them after parsing.
 * ``strOrgCd``/``strHoki`` only when a ``unit`` (gencd, hogi) is given. Without

@@ -71,7 +71,7 @@ WINDOW_END = date(2024, 1, 31)
 WIND_START = date(2024, 1, 1)
 WIND_END = date(2024, 1, 31)
 
-#: PipelineSettings.asos_station_ids and their names (reference-data/asos_stations.csv),
+#: PipelineSettings.asos_station_ids and their names (the KMA ASOS station list),
 #: with a January mean temperature (°C) to centre each station's series.
 ASOS_STATIONS: tuple[tuple[int, str, float], ...] = (
     (108, "서울", -2.4),

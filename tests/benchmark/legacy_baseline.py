@@ -2,7 +2,7 @@
 
 The legacy ``fetch_data/common/impute_missing.py`` is not in this repository;
 this module rebuilds the three costs the seed plan (section 2, candidate A)
-and transforms.md attribute to it, so that Phase 0 can measure "before" and
+and docs/contracts/transforms.md attribute to it, so that Phase 0 can measure "before" and
 "after" on the same machine:
 
 * ``find_consecutive_missing_groups``: a per-element ``.iloc[i]`` loop;
@@ -14,7 +14,7 @@ and transforms.md attribute to it, so that Phase 0 can measure "before" and
 
 It fills by today's T2 rules (observed values only as inputs, nearest value
 for short edge gaps, climatology -> station mean -> column mean), not by the
-legacy code's buggy ones (transforms.md lists them), so its output can be
+legacy code's buggy ones (docs/contracts/transforms.md lists them), so its output can be
 checked against the optimised implementation and the speed comparison is
 between two programs that do the same job.
 """
