@@ -12,7 +12,7 @@ error (anything else) keeps its traceback, because it is a bug to report.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import click
 import typer
@@ -23,7 +23,7 @@ from typer.core import TyperGroup
 from foundations.redaction import redact
 from registry import Registry, Settings, build_registry, load_settings
 from registry.errors import ConfigError, EnergyError
-from registry.log_config import configure_logging
+from registry.log_config import configure_logging, set_verbosity, verbosity
 
 EXIT_RUN_FAILED = 1
 EXIT_BAD_INPUT = 2
@@ -36,6 +36,35 @@ DATABASE_FIX = (
     "check ENERGY_DATABASE__URL (sqlite:///<path> or postgresql://user:password@host:port/database, "
     "special characters in the password percent-encoded) and that the server is reachable"
 )
+
+
+#: ``-v``/``--verbose``: accepted before the command (``energy -v run``) and after
+#: ``run``/``backfill`` (``energy run -v``); the counts add up to the larger one.
+VerboseOption = Annotated[
+    int,
+    typer.Option(
+        "--verbose",
+        "-v",
+        count=True,
+        help="Show log records on stderr: -v INFO, -vv DEBUG (default: warnings and errors only; "
+        "format = \"json\" environments always show INFO).",
+    ),
+]
+
+
+def use_verbosity(count: int) -> int:
+    """Apply ``count`` ``-v`` (or a larger one given before the command); the verbosity in effect.
+
+    The previous verbosity comes back when the command ends, so one process
+    running several commands (tests) does not carry a quiet console over.
+    """
+    previous = verbosity()
+    chosen = max(count, previous or 0)
+    set_verbosity(chosen)
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.call_on_close(lambda: set_verbosity(previous))
+    return chosen
 
 
 class RunFailed(EnergyError):

@@ -12,9 +12,10 @@ from typing import Annotated, Any
 import typer
 
 from energy_cli import impute_command, pipeline_commands, transform_command
-from energy_cli.common import OneLineErrors, fail, open_registry
+from energy_cli.common import OneLineErrors, VerboseOption, fail, open_registry
 from registry import TRANSFORMS
 from registry.errors import EnergyError
+from registry.log_config import set_verbosity
 
 app = typer.Typer(
     name="energy",
@@ -30,6 +31,14 @@ EnvOption = Annotated[
     str | None, typer.Option("--env", help="Environment (configs/<env>.toml); default $ENERGY_ENV or 'test'.")
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+
+
+@app.callback()
+def main(verbose: VerboseOption = 0) -> None:
+    """Log records go to stderr only with -v (INFO) or -vv (DEBUG); see docs/operations.md."""
+    # Not reset when the command ends: Prefect logs when its temporary server
+    # stops at process exit, and that belongs in the quiet console too.
+    set_verbosity(verbose)
 
 
 @app.command()

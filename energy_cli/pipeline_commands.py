@@ -6,6 +6,13 @@ embedded default's Prefect settings (PREFECT_HOME under the data dir, a long
 server start-up timeout, no telemetry) into the environment, because Prefect
 reads them at import. ``--no-prefect`` runs the same flow cores as plain
 functions: no orchestration, no Prefect start-up cost.
+
+What they print: progress bars and the summary (stdout, or stderr with
+``--json``), warnings and errors one line each on stderr; the log records
+(one ``transform.call`` per transform call, ...) go to
+``<data_dir>/logs/energy-<command>-<UTC time>-<pid>.jsonl`` (JSON lines, INFO
+and above, named on the summary's last line) and, with ``-v``, to stderr
+(:mod:`registry.log_config`).
 """
 
 from __future__ import annotations
@@ -14,7 +21,10 @@ import json
 import os
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -23,9 +33,18 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from energy_cli.common import EXIT_RUN_FAILED, RunFailed, fail, fail_from, load_cli_settings
+from energy_cli.common import (
+    EXIT_RUN_FAILED,
+    RunFailed,
+    VerboseOption,
+    fail,
+    fail_from,
+    load_cli_settings,
+    use_verbosity,
+)
 from registry import Settings
 from registry.errors import EnergyError
+from registry.log_config import command_log
 
 #: The data tables whose digests show that a re-run changed nothing.
 DIGEST_TABLES = (
@@ -79,10 +98,37 @@ def _settings(env: str | None, *, check_database: bool = True) -> Settings:
         os.environ["ENERGY_ENV"] = env
     settings = load_cli_settings(env)
     if check_database:
-        from storage.facade import open_storage
-
-        open_storage(settings).close()
+        _check_database(settings)
     return settings
+
+
+def _check_database(settings: Settings) -> None:
+    from storage.facade import open_storage
+
+    try:
+        open_storage(settings).close()
+    except EnergyError as exc:
+        raise fail_from(exc) from None
+
+
+@contextmanager
+def _run_log(settings: Settings, command: str) -> Iterator[Path]:
+    """The command's log file (every record at INFO and above, JSON lines) for the block."""
+    with command_log(settings.resolved_data_dir(), command) as path:
+        yield path
+
+
+def _progress(console: Console, settings: Settings) -> Progress:
+    """Progress bars on stderr; none in ``format = "json"`` environments, whose stderr is for JSON lines."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+        disable=settings.logging.format == "json",
+    )
 
 
 def _tables(settings: Settings) -> dict[str, dict[str, Any]]:
@@ -146,10 +192,20 @@ def _prefect_start_failure(settings: Settings, exc: BaseException) -> str:
     )
 
 
+def _table(title: str) -> Table:
+    # No blank edge rows: the summary has to fit a screen with the progress bars.
+    return Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False)
+
+
 def _print_summary(
-    console: Console, summaries: list[Any], tables: dict[str, Any], wall: float, mode: str
+    console: Console,
+    summaries: list[Any],
+    tables: dict[str, Any],
+    wall: float,
+    mode: str,
+    log_path: Path | None = None,
 ) -> None:
-    runs = Table(title="Flow runs", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    runs = _table("Flow runs")
     for column in ("source", "period", "status", "fetched", "loaded", "seconds"):
         numeric = column in ("fetched", "loaded", "seconds")
         runs.add_column(
@@ -188,24 +244,16 @@ def _print_summary(
         for row in s.backend_rows():
             backends.setdefault((row["transform"], row["used"]), set()).add(row["rule"])
             shadows.setdefault((row["transform"], row["used"]), Counter()).update(row["shadow"])
-    sources = Table(title="Rows per source", title_justify="left", box=box.SIMPLE_HEAD)
-    for column in ("source", "fetched", "loaded"):
-        sources.add_column(column, justify="left" if column == "source" else "right")
-    for name, (fetched, loaded) in per_source.items():
-        sources.add_row(name, str(fetched), str(loaded))
-    console.print(sources)
+    if per_source:
+        rows = ", ".join(f"{name} {f}/{loaded}" for name, (f, loaded) in per_source.items())
+        console.print(f"Rows per source (fetched/loaded): {rows}", highlight=False)
 
     if any(s.filled for s in summaries):
-        fills = Table(title="Gaps filled per method", title_justify="left", box=box.SIMPLE_HEAD)
-        fills.add_column("method")
-        fills.add_column("rows", justify="right")
-        for method, rows in sorted(methods.items()):
-            fills.add_row(method, str(rows))
-        fills.add_row("unfilled", str(unfilled))
-        console.print(fills)
+        filled = ", ".join(f"{method} {rows}" for method, rows in sorted(methods.items()))
+        console.print(f"Gaps filled per method: {filled}; unfilled {unfilled}", highlight=False)
 
     if backends:
-        used = Table(title="Backend per transform", title_justify="left", box=box.SIMPLE_HEAD)
+        used = _table("Backend per transform")
         for column in ("transform", "backend", "rule", "shadow runs"):
             used.add_column(column)
         for (transform, backend), rules in sorted(backends.items()):
@@ -215,22 +263,32 @@ def _print_summary(
     else:
         console.print("Backend per transform: no transform ran (nothing needed fetching)")
 
-    db = Table(title="Database", title_justify="left", box=box.SIMPLE_HEAD)
+    db = _table("Database")
     for column in ("table", "rows", "digest"):
         db.add_column(column, justify="right" if column == "rows" else "left")
     for name, info in tables.items():
         db.add_row(name, str(info["rows"]), (info["digest"] or "-")[:16])
     console.print(db)
     console.print(f"wall time: {wall:.1f} s ({mode})")
+    if log_path is not None:
+        _print_log_path(console, log_path)
 
 
-def _summary_json(summaries: list[Any], tables: dict[str, Any], wall: float, mode: str) -> str:
+def _print_log_path(console: Console, log_path: Path) -> None:
+    # soft_wrap: a long path stays on one line, whole, for copying.
+    console.print(f"log: {log_path}", soft_wrap=True, highlight=False, markup=False)
+
+
+def _summary_json(
+    summaries: list[Any], tables: dict[str, Any], wall: float, mode: str, log_path: Path | None = None
+) -> str:
     return json.dumps(
         {
             "mode": mode,
             "wall_time_s": round(wall, 3),
             "runs": [s.as_dict() for s in summaries],
             "tables": tables,
+            "log_file": None if log_path is None else str(log_path),
         },
         ensure_ascii=False,
         indent=2,
@@ -298,6 +356,7 @@ def _finish(
     started: float,
     mode: str,
     json_output: bool,
+    log_path: Path | None = None,
 ) -> None:
     wall = time.perf_counter() - started
     try:
@@ -307,9 +366,11 @@ def _finish(
         tables = {}
         error = error or exc
     if json_output:
-        typer.echo(_summary_json(collector.summaries, tables, wall, mode))
+        typer.echo(_summary_json(collector.summaries, tables, wall, mode, log_path))
+        if log_path is not None:
+            _print_log_path(Console(stderr=True), log_path)
     else:
-        _print_summary(console, collector.summaries, tables, wall, mode)
+        _print_summary(console, collector.summaries, tables, wall, mode, log_path)
     if error is not None:
         raise fail(str(error), EXIT_RUN_FAILED)
 
@@ -319,34 +380,48 @@ def register(app: typer.Typer) -> None:
 
     @app.command("run")
     def run_command(
-        env: EnvOption = None, no_prefect: NoPrefectOption = False, json_output: JsonOption = False
+        env: EnvOption = None,
+        no_prefect: NoPrefectOption = False,
+        json_output: JsonOption = False,
+        verbose: VerboseOption = 0,
     ) -> None:
-        """The main job: weather, wind and PV (replay default: the dates the bundled samples cover)."""
+        """The main job: weather, wind and PV (replay default: the dates the bundled samples cover).
+
+        Prints progress and a summary; every log record goes to a JSON-lines
+        file under <data_dir>/logs (named at the end) and, with -v, to stderr.
+        """
         from prefect_flows import listeners
         from prefect_flows.jobs import plan_main_job, run_main_job
         from prefect_flows.prefect_env import prepare_prefect_environment
 
+        use_verbosity(verbose)
         try:
-            settings = _settings(env)
-            plan = plan_main_job(settings)
+            settings = _settings(env, check_database=False)
         except EnergyError as exc:
             raise fail_from(exc) from None
-        console = Console(stderr=json_output)
-        console.print(f"[bold]energy run[/bold] ({settings.env}): {plan.describe()}")
-        mode = "plain functions" if no_prefect else "Prefect"
-        started = time.perf_counter()
-        collector = RunCollector()
-        error: Exception | None = None
-        with listeners.listening(collector):
-            if no_prefect:
-                try:
-                    run_main_job(settings, plan)
-                except EnergyError as exc:
-                    error = exc
-            else:
-                prepare_prefect_environment(settings)
-                error = _run_with_prefect(settings, "main_job")
-        _finish(console, settings, collector, error, started, mode, json_output)
+        with _run_log(settings, "run") as log_path:
+            try:
+                _check_database(settings)
+                plan = plan_main_job(settings)
+            except EnergyError as exc:
+                raise fail_from(exc) from None
+            console = Console(stderr=json_output)
+            console.print(f"[bold]energy run[/bold] ({settings.env}): {plan.describe()}")
+            mode = "plain functions" if no_prefect else "Prefect"
+            started = time.perf_counter()
+            progress = _progress(Console(stderr=True), settings)
+            collector = RunCollector(progress)
+            error: Exception | None = None
+            with progress, listeners.listening(collector):
+                if no_prefect:
+                    try:
+                        run_main_job(settings, plan)
+                    except EnergyError as exc:
+                        error = exc
+                else:
+                    prepare_prefect_environment(settings)
+                    error = _run_with_prefect(settings, "main_job")
+            _finish(console, settings, collector, error, started, mode, json_output, log_path)
 
     @app.command()
     def backfill(
@@ -373,6 +448,7 @@ def register(app: typer.Typer) -> None:
         env: EnvOption = None,
         no_prefect: NoPrefectOption = False,
         json_output: JsonOption = False,
+        verbose: VerboseOption = 0,
     ) -> None:
         """Backfill SOURCE over START..END, fetching only what the database does not hold completely.
 
@@ -381,9 +457,15 @@ def register(app: typer.Typer) -> None:
         the same command run again resumes.
         """
         from prefect_flows import listeners
-        from prefect_flows.backfill import BACKFILL_SOURCES, BackfillStopped, check_request, run_backfill
+        from prefect_flows.backfill import (
+            BACKFILL_SOURCES,
+            BackfillStopped,
+            check_request,
+            run_backfill,
+        )
         from prefect_flows.prefect_env import prepare_prefect_environment
 
+        use_verbosity(verbose)
         first, last = start.date(), end.date()
         if source is None and not plan_only:
             raise fail("--source is required (weather, wind or pv); only --plan defaults to all three")
@@ -391,47 +473,43 @@ def register(app: typer.Typer) -> None:
         try:
             for name in chosen:
                 check_request(name, first, last)
-            settings = _settings(env)
+            settings = _settings(env, check_database=False)
         except EnergyError as exc:
             raise fail_from(exc) from None
         if plan_only:
+            _check_database(settings)
             _print_plans(settings, chosen, first, last, not all_days, json_output)
             return
         assert source is not None
-        console = Console(stderr=True)
-        mode = "plain functions" if no_prefect else "Prefect"
-        started = time.perf_counter()
-        error: Exception | None = None
-        progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=False,
-        )
-        collector = RunCollector(progress)
-        with progress, listeners.listening(collector):
-            if no_prefect:
-                try:
-                    run_backfill(settings, source, first, last, only_missing=not all_days)
-                except EnergyError as exc:
-                    error = exc
-            else:
-                prepare_prefect_environment(settings)
-                error = _run_with_prefect(
-                    settings, "backfill", source=source, start=first, end=last, only_missing=not all_days
-                )
-        stopped = isinstance(error, BackfillStopped)
-        _finish(
-            Console(stderr=json_output),
-            settings,
-            collector,
-            None if stopped else error,
-            started,
-            mode,
-            json_output,
-        )
+        with _run_log(settings, "backfill") as log_path:
+            _check_database(settings)
+            mode = "plain functions" if no_prefect else "Prefect"
+            started = time.perf_counter()
+            error: Exception | None = None
+            progress = _progress(Console(stderr=True), settings)
+            collector = RunCollector(progress)
+            with progress, listeners.listening(collector):
+                if no_prefect:
+                    try:
+                        run_backfill(settings, source, first, last, only_missing=not all_days)
+                    except EnergyError as exc:
+                        error = exc
+                else:
+                    prepare_prefect_environment(settings)
+                    error = _run_with_prefect(
+                        settings, "backfill", source=source, start=first, end=last, only_missing=not all_days
+                    )
+            stopped = isinstance(error, BackfillStopped)
+            _finish(
+                Console(stderr=json_output),
+                settings,
+                collector,
+                None if stopped else error,
+                started,
+                mode,
+                json_output,
+                log_path,
+            )
         if stopped:
             typer.echo(f"stopped: {error}", err=True)
             raise typer.Exit(code=BUDGET_STOP_EXIT)

@@ -4,6 +4,12 @@ Inside a Prefect run the message must reach the run logger to show in the
 Prefect UI and the API's run log; outside (plain-function runs, tests) there is
 no run context and ``get_run_logger()`` raises, so structlog takes it. Prefect
 is never imported here: code that runs without Prefect must not pay its import.
+
+Inside a run the message is ``event {json fields}`` (what the Prefect UI
+shows); the event and its fields also travel on the record as
+``energy_event``/``energy_fields``, from which :mod:`registry.log_config`
+writes them to the log file as keys of their own, like any structlog record.
+Where the record is shown (console, file) is decided there, not here.
 """
 
 from __future__ import annotations
@@ -37,7 +43,11 @@ def emit(level: int, event: str, **fields: Any) -> None:
         _log.log(level, event, **fields)
         return
     detail = json.dumps(fields, ensure_ascii=False, default=str, sort_keys=True) if fields else ""
-    logger.log(level, f"{event} {detail}".rstrip())
+    logger.log(
+        level,
+        f"{event} {detail}".rstrip(),
+        extra={"energy_event": event, "energy_fields": fields},
+    )
 
 
 def info(event: str, **fields: Any) -> None:
