@@ -221,7 +221,7 @@ class RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
-        except Exception:  # a broken format string is not ours to fix; mask what we have
+        except Exception:  # noqa: BLE001 - a broken format string is not ours to fix; mask what we have
             message = f"{record.msg} {record.args}"
         record.msg = redact(message)
         record.args = ()

@@ -22,7 +22,7 @@ from registry import hookspecs
 from registry.contracts import API_VERSION, BackendInfo
 from registry.errors import BackendUnavailable
 from registry.hookspecs import TRANSFORMS
-from registry.selection import ENTRY_POINT_GROUP, FIRST_PARTY_BACKENDS, FALLBACK_BACKEND
+from registry.selection import ENTRY_POINT_GROUP, FALLBACK_BACKEND, FIRST_PARTY_BACKENDS
 
 #: How to install a first-party backend that has no entry point on this machine.
 _INSTALL_HINTS = {
@@ -71,6 +71,11 @@ class Backends:
         return tuple(t for t in TRANSFORMS if (backend, t) in self._impls)
 
 
+def _already_loaded(plugin: object) -> Callable[[], object]:
+    """A loader for a plugin object given directly (``extra``)."""
+    return lambda: plugin
+
+
 def discover_backends(extra: Mapping[str, ModuleType | object] | None = None) -> Backends:
     """Build the plugin manager from the entry-point group (plus ``extra`` plugins, for tests)."""
     manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
@@ -82,7 +87,7 @@ def discover_backends(extra: Mapping[str, ModuleType | object] | None = None) ->
     }
     loaders.setdefault(FALLBACK_BACKEND, lambda: importlib.import_module(_PYTHON_BACKEND_MODULE))
     for name, plugin in (extra or {}).items():
-        loaders[name] = lambda plugin=plugin: plugin
+        loaders[name] = _already_loaded(plugin)
 
     for name, load in sorted(loaders.items()):
         try:
@@ -90,7 +95,7 @@ def discover_backends(extra: Mapping[str, ModuleType | object] | None = None) ->
         except BackendUnavailable as exc:
             backends.absent[name] = exc.reason
             continue
-        except Exception as exc:  # a broken third-party plugin must not break the registry
+        except Exception as exc:  # noqa: BLE001 - a broken third-party plugin must not break the registry
             backends.absent[name] = f"import failed: {type(exc).__name__}: {exc}"
             continue
         reason = _register(backends, name, plugin)
@@ -122,7 +127,7 @@ def _register(backends: Backends, name: str, plugin: object) -> str | None:
         return "no energy_backend_info handshake hook"
     try:
         info = info_impl()
-    except Exception as exc:  # a failing handshake means the native side is broken
+    except Exception as exc:  # noqa: BLE001 - a failing handshake means the native side is broken
         manager.unregister(name=name)
         return f"handshake failed: {type(exc).__name__}: {exc}"
     problem = _check_handshake(name, info, set(impls))

@@ -124,7 +124,7 @@ class Registry:
         started = time.perf_counter()
         try:
             shadow_value = self.backends.implementation(backend, transform)(*args, **kwargs)
-        except Exception as exc:  # a shadow failure is counted, never raised
+        except Exception as exc:  # noqa: BLE001 - a shadow failure is counted, never raised
             outcome = ShadowOutcome(backend, "error", time.perf_counter() - started, _describe(exc))
         else:
             elapsed = time.perf_counter() - started

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError, StatementError
 
 from registry.settings import Settings
 from storage import api_requests, observations, pv, runs, signatures, summary, weather, wind
@@ -72,7 +72,7 @@ class Storage:
             # "@", ":" or "/" the driver quotes its tail as the host, port or
             # database: the message is redacted, and if that changed it, the
             # driver's exception is not chained (a traceback would print it).
-            reason = exc.orig if getattr(exc, "orig", None) is not None else exc
+            reason = exc.orig if isinstance(exc, StatementError) and exc.orig is not None else exc
             raw = f"{type(reason).__name__}: {reason}"
             safe = redact_error(raw, self.engine.url)
             error = StorageError(f"{operation} failed on {redact(self.engine.url)}: {safe}".rstrip())

@@ -110,11 +110,11 @@ class PreparedRows:
         for start in range(0, len(self), rows_per_chunk):
             stop = start + rows_per_chunk
             texts = [_copy_column(a[start:stop], k).tolist() for a, k in zip(self.arrays, self.kinds, strict=True)]
-            yield ("\n".join(map("\t".join, zip(*texts))) + "\n").encode("utf-8")
+            yield ("\n".join(map("\t".join, zip(*texts, strict=True))) + "\n").encode("utf-8")
 
 
 def _python_column(array: np.ndarray, kind: ColumnKind) -> list[Any]:
-    values = array.tolist()  # datetime64[us] -> datetime, int64 -> int, float64 -> float
+    values: list[Any] = array.tolist()  # datetime64[us] -> datetime, int64 -> int, float64 -> float
     if kind == "float":
         return [None if missing else v for v, missing in zip(values, np.isnan(array).tolist(), strict=True)]
     return values
@@ -128,6 +128,7 @@ def _copy_column(array: np.ndarray, kind: ColumnKind) -> np.ndarray:
         texts[np.isnan(array)] = _COPY_NULL
         return texts
     codes, uniques = pd.factorize(array)
+    formatted: np.ndarray | list[str]
     if kind == "kst":
         formatted = np.datetime_as_string(np.asarray(uniques, dtype="datetime64[us]"), unit="us")
     elif kind == "instant":

@@ -8,6 +8,7 @@ marked UTC again when read back: both engines return the same aware values.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import overload
 
 from storage.errors import FrameError
 
@@ -23,6 +24,10 @@ def to_utc(value: datetime, what: str) -> datetime:
     return value.astimezone(UTC)
 
 
+@overload
+def from_db(value: datetime) -> datetime: ...
+@overload
+def from_db(value: None) -> None: ...
 def from_db(value: datetime | None) -> datetime | None:
     """A stored instant as an aware UTC datetime (SQLite hands back naive UTC)."""
     if value is None:

@@ -94,7 +94,7 @@ def _greater(a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[Any]
 
 def same_observation(stored: ColumnElement[Any], new: ColumnElement[Any]) -> ColumnElement[bool]:
     """SQL: ``new`` equals ``stored`` within :data:`OBSERVATION_TOLERANCE` (NULL if either is NULL)."""
-    tolerance = literal(OBSERVATION_TOLERANCE, Double())
+    tolerance = literal(OBSERVATION_TOLERANCE, Double[float]())
     return func.abs(new - stored) <= tolerance * _greater(func.abs(stored), func.abs(new))
 
 
@@ -117,7 +117,8 @@ def revised(old: np.ndarray, new: np.ndarray) -> np.ndarray:
     new = np.asarray(new, dtype=np.float64)
     with np.errstate(invalid="ignore"):
         differs = np.abs(new - old) > OBSERVATION_TOLERANCE * np.maximum(np.abs(old), np.abs(new))
-    return differs & ~np.isnan(old) & ~np.isnan(new)
+    mask: np.ndarray = differs & ~np.isnan(old) & ~np.isnan(new)
+    return mask
 
 
 # --------------------------------------------------------------------------- locks
@@ -251,7 +252,7 @@ def _revision(row: Any) -> Revision:
         column=row.column_name,
         old_value=float(row.old_value),
         new_value=float(row.new_value),
-        changed_at=from_db(row.changed_at),  # type: ignore[arg-type]
+        changed_at=from_db(row.changed_at),
         run_id=row.run_id,
         reverts=None if row.reverts is None else int(row.reverts),
     )

@@ -36,6 +36,7 @@ path set-based and puts the rule in the statement that writes.
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -135,10 +136,10 @@ def _day_groups(frame: pd.DataFrame) -> tuple[PreparedRows, dict[PvDay, np.ndarr
     keys = pd.DataFrame(
         {"gencd": by_name["gencd"], "hogi": by_name["hogi"], "day": by_name["datetime"].astype("datetime64[D]")}
     )
-    groups = {
-        (str(gencd), int(hogi), pd.Timestamp(day).date()): positions
-        for (gencd, hogi, day), positions in keys.groupby(["gencd", "hogi", "day"], sort=True).indices.items()
-    }
+    groups: dict[PvDay, np.ndarray] = {}
+    for key, positions in keys.groupby(["gencd", "hogi", "day"], sort=True).indices.items():
+        gencd, hogi, day = typing.cast(tuple[Any, Any, Any], key)  # grouped by three keys: a 3-tuple
+        groups[(str(gencd), int(hogi), pd.Timestamp(day).date())] = np.asarray(positions)
     return rows, dict(sorted(groups.items())), int(duplicated.sum())
 
 
@@ -233,7 +234,7 @@ def _plan_day(
             old = stored_row[offset]
             given = None if answer is None else answer[_POSITION[name]]
             new = day_values.get(name, given)
-            if name in day_values and given is None and (old is None or differs(float(old), new)):
+            if name in day_values and given is None and (old is None or differs(float(old), day_values[name])):
                 needs_update = True  # an hour the upsert does not set: the daily UPDATE must
             if old is None:
                 continue
@@ -281,7 +282,7 @@ def _merge_day(
         # The day's values onto every stored hour of the day, also those the answer lacked
         # or left blank; only rows that differ are touched (an UPDATE rewrites even an
         # unchanged row).
-        values = {name: literal(value, Double()) for name, value in day_values.items()}
+        values = {name: literal(value, Double[float]()) for name, value in day_values.items()}
         stale = [
             or_(table.c[name].is_(None), not_(same_observation(table.c[name], value)))
             for name, value in values.items()

@@ -78,7 +78,7 @@ def _record(row: Row[Any]) -> RunRecord:
     return RunRecord(
         run_id=values["run_id"],
         flow=values["flow"],
-        started_at=from_db(values["started_at"]),  # type: ignore[arg-type]
+        started_at=from_db(values["started_at"]),
         status=values["status"],
         finished_at=from_db(values["finished_at"]),
         rows_fetched=values["rows_fetched"],
@@ -237,7 +237,7 @@ def mark_interrupted_runs(
         if owner is not None and owner.host == me.host:
             if owner.is_gone():
                 gone.append(run_id)
-        elif now - from_db(started_at) > stale_after:  # type: ignore[operator]
+        elif now - from_db(started_at) > stale_after:
             gone.append(run_id)
     marked = []
     for run_id in gone:

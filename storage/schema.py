@@ -216,7 +216,7 @@ def create_schema(engine: Engine) -> int:
                 storage_schema_version.insert().values(version=SCHEMA_VERSION, applied_at=datetime.now(UTC))
             )
             return SCHEMA_VERSION
-        found = max(stored)
+        found: int = max(stored)
         if found != SCHEMA_VERSION:
             newer = "newer" if found > SCHEMA_VERSION else "older"
             raise SchemaVersionError(

@@ -58,6 +58,7 @@ from registry.contracts import FillMethod
 from storage.engine import write_transaction
 from storage.errors import FrameError
 from storage.frames import (
+    ColumnKind,
     PreparedRows,
     as_naive_kst,
     frame_from_rows,
@@ -66,7 +67,13 @@ from storage.frames import (
     require_columns,
 )
 from storage.instants import utc_now
-from storage.observations import kst_datetimes, lock_table, record_revisions, revised, same_observation
+from storage.observations import (
+    kst_datetimes,
+    lock_table,
+    record_revisions,
+    revised,
+    same_observation,
+)
 from storage.schema import FILL_METHOD_LABELS, weather_hourly
 from storage.upsert import (
     DEFAULT_BATCH_SIZE,
@@ -127,7 +134,8 @@ def _method_labels(codes: object, values: np.ndarray, column: str) -> np.ndarray
             f"{_WHAT}: column {column!r} and its method codes disagree at rows {rows} "
             "(a missing value must be 'unfilled' and an 'unfilled' value missing)"
         )
-    return np.asarray(FILL_METHOD_LABELS, dtype=object)[array]
+    labels: np.ndarray = np.asarray(FILL_METHOD_LABELS, dtype=object)[array]
+    return labels
 
 
 def _prepare_load(frame: pd.DataFrame, methods: Mapping[str, np.ndarray]) -> tuple[PreparedRows, int]:
@@ -264,7 +272,9 @@ def load_weather(
 
 
 #: Output columns of :func:`read_weather_history`: T2's input shape.
-HISTORY_COLUMNS = (("tm", "kst"), ("stnNm", "str"), ("ta", "float"), ("hm", "float"))
+HISTORY_COLUMNS: tuple[tuple[str, ColumnKind], ...] = (
+    ("tm", "kst"), ("stnNm", "str"), ("ta", "float"), ("hm", "float")
+)
 
 
 def read_weather_history(
@@ -303,7 +313,7 @@ def read_weather_history(
         )
         .order_by(w.c.station_id, w.c.tm)
     )
-    rows = []
+    rows: Sequence[Sequence[Any]] = []
     if ids or names:
         with engine.connect() as conn:
             rows = conn.execute(query).all()
@@ -353,7 +363,9 @@ def weather_incomplete_days(
 
 
 #: Output columns of :func:`read_weather_observed`: T2's input shape plus the station id.
-OBSERVED_COLUMNS = (("tm", "kst"), ("stnId", "int"), ("stnNm", "str"), ("ta", "float"), ("hm", "float"))
+OBSERVED_COLUMNS: tuple[tuple[str, ColumnKind], ...] = (
+    ("tm", "kst"), ("stnId", "int"), ("stnNm", "str"), ("ta", "float"), ("hm", "float")
+)
 
 
 def read_weather_observed(
@@ -390,7 +402,7 @@ def read_weather_observed(
         )
         .order_by(w.c.station_id, w.c.tm)
     )
-    rows = []
+    rows: Sequence[Sequence[Any]] = []
     if ids:
         with engine.connect() as conn:
             rows = conn.execute(query).all()

@@ -15,7 +15,6 @@ API and is an observation. Under the storage rule (:mod:`storage.observations`):
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-
 from typing import Any
 
 import numpy as np

@@ -54,7 +54,8 @@ def strings(values: Any) -> pd.api.extensions.ExtensionArray:
     """An array of pandas' default string dtype."""
     if isinstance(values, np.ndarray) and values.dtype.kind != "O":
         values = values.astype(object)
-    return pd.array(values, dtype="str")
+    array: pd.api.extensions.ExtensionArray = pd.array(values, dtype="str")
+    return array
 
 
 def _frame(columns: dict[str, Any]) -> pd.DataFrame:

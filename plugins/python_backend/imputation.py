@@ -162,7 +162,7 @@ def _parse_one_time(value: Any) -> pd.Timestamp | None:
         stamp = pd.Timestamp(value)
     except (ValueError, TypeError, OverflowError):
         return None
-    if stamp is pd.NaT or pd.isna(stamp):
+    if pd.isna(stamp):  # pd.Timestamp("NaT") returns pd.NaT
         return None
     if stamp.tzinfo is not None:
         stamp = stamp.tz_convert(KST).tz_localize(None)
@@ -177,6 +177,7 @@ def _kst_naive_ns(column: pd.Series, what: str, time_col: str) -> np.ndarray:
     offsets), so a well-formed column never takes the slow path.
     """
     dtype = column.dtype
+    parsed: pd.Series
     if isinstance(dtype, pd.DatetimeTZDtype):
         parsed = column.dt.tz_convert(KST).dt.tz_localize(None)
     elif pd.api.types.is_datetime64_dtype(dtype):

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 from scipy.interpolate import CubicSpline
 
 from registry.contracts import FillMethod
@@ -39,12 +40,12 @@ class Gaps:
     is the index of its station group. A run never crosses a group boundary.
     """
 
-    starts: np.ndarray  # int64
-    lengths: np.ndarray  # int64
-    group: np.ndarray  # int64
+    starts: npt.NDArray[np.int64]
+    lengths: npt.NDArray[np.int64]
+    group: npt.NDArray[np.int64]
 
     @property
-    def ends(self) -> np.ndarray:
+    def ends(self) -> npt.NDArray[np.int64]:
         """One past the last row of each gap."""
         return self.starts + self.lengths
 

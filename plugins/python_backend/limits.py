@@ -177,7 +177,7 @@ def control_character(value: Any) -> str | None:
     return found.group() if found else None
 
 
-def first_control_character(values: Sequence[Any]) -> tuple[int, str] | None:
+def first_control_character(values: Sequence[Any] | np.ndarray) -> tuple[int, str] | None:
     """``(position, character)`` of the first value holding a control character, else None.
 
     One C-speed search over all string values first: a batch without any

@@ -101,7 +101,11 @@ def parse_xml(body: bytes, *, source: str) -> Element:
     """
     body = _strip_start(as_bytes(body, source))
     try:
-        return SafeET.fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        # defusedxml has no type information; its fromstring returns the stdlib Element.
+        root: Element = SafeET.fromstring(
+            body, forbid_dtd=True, forbid_entities=True, forbid_external=True
+        )
+        return root
     except DefusedXmlException as exc:
         raise TransformInputError(
             f"{source}: refused XML body with a DTD or entity declaration "
@@ -210,8 +214,9 @@ def load_json_response(
     check_json(doc, source=source)
     if isinstance(doc, dict):
         for key in RESPONSE_KEYS:
-            if isinstance(doc.get(key), dict):
-                return doc[key]
+            response = doc.get(key)
+            if isinstance(response, dict):
+                return response
     keys = sorted(doc) if isinstance(doc, dict) else type(doc).__name__
     raise TransformInputError(
         f"{source}: JSON body has no 'response' (or 'reponse') object at the top; found {keys}"
@@ -241,7 +246,7 @@ def as_records(
 ) -> list[Mapping[str, Any]]:
     """Raw body bytes (read with ``body_reader``) or a sequence of dicts, as a list of dicts."""
     if isinstance(payload, bytes | bytearray | memoryview | str):
-        records = body_reader(payload)
+        records = body_reader(as_bytes(payload, source))
     elif isinstance(payload, Sequence):
         records = list(payload)
     else:

@@ -3,6 +3,21 @@
 import numpy as np
 import numpy.typing as npt
 
+__all__ = [
+    "API_VERSION",
+    "InputError",
+    "PortalError",
+    "RustPanic",
+    "__version__",
+    "_buffer_address",
+    "_panic_for_tests",
+    "asos_to_frame",
+    "find_missing_runs",
+    "impute_kernel",
+    "pv_to_long",
+    "wind_to_long",
+]
+
 #: The hook contract version compiled into the module (registry.contracts.API_VERSION).
 API_VERSION: int
 __version__: str
@@ -37,9 +52,11 @@ def wind_to_long(
 ) -> tuple[_I64, _Strings, _I64, _Strings, _F64, tuple[int, int, int]]: ...
 def pv_to_long(
     body: bytes, records: bool, max_body_bytes: int
-) -> tuple[_I64, _Strings, _Strings, _I64, _F64, tuple[_F64, _F64, _F64, _F64], tuple[int, int]]: ...
+) -> tuple[
+    _I64, _Strings, _Strings, _I64, _F64, tuple[_F64, _F64, _F64, _F64], tuple[int, int]
+]: ...
 def asos_to_frame(
     body: bytes, fields: list[str], max_body_bytes: int, max_json_depth: int
 ) -> tuple[_I64, _I64, _Strings, list[_F64]]: ...
 def _buffer_address(values: _F64) -> int: ...
-def _panic_for_tests(*args: object) -> None: ...
+def _panic_for_tests(*_args: object) -> None: ...
