@@ -5,8 +5,10 @@ and a portal account: one connection pool, one concurrency bound, one rate
 limit. Per attempt it
 
 1. waits for a free slot of the concurrency bound (``asyncio.Semaphore``), then
-   for its turn under the rate limit — in that order, so requests queued on the
-   semaphore cannot pile up rate slots and then start in a burst;
+   for its turn under the rate limit (an ``aiolimiter.AsyncLimiter`` configured
+   by :func:`sources.ratelimit.min_interval_limiter` never to burst) — in that
+   order, so requests queued on the semaphore cannot pile up rate slots and
+   then start in a burst;
 2. records the attempt with the request ledger, if one was given
    (:meth:`sources.budget.RequestLedger.spend`): every attempt counts, retries
    included, because the portal counts them. A spent budget raises
@@ -15,7 +17,10 @@ limit. Per attempt it
 4. classifies the answer: transport errors, HTTP 429/5xx and portal codes 01,
    02, 04, 05, 22 are retried (backoff with full jitter, ``Retry-After``, a
    long pause for 22); code 03 raises :class:`NoDataError`; fatal codes and
-   other 4xx raise at once. Portal error bodies are detected with
+   other 4xx raise at once. The retry loop is tenacity's ``AsyncRetrying``,
+   one per request: an attempt worth retrying raises the internal
+   :class:`_RetryableFailure`, the only type it retries; every other error
+   leaves the loop unchanged at once. Portal error bodies are detected with
    :func:`plugins.python_backend.payloads.raise_for_portal_error` (JSON
    ``resultCode`` and the gateway's XML envelope, which comes with HTTP 200
    even on a JSON request), the same detection the transforms use;
@@ -33,6 +38,7 @@ messages name the source, the path and the non-secret parameters.
 from __future__ import annotations
 
 import asyncio
+import functools
 import math
 import random
 import time
@@ -44,6 +50,8 @@ from urllib.parse import urlencode
 
 import httpx
 import structlog
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
+from tenacity.wait import wait_base
 
 from plugins.python_backend.payloads import raise_for_portal_error
 from registry.errors import PortalError
@@ -58,7 +66,7 @@ from sources.errors import (
     SourceUnavailableError,
     classify,
 )
-from sources.ratelimit import MinIntervalLimiter
+from sources.ratelimit import min_interval_limiter
 from sources.redaction import install_log_filter, redact
 from sources.retry import RetryPolicy
 from sources.service_key import ServiceKey
@@ -134,17 +142,52 @@ class ClientStats:
     retry_reasons: dict[str, int] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class _Retry:
-    """An attempt that failed in a way worth retrying."""
+class _RetryableFailure(Exception):
+    """An attempt that failed in a way worth retrying: the one type the retry loop retries.
 
-    reason: str
-    #: Server-imposed wait (Retry-After, code 22); ``None``: use the backoff.
-    wait: float | None = None
-    #: The portal error to raise if the retries run out.
-    error: SourcePortalError | None = None
-    #: The page was short: raise IncompleteAnswerError if the retries run out.
-    shortfall: Shortfall | None = None
+    Internal: it never leaves :meth:`PortalClient.get`, which turns the last
+    one into a typed error. Its text is the reason only (no URL, no key).
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        wait: float | None = None,
+        error: SourcePortalError | None = None,
+        shortfall: Shortfall | None = None,
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        #: Server-imposed wait (Retry-After, code 22); ``None``: use the backoff.
+        self.wait = wait
+        #: The portal error to raise if the retries run out.
+        self.error = error
+        #: The page was short: raise IncompleteAnswerError if the retries run out.
+        self.shortfall = shortfall
+
+
+def _failure(retry_state: RetryCallState) -> _RetryableFailure:
+    """The failure of the attempt tenacity just ran (callbacks run only after a retryable one)."""
+    assert retry_state.outcome is not None
+    failure = retry_state.outcome.exception()
+    assert isinstance(failure, _RetryableFailure)
+    return failure
+
+
+class _ImposedWaitOrBackoff(wait_base):
+    """The wait the server imposed (``Retry-After``, code 22) if any, else the backoff.
+
+    Not tenacity's ``wait_a + wait_b`` (``wait_combine``), which would add the
+    jittered backoff on top of a server-imposed wait: the portal says how long,
+    and code 22's pause is already long.
+    """
+
+    def __init__(self, backoff: wait_base) -> None:
+        self.backoff = backoff
+
+    def __call__(self, retry_state: RetryCallState) -> float:
+        imposed = _failure(retry_state).wait
+        return imposed if imposed is not None else self.backoff(retry_state)
 
 
 def describe(path: str, params: Params) -> str:
@@ -190,7 +233,7 @@ class PortalClient:
         self._sleep = sleep
         self._rng = rng or random.Random()
         self._semaphore = asyncio.Semaphore(max_concurrency)
-        self._limiter = MinIntervalLimiter(requests_per_second)
+        self._limiter = min_interval_limiter(requests_per_second)
         self._http = httpx.AsyncClient(
             timeout=httpx.Timeout(timeout_s),
             limits=httpx.Limits(
@@ -276,50 +319,65 @@ class PortalClient:
         """
         what = describe(path, params)
         url = self.url(path, params)
-        attempts = self.retry.max_retries + 1
-        last: _Retry | None = None
-        first = 0
-        if refetch is not None:
-            last = _Retry(INCOMPLETE_PAGE, shortfall=refetch)
-            first = 1
-            self._count_failure(last)
-            if attempts == 1:
-                self._raise(last, source, what, attempts)
-            await self._pause(last, 0, source, what)
-        for attempt in range(first, attempts):
-            outcome = await self._attempt(url, what, source, check)
-            if isinstance(outcome, bytes):
-                return outcome
-            last = outcome
-            self._count_failure(outcome)
-            if attempt + 1 == attempts:
-                break
-            await self._pause(outcome, attempt, source, what)
-        assert last is not None
-        self._raise(last, source, what, attempts)
+        policy = self.retry
+        pending = refetch
 
-    def _count_failure(self, outcome: _Retry) -> None:
+        async def attempt() -> bytes:
+            nonlocal pending
+            if pending is not None:
+                # The short answer that came to light later is this request's
+                # first (failed) attempt: nothing is sent, nothing is charged.
+                short, pending = pending, None
+                raise _RetryableFailure(INCOMPLETE_PAGE, shortfall=short)
+            return await self._attempt(url, what, source, check)
+
+        # One AsyncRetrying per request: tenacity keeps the state of a retry
+        # loop on the object (thread-local, so concurrent requests of one event
+        # loop would share it).
+        retrying = AsyncRetrying(
+            # Only the failures classified above are retried. tenacity's default
+            # retries every exception; fatal codes, code 03, other 4xx, a spent
+            # budget (and cancellation) must leave at once, unchanged.
+            retry=retry_if_exception_type(_RetryableFailure),
+            stop=stop_after_attempt(policy.attempts),
+            wait=_ImposedWaitOrBackoff(policy.backoff_wait(self._rng)),
+            sleep=self._wait,
+            after=self._count_failure,
+            before_sleep=functools.partial(self._before_retry, source, what),
+            # tenacity would raise RetryError; the caller gets a typed error instead.
+            retry_error_callback=functools.partial(self._give_up, source, what, policy.attempts),
+        )
+        body: bytes = await retrying(attempt)
+        return body
+
+    def _count_failure(self, retry_state: RetryCallState) -> None:
+        """Count the reason of every retryable failure, the last one included."""
         reasons = self.stats.retry_reasons
-        reasons[outcome.reason] = reasons.get(outcome.reason, 0) + 1
+        reason = _failure(retry_state).reason
+        reasons[reason] = reasons.get(reason, 0) + 1
 
-    async def _pause(self, outcome: _Retry, attempt: int, source: str, what: str) -> None:
-        """Wait before retry number ``attempt + 1`` and count it."""
-        delay = outcome.wait if outcome.wait is not None else self.retry.backoff(attempt, self._rng)
+    def _before_retry(self, source: str, what: str, retry_state: RetryCallState) -> None:
+        """Count and log retry number ``attempt_number`` before its wait."""
+        failure = _failure(retry_state)
         self.stats.retries += 1
-        extra = {"detail": outcome.shortfall.detail} if outcome.shortfall is not None else {}
+        extra = {"detail": failure.shortfall.detail} if failure.shortfall is not None else {}
         log.warning(
             "source.retry",
             source=source,
             request=what,
-            attempt=attempt + 1,
-            reason=outcome.reason,
-            delay_s=round(delay, 3),
+            attempt=retry_state.attempt_number,
+            reason=failure.reason,
+            delay_s=round(retry_state.upcoming_sleep, 3),
             **extra,
         )
-        await self._sleep(delay)
+
+    async def _wait(self, seconds: float) -> None:
+        # tenacity passes its DoSleep (a float subclass); the injected sleep gets a float.
+        await self._sleep(float(seconds))
 
     @staticmethod
-    def _raise(last: _Retry, source: str, what: str, attempts: int) -> NoReturn:
+    def _give_up(source: str, what: str, attempts: int, retry_state: RetryCallState) -> NoReturn:
+        last = _failure(retry_state)
         if last.shortfall is not None:
             short = last.shortfall
             raise IncompleteAnswerError(
@@ -330,7 +388,7 @@ class PortalClient:
                 detail=short.detail,
                 attempts=attempts,
                 hint=short.hint,
-            )
+            ) from None
         if last.error is not None:
             err = last.error
             raise RetryablePortalError(
@@ -342,11 +400,12 @@ class PortalClient:
         raise SourceUnavailableError(
             f"{source}: {what} failed after {attempts} attempts; last failure: {last.reason}",
             source=source,
-        )
+        ) from None
 
     async def _attempt(
         self, url: str, what: str, source: str, check: PageCheck | None = None
-    ) -> bytes | _Retry:
+    ) -> bytes:
+        """One attempt: the body, or :class:`_RetryableFailure`, or a typed error not retried."""
         async with self._semaphore:
             await self._limiter.acquire()
             # Counted here, after the slot and the rate-limit turn, so that a
@@ -356,18 +415,24 @@ class PortalClient:
                 self.ledger.spend(source)
             self.stats.requests += 1
             started = time.perf_counter()
+            transient: str | None = None
             try:
                 response = await self._http.get(url)
             except httpx.TimeoutException as exc:
-                return _Retry(f"timeout ({type(exc).__name__})")
+                transient = f"timeout ({type(exc).__name__})"
             except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
-                return _Retry(f"connection error ({type(exc).__name__})")
+                transient = f"connection error ({type(exc).__name__})"
             except httpx.HTTPError as exc:
                 # Not transient (bad URL, unsupported protocol, ...). The httpx
                 # message may quote the URL, hence redact and no chaining.
                 raise SourceError(
-                    f"{source}: {what} failed: {type(exc).__name__}: {redact(exc, url)}", source=source
+                    f"{source}: {what} failed: {type(exc).__name__}: {redact(exc, url)}",
+                    source=source,
                 ) from None
+        if transient is not None:
+            # Raised outside the except clause, so that the failure does not
+            # hold the httpx error (whose text may quote the URL) as context.
+            raise _RetryableFailure(transient)
         status = response.status_code
         body = response.content
         log.debug(
@@ -382,12 +447,12 @@ class PortalClient:
             wait = None
             if status in (429, 503):
                 wait = self.retry.retry_after(response.headers.get("Retry-After"))
-            return _Retry(f"HTTP {status}", wait)
+            raise _RetryableFailure(f"HTTP {status}", wait)
         portal = self._portal_error(body, source)
         if portal is not None:
             if isinstance(portal, RetryablePortalError):
                 wait = self.retry.limit_pause_s if portal.code == "22" else None
-                return _Retry(f"portal code {portal.code}", wait, portal)
+                raise _RetryableFailure(f"portal code {portal.code}", wait, portal)
             raise portal
         if not 200 <= status < 300:
             raise HTTPStatusSourceError(
@@ -399,7 +464,7 @@ class PortalClient:
         if check is not None:
             shortfall = check(body)
             if shortfall is not None:
-                return _Retry(INCOMPLETE_PAGE, shortfall=shortfall)
+                raise _RetryableFailure(INCOMPLETE_PAGE, shortfall=shortfall)
         return body
 
     def _portal_error(self, body: bytes, source: str) -> SourcePortalError | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import socket
 import threading
 import time
@@ -26,7 +27,10 @@ from sources.retry import RetryPolicy
 
 PATH = "/1360000/AsosHourlyInfoService/getWthrDataList"
 PARAMS = {"pageNo": 1, "numOfRows": 999, "dataType": "JSON", "stnIds": 108}
-OK = '{"response":{"header":{"resultCode":"00","resultMsg":"NORMAL_SERVICE"},"body":{"totalCount":0}}}'
+OK = (
+    '{"response":{"header":{"resultCode":"00","resultMsg":"NORMAL_SERVICE"},'
+    '"body":{"totalCount":0}}}'
+)
 
 
 def get(kit: Any, **client_kw: Any) -> bytes:
@@ -118,7 +122,12 @@ def test_timeouts_that_persist_raise_without_the_key(kit, debug_logs):
 
     kit.expect(PATH).respond_with_handler(slow)
 
-    err = failure(kit, SourceUnavailableError, timeout_s=0.1, retry=RetryPolicy(max_retries=1, base_delay_s=0.001))
+    err = failure(
+        kit,
+        SourceUnavailableError,
+        timeout_s=0.1,
+        retry=RetryPolicy(max_retries=1, base_delay_s=0.001),
+    )
 
     assert "timeout" in str(err)
     kit.assert_no_secret(debug_logs.text)
@@ -207,7 +216,9 @@ def test_gateway_xml_envelope_with_http_200_on_a_json_request(kit):
 
 
 def test_gateway_envelope_with_a_4xx_status_is_still_classified(kit):
-    kit.expect(PATH).respond_with_data(kit.gateway_error("31", "SERVICE_KEY_IS_EXPIRED"), status=401)
+    kit.expect(PATH).respond_with_data(
+        kit.gateway_error("31", "SERVICE_KEY_IS_EXPIRED"), status=401
+    )
 
     err = failure(kit, FatalPortalError)
 
@@ -312,3 +323,75 @@ def test_logs_never_carry_the_key_even_at_debug(kit, debug_logs):
     assert "serviceKey=***" in debug_logs.text  # ...with the key masked
     kit.assert_no_secret(debug_logs.text, logs)
     assert any(e["event"] == "source.retry" for e in logs)
+
+
+def test_rate_limit_spaces_request_starts_server_side_with_no_initial_burst(kit):
+    # The client's AsyncLimiter is configured without aiolimiter's burst
+    # allowance (sources.ratelimit): even the first requests of a cold client
+    # reach the server one interval apart.
+    lock = threading.Lock()
+    arrivals: list[float] = []
+
+    def handler(request: Request) -> Response:
+        with lock:
+            arrivals.append(time.monotonic())
+        return Response(OK)
+
+    kit.expect(PATH).respond_with_handler(handler)
+
+    async def fn(client: Any) -> list[bytes]:
+        return await asyncio.gather(*(client.get(PATH, PARAMS, source="asos") for _ in range(6)))
+
+    kit.run(fn, requests_per_second=20.0, max_concurrency=4, timeout_s=5.0)
+
+    arrivals.sort()
+    gaps = [b - a for a, b in itertools.pairwise(arrivals)]
+    assert len(arrivals) == 6
+    # 1.02 / 20 s apart at the client; the server sees them within loopback jitter of that.
+    assert min(gaps) > 0.5 * 1.02 / 20
+    assert arrivals[-1] - arrivals[0] > 0.9 * 5 * 1.02 / 20
+
+
+def test_retry_log_line_names_attempt_reason_and_server_imposed_delay(kit):
+    kit.expect_once(PATH).respond_with_data("slow down", status=429, headers={"Retry-After": "7"})
+    kit.expect_once(PATH).respond_with_data(
+        kit.json_error("22", "LIMITED_NUMBER_OF_SERVICE_REQUESTS_EXCEEDS_ERROR")
+    )
+    kit.expect_once(PATH).respond_with_data(OK)
+
+    with structlog.testing.capture_logs() as logs:
+        assert get(kit) == OK.encode()
+
+    retries = [e for e in logs if e["event"] == "source.retry"]
+    assert [(e["attempt"], e["reason"], e["delay_s"]) for e in retries] == [
+        (1, "HTTP 429", 7.0),
+        (2, "portal code 22", 0.02),  # the limit pause, not the backoff and not their sum
+    ]
+    assert all(e["source"] == "asos" and e["request"].startswith(f"GET {PATH} (") for e in retries)
+    assert kit.sleep.delays == [7.0, 0.02]
+    assert all(type(d) is float for d in kit.sleep.delays)
+
+
+def test_backoff_delays_are_reproducible_from_the_injected_rng(kit):
+    kit.expect(PATH).respond_with_data("", status=502)
+
+    failure(kit, SourceUnavailableError)
+    first = list(kit.sleep.delays)
+    kit.sleep.delays.clear()
+    failure(kit, SourceUnavailableError)  # the kit's client: rng=random.Random(7)
+
+    assert len(first) == 3 and kit.sleep.delays == first
+
+
+def test_final_error_is_typed_not_the_retry_librarys(kit):
+    kit.expect(PATH).respond_with_data("", status=503)
+
+    err = failure(kit, SourceUnavailableError)
+
+    # Neither tenacity's RetryError nor the client's internal failure type is
+    # raised or chained: the caller sees one typed error.
+    assert err.__cause__ is None and err.__suppress_context__
+    text = "".join(kit.exception_texts(err))
+    assert "During handling of the above exception" not in text
+    assert "direct cause of the following exception" not in text
+    assert "RetryError" not in text and "_RetryableFailure" not in text
