@@ -119,7 +119,7 @@ def _run_log(settings: Settings, command: str) -> Iterator[Path]:
 
 
 def _progress(console: Console, settings: Settings) -> Progress:
-    """Progress bars on stderr; none in ``format = "json"`` environments, whose stderr is for JSON lines."""
+    """Progress bars on stderr; none in ``format = "json"`` environments (stderr: JSON lines)."""
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -280,7 +280,11 @@ def _print_log_path(console: Console, log_path: Path) -> None:
 
 
 def _summary_json(
-    summaries: list[Any], tables: dict[str, Any], wall: float, mode: str, log_path: Path | None = None
+    summaries: list[Any],
+    tables: dict[str, Any],
+    wall: float,
+    mode: str,
+    log_path: Path | None = None,
 ) -> str:
     return json.dumps(
         {
@@ -497,7 +501,12 @@ def register(app: typer.Typer) -> None:
                 else:
                     prepare_prefect_environment(settings)
                     error = _run_with_prefect(
-                        settings, "backfill", source=source, start=first, end=last, only_missing=not all_days
+                        settings,
+                        "backfill",
+                        source=source,
+                        start=first,
+                        end=last,
+                        only_missing=not all_days,
                     )
             stopped = isinstance(error, BackfillStopped)
             _finish(
