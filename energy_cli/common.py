@@ -47,7 +47,7 @@ VerboseOption = Annotated[
         "-v",
         count=True,
         help="Show log records on stderr: -v INFO, -vv DEBUG (default: warnings and errors only; "
-        "format = \"json\" environments always show INFO).",
+        'format = "json" environments always show INFO).',
     ),
 ]
 
@@ -105,7 +105,10 @@ def describe_failure(exc: BaseException) -> tuple[str, int] | None:
     if isinstance(exc, EnergyError):  # bad payloads, inputs, backends: the message names the fix
         return str(exc), EXIT_BAD_INPUT
     if isinstance(exc, UnicodeError):
-        return f"cannot read the input as UTF-8 text: {exc}; convert the file to UTF-8", EXIT_BAD_INPUT
+        return (
+            f"cannot read the input as UTF-8 text: {exc}; convert the file to UTF-8",
+            EXIT_BAD_INPUT,
+        )
     if isinstance(exc, OSError):
         where = f" {exc.filename}" if exc.filename else ""
         reason = exc.strerror or str(exc)

@@ -25,7 +25,8 @@ from registry.errors import EnergyError
 from registry.records import CallResult
 
 InputArg = Annotated[
-    Path, typer.Argument(exists=True, dir_okay=False, help="CSV with time, station and value columns.")
+    Path,
+    typer.Argument(exists=True, dir_okay=False, help="CSV with time, station and value columns."),
 ]
 OutputOpt = Annotated[
     Path, typer.Option("-o", "--output", help="CSV to write (the input's rows, gaps filled).")
@@ -36,13 +37,17 @@ BackendOpt = Annotated[
 EnvOpt = Annotated[
     str | None, typer.Option(help="Environment (configs/<env>.toml); default $ENERGY_ENV.")
 ]
-TimeColOpt = Annotated[str, typer.Option(help="Time column (KST unless a value carries an offset).")]
+TimeColOpt = Annotated[
+    str, typer.Option(help="Time column (KST unless a value carries an offset).")
+]
 StationColOpt = Annotated[str, typer.Option(help="Station column.")]
 ColumnsOpt = Annotated[str, typer.Option(help="Comma-separated value columns to fill.")]
 MaxGapOpt = Annotated[int, typer.Option(min=0, help="Longest gap filled by spline/linear/edge.")]
 HistoryOpt = Annotated[
     Path | None,
-    typer.Option(exists=True, dir_okay=False, help="CSV of earlier observations (climatology evidence)."),
+    typer.Option(
+        exists=True, dir_okay=False, help="CSV of earlier observations (climatology evidence)."
+    ),
 ]
 FlagsOpt = Annotated[
     bool, typer.Option("--flags", help="Add a <column>_method label column per filled column.")
@@ -71,7 +76,9 @@ def read_text_csv(path: Path, what: str, max_columns: int) -> pd.DataFrame:
     try:
         return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise EnergyError(f"cannot read {what} {path} as a UTF-8 CSV with a header row: {exc}") from exc
+        raise EnergyError(
+            f"cannot read {what} {path} as a UTF-8 CSV with a header row: {exc}"
+        ) from exc
 
 
 def _header_columns(path: Path) -> int:
@@ -128,7 +135,10 @@ def print_summary(console: Console, result: CallResult, input_rows: int) -> None
     table.add_row("stations", *[str(row["stations"]) for row in rows])
     table.add_row(
         "gaps (length: count)",
-        *[", ".join(f"{n}: {count}" for n, count in row["gaps_by_length"].items()) or "-" for row in rows],
+        *[
+            ", ".join(f"{n}: {count}" for n, count in row["gaps_by_length"].items()) or "-"
+            for row in rows
+        ],
     )
     for label in METHOD_LABELS:
         if any(row["methods"].get(label) for row in rows):
@@ -176,7 +186,9 @@ def register(app: typer.Typer) -> None:
             history_frame = (
                 read_text_csv(history, "history", max_columns) if history is not None else None
             )
-            result = registry.call("impute_missing_values", frame, options, history_frame, backend=backend)
+            result = registry.call(
+                "impute_missing_values", frame, options, history_frame, backend=backend
+            )
         except EnergyError as exc:
             raise fail(str(exc)) from None
         output_frame(result.value, options, flags).to_csv(output, index=False, encoding="utf-8")

@@ -28,7 +28,8 @@ app = typer.Typer(
 )
 
 EnvOption = Annotated[
-    str | None, typer.Option("--env", help="Environment (configs/<env>.toml); default $ENERGY_ENV or 'test'.")
+    str | None,
+    typer.Option("--env", help="Environment (configs/<env>.toml); default $ENERGY_ENV or 'test'."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 
@@ -89,13 +90,19 @@ def explain(env: EnvOption = None, json_output: JsonOption = False) -> None:
                 "available": available,
                 "would_run": choice.backend
                 if available
-                else ("python (fallback)" if choice.failure_policy == "fallback" else "error (raise)"),
-                "reason": None if available else registry.backends.absent.get(choice.backend, "not installed"),
+                else (
+                    "python (fallback)" if choice.failure_policy == "fallback" else "error (raise)"
+                ),
+                "reason": None
+                if available
+                else registry.backends.absent.get(choice.backend, "not installed"),
             }
         )
     if json_output:
         typer.echo(
-            json.dumps({"env": registry.settings.env, "transforms": rows}, ensure_ascii=False, indent=2)
+            json.dumps(
+                {"env": registry.settings.env, "transforms": rows}, ensure_ascii=False, indent=2
+            )
         )
         return
     typer.echo(f"environment: {registry.settings.env}")

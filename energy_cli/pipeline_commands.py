@@ -257,7 +257,9 @@ def _print_summary(
         for column in ("transform", "backend", "rule", "shadow runs"):
             used.add_column(column)
         for (transform, backend), rules in sorted(backends.items()):
-            shadow = ", ".join(f"{k}: {n}" for k, n in sorted(shadows[(transform, backend)].items()))
+            shadow = ", ".join(
+                f"{k}: {n}" for k, n in sorted(shadows[(transform, backend)].items())
+            )
             used.add_row(transform, backend, ", ".join(sorted(rules)), shadow or "-")
         console.print(used)
     else:
@@ -304,7 +306,12 @@ BUDGET_STOP_EXIT = 3
 
 
 def _print_plans(
-    settings: Settings, sources: list[str], start: date, end: date, only_missing: bool, json_output: bool
+    settings: Settings,
+    sources: list[str],
+    start: date,
+    end: date,
+    only_missing: bool,
+    json_output: bool,
 ) -> None:
     """``energy backfill --plan``: requests per source and the days of budget they take."""
     from prefect_flows.backfill import plan_backfill
@@ -334,7 +341,15 @@ def _print_plans(
         title_justify="left",
         box=box.SIMPLE_HEAD,
     )
-    for column in ("source", "api", "steps", "requests", "budget/day", "left today", "days of budget"):
+    for column in (
+        "source",
+        "api",
+        "steps",
+        "requests",
+        "budget/day",
+        "left today",
+        "days of budget",
+    ):
         table.add_column(column, justify="left" if column in ("source", "api") else "right")
     for plan in plans:
         days = "-" if plan.budget_days is None else str(plan.budget_days)
@@ -348,8 +363,14 @@ def _print_plans(
             days,
         )
     Console().print(table)
-    scope = "only what the database does not hold completely" if only_missing else "every day (--all-days)"
-    Console().print(f"counts {scope}; budgets are [sources.<api>] daily_request_budget, per KST day")
+    scope = (
+        "only what the database does not hold completely"
+        if only_missing
+        else "every day (--all-days)"
+    )
+    Console().print(
+        f"counts {scope}; budgets are [sources.<api>] daily_request_budget, per KST day"
+    )
 
 
 def _finish(
@@ -472,7 +493,9 @@ def register(app: typer.Typer) -> None:
         use_verbosity(verbose)
         first, last = start.date(), end.date()
         if source is None and not plan_only:
-            raise fail("--source is required (weather, wind or pv); only --plan defaults to all three")
+            raise fail(
+                "--source is required (weather, wind or pv); only --plan defaults to all three"
+            )
         chosen = [source] if source is not None else list(BACKFILL_SOURCES)
         try:
             for name in chosen:

@@ -24,18 +24,33 @@ _PAYLOAD_TRANSFORMS = ("wind_to_long", "pv_to_long", "asos_to_frame")
 def register(app: typer.Typer) -> None:
     @app.command()
     def transform(
-        name: Annotated[str, typer.Argument(help="find_missing_runs, wind_to_long, pv_to_long or asos_to_frame.")],
-        input_file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Payload or CSV file.")],
-        output: Annotated[Path | None, typer.Option("-o", "--output", help="CSV to write; default: stdout.")] = None,
-        backend: Annotated[str | None, typer.Option(help="Backend to use (overrides settings).")] = None,
+        name: Annotated[
+            str,
+            typer.Argument(help="find_missing_runs, wind_to_long, pv_to_long or asos_to_frame."),
+        ],
+        input_file: Annotated[
+            Path, typer.Argument(exists=True, dir_okay=False, help="Payload or CSV file.")
+        ],
+        output: Annotated[
+            Path | None, typer.Option("-o", "--output", help="CSV to write; default: stdout.")
+        ] = None,
+        backend: Annotated[
+            str | None, typer.Option(help="Backend to use (overrides settings).")
+        ] = None,
         env: Annotated[str | None, typer.Option(help="Environment (configs/<env>.toml).")] = None,
         hour_label: Annotated[str, typer.Option(help="wind_to_long: 'end' or 'legacy'.")] = "end",
-        fields: Annotated[str, typer.Option(help="asos_to_frame: comma-separated value fields.")] = "ta,hm",
-        column: Annotated[str | None, typer.Option(help="find_missing_runs: the CSV column to scan.")] = None,
+        fields: Annotated[
+            str, typer.Option(help="asos_to_frame: comma-separated value fields.")
+        ] = "ta,hm",
+        column: Annotated[
+            str | None, typer.Option(help="find_missing_runs: the CSV column to scan.")
+        ] = None,
     ) -> None:
         """Run transform NAME on INPUT_FILE and write its output as CSV; the call record goes to stderr."""
         if name == "impute_missing_values":
-            raise fail("use `energy impute INPUT -o OUTPUT` for impute_missing_values (it has its own options)")
+            raise fail(
+                "use `energy impute INPUT -o OUTPUT` for impute_missing_values (it has its own options)"
+            )
         check_output(output)
         registry = open_registry(env)
         try:
@@ -51,7 +66,10 @@ def register(app: typer.Typer) -> None:
             output.write_text(text, encoding="utf-8")
         record = result.record.as_dict()
         report = getattr(result.value, "report", None)
-        typer.echo(json.dumps({"record": record, "report": report}, ensure_ascii=False, default=str), err=True)
+        typer.echo(
+            json.dumps({"record": record, "report": report}, ensure_ascii=False, default=str),
+            err=True,
+        )
 
 
 def _arguments(

@@ -187,9 +187,7 @@ def database_url_secrets(url: str) -> list[str]:
     URL text itself is not in the list (callers mask it whole when they hold it).
     """
     candidates = {
-        p
-        for p in (_sqlalchemy_password(url), _libpq_password(url), _raw_password(url))
-        if p
+        p for p in (_sqlalchemy_password(url), _libpq_password(url), _raw_password(url)) if p
     }
     found: set[str] = set()
     for password in candidates:

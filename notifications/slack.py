@@ -100,7 +100,9 @@ def build_payload(summary: RunSummary) -> dict[str, Any]:
         {"type": "section", "text": {"type": "mrkdwn", "text": redact(_clip(headline))}}
     ]
     blocks += [
-        {"type": "section", "text": {"type": "mrkdwn", "text": redact(_clip(s))}} for s in sections if s
+        {"type": "section", "text": {"type": "mrkdwn", "text": redact(_clip(s))}}
+        for s in sections
+        if s
     ]
     return {"text": redact(headline), "blocks": blocks}
 
@@ -130,7 +132,9 @@ class SlackNotifier:
         self._async_transport = async_transport
 
     @classmethod
-    def from_settings(cls, settings: Settings | NotificationSettings, **kwargs: Any) -> SlackNotifier:
+    def from_settings(
+        cls, settings: Settings | NotificationSettings, **kwargs: Any
+    ) -> SlackNotifier:
         cfg = settings.notifications if isinstance(settings, Settings) else settings
         return cls(cfg.slack_webhook_url, **kwargs)
 
@@ -161,7 +165,9 @@ class SlackNotifier:
             return False
         payload = build_payload(summary)
         try:
-            async with httpx.AsyncClient(timeout=self._timeout, transport=self._async_transport) as client:
+            async with httpx.AsyncClient(
+                timeout=self._timeout, transport=self._async_transport
+            ) as client:
                 response = await client.post(self._url.get_secret_value(), json=payload)
         except httpx.HTTPError as exc:
             return self._failed(summary, f"{type(exc).__name__}: {redact(exc)}")

@@ -179,7 +179,11 @@ def _chunks(start: date, end: date, days: int) -> list[tuple[date, date]]:
 
 
 def _weather_steps(
-    settings: Settings, storage: Storage, start: date, end: date, only_missing: bool,
+    settings: Settings,
+    storage: Storage,
+    start: date,
+    end: date,
+    only_missing: bool,
     stations: Sequence[int],
 ) -> list[BackfillStep]:
     page = settings.sources.asos.page_size
@@ -211,7 +215,11 @@ def _wind_steps(
 
 
 def _pv_steps(
-    settings: Settings, storage: Storage, start: date, end: date, only_missing: bool,
+    settings: Settings,
+    storage: Storage,
+    start: date,
+    end: date,
+    only_missing: bool,
     units: Sequence[tuple[str, int]],
 ) -> list[BackfillStep]:
     if only_missing:
@@ -274,8 +282,12 @@ def step_runner(
     only_missing = plan.only_missing
     if plan.source == "weather":
         return lambda: run_weather(
-            settings, step.start, step.end, stations=list(stations) if stations else None,
-            only_missing=only_missing, **options,
+            settings,
+            step.start,
+            step.end,
+            stations=list(stations) if stations else None,
+            only_missing=only_missing,
+            **options,
         )
     if plan.source == "wind":
         return lambda: run_wind(settings, step.start, only_missing=only_missing, **options)

@@ -163,7 +163,9 @@ def backfill(
     states: list[tuple[str, State[Any]]] = []
     for index, step in enumerate(plan.steps):
         if source == "weather":
-            state = weather_daily(step.start, step.end, only_missing=only_missing, return_state=True)
+            state = weather_daily(
+                step.start, step.end, only_missing=only_missing, return_state=True
+            )
         elif source == "wind":
             state = wind_monthly(step.start, only_missing=only_missing, return_state=True)
         else:

@@ -195,7 +195,9 @@ def per_unit_queries(ctx: FlowContext, got: Collected, wanted: Sequence[UnitDay]
         return []
     again = [w for w in wanted if any(q.start <= w[2] <= q.end for q in failed)]
     units = sorted({(g, h) for g, h, _ in again})
-    return [q for unit in units for q in plan_queries(ctx.settings, [w for w in again if w[:2] == unit])]
+    return [
+        q for unit in units for q in plan_queries(ctx.settings, [w for w in again if w[:2] == unit])
+    ]
 
 
 def describe_query(query: PvQuery) -> str:

@@ -24,8 +24,8 @@ from typing import Any, Protocol, TypeVar
 
 from foundations.redaction import database_url_secrets, redact
 from prefect_flows import listeners, logs
-from prefect_flows.notify import notify_run
 from prefect_flows.fetching import PartialRunError
+from prefect_flows.notify import notify_run
 from prefect_flows.request_budget import DatabaseLedger
 from prefect_flows.summary import FlowSummary
 from registry import CallResult, Registry, Settings, build_registry
@@ -58,7 +58,9 @@ def run_direct(name: str, fn: Callable[..., T], /, *args: Any, **kwargs: Any) ->
 class SourcesFactory(Protocol):
     """Opens one run's sources (:func:`sources.open_sources` or a test's fake)."""
 
-    def __call__(self, settings: Settings, /, *, ledger: RequestLedger | None = None) -> Sources: ...
+    def __call__(
+        self, settings: Settings, /, *, ledger: RequestLedger | None = None
+    ) -> Sources: ...
 
 
 Observer = Callable[[FlowSummary], None]
@@ -271,6 +273,8 @@ _THIS_PROCESS = ProcessIdentity.current()
 #: Databases whose run log this process has already swept, by URL.
 _swept: set[str] = set()
 _swept_lock = threading.Lock()
+
+
 def _mark_interrupted_runs_once(storage: Storage, settings: Settings) -> None:
     """At the first run of this process on a database: mark runs whose process is gone.
 
@@ -289,7 +293,9 @@ def _mark_interrupted_runs_once(storage: Storage, settings: Settings) -> None:
         stale_after = timedelta(hours=settings.pipeline.stale_run_hours)
         marked = mark_interrupted_runs(storage.engine, stale_after=stale_after, me=_THIS_PROCESS)
     except Exception as exc:  # noqa: BLE001 - bookkeeping must never fail the run
-        logs.error("flow.bookkeeping_failed", step="interrupted_runs", error=describe_error(exc, settings))
+        logs.error(
+            "flow.bookkeeping_failed", step="interrupted_runs", error=describe_error(exc, settings)
+        )
         return
     if marked:
         logs.warning("runs.interrupted", run_ids=marked, reason=INTERRUPTED_ERROR)

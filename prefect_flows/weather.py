@@ -146,7 +146,7 @@ def plan_fetch(
 ) -> dict[int, tuple[date, date]]:
     """The span to ask each station for: all of ``start..end``, or first..last incomplete day."""
     if not only_missing:
-        return {stn: (start, end) for stn in stations}
+        return dict.fromkeys(stations, (start, end))
     incomplete = ctx.storage.weather_incomplete_days(stations, start, end)
     return {stn: (days[0], days[-1]) for stn in stations if (days := incomplete.get(stn))}
 

@@ -60,9 +60,7 @@ class Backends:
             if backend in self.absent:
                 raise BackendUnavailable(backend, self.absent[backend]) from None
             if backend in self.available:
-                raise BackendUnavailable(
-                    backend, f"it does not implement {transform!r}"
-                ) from None
+                raise BackendUnavailable(backend, f"it does not implement {transform!r}") from None
             raise BackendUnavailable(
                 backend, f"not installed (no {ENTRY_POINT_GROUP!r} entry point named {backend!r})"
             ) from None

@@ -58,7 +58,9 @@ class Registry:
             transform, self.settings, caller=backend, environ=self._environ, valid=self._known
         )
 
-    def call(self, transform: str, *args: Any, backend: str | None = None, **kwargs: Any) -> CallResult:
+    def call(
+        self, transform: str, *args: Any, backend: str | None = None, **kwargs: Any
+    ) -> CallResult:
         """Run ``transform`` (a hook name of :mod:`registry.hookspecs`) and record the call.
 
         The transforms that read untrusted input (T2-T5) get this environment's
@@ -118,7 +120,12 @@ class Registry:
         return CallResult(value=value, record=record)
 
     def _shadow(
-        self, transform: str, backend: str, result: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+        self,
+        transform: str,
+        backend: str,
+        result: Any,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
     ) -> ShadowOutcome:
         """Run ``backend`` on the same input and compare; never affects the result."""
         started = time.perf_counter()

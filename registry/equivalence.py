@@ -30,9 +30,7 @@ RELATIVE_TOLERANCE = 1e-9
 _MAX_EXAMPLES = 3
 
 
-def differences(
-    expected: Any, actual: Any, *, columns: Sequence[str] | None = None
-) -> list[str]:
+def differences(expected: Any, actual: Any, *, columns: Sequence[str] | None = None) -> list[str]:
     """Every way ``actual`` differs from ``expected``; an empty list means equivalent.
 
     With ``columns``, frames are compared on those columns only (see the module doc).

@@ -115,7 +115,10 @@ def validate_backend_names(settings: Settings, environ: Mapping[str, str] | None
             transform = var[len(ENV_PREFIX) :].lower()
             if transform not in TRANSFORMS:
                 raise UnknownNameError(
-                    "transform", transform, TRANSFORMS, f"${var} (expected ENERGY_BACKEND_<TRANSFORM>)"
+                    "transform",
+                    transform,
+                    TRANSFORMS,
+                    f"${var} (expected ENERGY_BACKEND_<TRANSFORM>)",
                 )
             _check_backend(value, f"${var}", valid)
 

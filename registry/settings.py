@@ -151,7 +151,9 @@ class PipelineSettings(BaseModel):
     #: T3 hour labelling: "end" (interval start, the standard) or "legacy".
     wind_hour_label: Literal["end", "legacy"] = "end"
     #: ASOS stations the weather flow collects (ids from reference data).
-    asos_station_ids: list[int] = Field(default_factory=lambda: [108, 112, 119, 133, 143, 152, 156, 159])
+    asos_station_ids: list[int] = Field(
+        default_factory=lambda: [108, 112, 119, 133, 143, 152, 156, 159]
+    )
     #: The ASOS fields fetched and imputed; the weather table stores exactly these.
     impute_columns: list[str] = Field(default_factory=lambda: ["ta", "hm"])
     max_spline_gap: int = Field(default=3, ge=0)
@@ -262,8 +264,12 @@ class Settings(BaseSettings):
         """The database URL with a relative SQLite path resolved under ``data_dir``."""
         url = self.database.url.get_secret_value()
         prefix = "sqlite:///"
-        if url.startswith(prefix) and not url.startswith(prefix + "/") and url != prefix + ":memory:":
-            return prefix + str(self.resolved_data_dir() / url[len(prefix):])
+        if (
+            url.startswith(prefix)
+            and not url.startswith(prefix + "/")
+            and url != prefix + ":memory:"
+        ):
+            return prefix + str(self.resolved_data_dir() / url[len(prefix) :])
         return url
 
 

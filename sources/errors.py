@@ -135,8 +135,12 @@ def classify(err: PortalError, *, hint: str = "") -> SourcePortalError:
     if kind is CodeKind.NO_DATA:
         return NoDataError(err.code, err.message, source=source)
     if kind in (CodeKind.RETRYABLE, CodeKind.RATE_LIMITED):
-        what = "request limit exceeded" if kind is CodeKind.RATE_LIMITED else RETRYABLE_CODES[err.code]
-        return RetryablePortalError(err.code, err.message, source=source, detail=f"{what} (transient)")
+        what = (
+            "request limit exceeded" if kind is CodeKind.RATE_LIMITED else RETRYABLE_CODES[err.code]
+        )
+        return RetryablePortalError(
+            err.code, err.message, source=source, detail=f"{what} (transient)"
+        )
     if kind is CodeKind.FATAL:
         detail = FATAL_CODES[err.code] + (f"; {hint}" if hint else "")
         return FatalPortalError(err.code, err.message, source=source, detail=detail)
@@ -226,7 +230,6 @@ class IncompleteAnswerError(SourceError):
             f"{source}: incomplete answer to {request}: declared {declared} records, "
             f"received {received}{f' ({detail})' if detail else ''}, {tries}; "
             "nothing of it was stored. Run again later: the days stay incomplete, "
-            "so the next run asks for them again"
-            + (f". {hint}" if hint else ""),
+            "so the next run asks for them again" + (f". {hint}" if hint else ""),
             source=source,
         )

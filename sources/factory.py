@@ -31,8 +31,8 @@ from sources.base import AsosSource, PvSource, WindSource
 from sources.budget import RequestLedger
 from sources.http_client import PortalClient
 from sources.kma_asos import LiveAsosSource
-from sources.namdong_wind import LiveWindSource
 from sources.nambu_pv import LiveNambuPvSource
+from sources.namdong_wind import LiveWindSource
 from sources.replay import Catalog, ReplayTransport
 
 #: The replay's service key: a placeholder, never sent anywhere.

@@ -93,7 +93,9 @@ def page_records(body: bytes, *, what: str) -> list[Any]:
     if content is None:
         return []
     if not isinstance(content, list):
-        raise MalformedBodyError(f"{WIND}: {what}: response.body.content is not a list", source=WIND)
+        raise MalformedBodyError(
+            f"{WIND}: {what}: response.body.content is not a list", source=WIND
+        )
     return content
 
 

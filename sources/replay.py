@@ -218,7 +218,7 @@ def pv_body(records: Sequence[PvRecord], *, page_no: int, num_of_rows: int, tota
         "<resultCode>800</resultCode><resultMsg>NORMAL_SERVICE.</resultMsg></header>"
         f"<body>{items}<numOfRows>{num_of_rows}</numOfRows><pageNo>{page_no}</pageNo>"
         f"<totalCnt>{total}</totalCnt></body></response>"
-    ).encode("utf-8")
+    ).encode()
 
 
 def wind_body(records: Sequence[Mapping[str, Any]]) -> bytes:
@@ -241,14 +241,14 @@ def _xml_error(code: str, message: str) -> bytes:
     return (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><response><header>'
         f"<resultCode>{code}</resultCode><resultMsg>{message}</resultMsg></header></response>"
-    ).encode("utf-8")
+    ).encode()
 
 
 GATEWAY_NO_KEY = (
-    "<OpenAPI_ServiceResponse><cmmMsgHeader><errMsg>SERVICE ERROR</errMsg>"
-    "<returnAuthMsg>SERVICE_KEY_IS_NOT_REGISTERED_ERROR</returnAuthMsg>"
-    "<returnReasonCode>30</returnReasonCode></cmmMsgHeader></OpenAPI_ServiceResponse>"
-).encode()
+    b"<OpenAPI_ServiceResponse><cmmMsgHeader><errMsg>SERVICE ERROR</errMsg>"
+    b"<returnAuthMsg>SERVICE_KEY_IS_NOT_REGISTERED_ERROR</returnAuthMsg>"
+    b"<returnReasonCode>30</returnReasonCode></cmmMsgHeader></OpenAPI_ServiceResponse>"
+)
 
 _MESSAGES = {
     "03": "NODATA_ERROR",
@@ -467,7 +467,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as the client's pool expects
     state: _ServerState  # set on the per-server subclass
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         state = self.state
         url = urlsplit(self.path)
         with state.lock:
@@ -489,7 +489,7 @@ class _Handler(BaseHTTPRequestHandler):
             with state.lock:
                 state.in_flight -= 1
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         # The request line carries the service key: never print it.
         return
 

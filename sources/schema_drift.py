@@ -116,7 +116,9 @@ def _walk_json(node: Any, path: str, stop: str, env: dict[str, set[str]]) -> Any
     return found
 
 
-def _json_signature(source: str, body: bytes) -> tuple[dict[str, set[str]], dict[str, set[str]], int]:
+def _json_signature(
+    source: str, body: bytes
+) -> tuple[dict[str, set[str]], dict[str, set[str]], int]:
     response = load_json_response(body, source=source)
     env: dict[str, set[str]] = {}
     records = _walk_json(response, "response", _RECORD_PATHS[source], env)
@@ -133,7 +135,9 @@ def _json_signature(source: str, body: bytes) -> tuple[dict[str, set[str]], dict
     return fields, env, count
 
 
-def _xml_signature(source: str, body: bytes) -> tuple[dict[str, set[str]], dict[str, set[str]], int]:
+def _xml_signature(
+    source: str, body: bytes
+) -> tuple[dict[str, set[str]], dict[str, set[str]], int]:
     from sources.pv_xml import item_elements, items_element
 
     root = load_xml_response(body, source=source)
@@ -220,21 +224,33 @@ class DriftReport:
     @property
     def has_drift(self) -> bool:
         return bool(
-            self.new or self.missing or self.retyped or self.envelope_new or self.envelope_missing
+            self.new
+            or self.missing
+            or self.retyped
+            or self.envelope_new
+            or self.envelope_missing
             or self.missing_required
         )
 
     def warnings(self) -> list[str]:
         """One line per non-fatal difference, for logs and the run notification."""
         s = self.source
-        out = [f"{s}: new field {k!r} ({', '.join(v)}) not in the baseline" for k, v in self.new.items()]
-        out += [f"{s}: field {k!r} of the baseline is absent from this run's payloads" for k in self.missing]
+        out = [
+            f"{s}: new field {k!r} ({', '.join(v)}) not in the baseline"
+            for k, v in self.new.items()
+        ]
+        out += [
+            f"{s}: field {k!r} of the baseline is absent from this run's payloads"
+            for k in self.missing
+        ]
         out += [
             f"{s}: field {k!r} changed type: baseline {', '.join(old)}; now {', '.join(new)}"
             for k, (old, new) in self.retyped.items()
         ]
         out += [f"{s}: new envelope path {p!r}" for p in self.envelope_new]
-        out += [f"{s}: envelope path {p!r} of the baseline is absent" for p in self.envelope_missing]
+        out += [
+            f"{s}: envelope path {p!r} of the baseline is absent" for p in self.envelope_missing
+        ]
         return out
 
     def raise_for_required(self) -> None:

@@ -118,7 +118,9 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
-def open_engine(url: str | URL, *, sqlite_busy_timeout_ms: int = DEFAULT_SQLITE_BUSY_TIMEOUT_MS) -> Engine:
+def open_engine(
+    url: str | URL, *, sqlite_busy_timeout_ms: int = DEFAULT_SQLITE_BUSY_TIMEOUT_MS
+) -> Engine:
     """An :class:`Engine` for ``url``, configured for this project (see the module docstring).
 
     A file SQLite database's parent directory is created. The caller owns the
@@ -126,7 +128,9 @@ def open_engine(url: str | URL, *, sqlite_busy_timeout_ms: int = DEFAULT_SQLITE_
     password, in every way a parser may split it, is registered for redaction
     first, so no log line, error or notification of this process can show it.
     """
-    register_database_url(url if isinstance(url, str) else url.render_as_string(hide_password=False))
+    register_database_url(
+        url if isinstance(url, str) else url.render_as_string(hide_password=False)
+    )
     parsed = normalize_url(url)
     common: dict[str, Any] = {"json_serializer": json_dumps}
     if parsed.get_backend_name() == "sqlite":

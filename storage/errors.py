@@ -32,7 +32,12 @@ class PartialLoadError(StorageError):
     ``failed`` the one whose transaction was rolled back. A re-run is safe.
     """
 
-    def __init__(self, message: str, committed: list[tuple[str, int, object]], failed: tuple[str, int, object]):
+    def __init__(
+        self,
+        message: str,
+        committed: list[tuple[str, int, object]],
+        failed: tuple[str, int, object],
+    ):
         super().__init__(message)
         self.committed = committed
         self.failed = failed

@@ -75,7 +75,9 @@ class Storage:
             reason = exc.orig if isinstance(exc, StatementError) and exc.orig is not None else exc
             raw = f"{type(reason).__name__}: {reason}"
             safe = redact_error(raw, self.engine.url)
-            error = StorageError(f"{operation} failed on {redact(self.engine.url)}: {safe}".rstrip())
+            error = StorageError(
+                f"{operation} failed on {redact(self.engine.url)}: {safe}".rstrip()
+            )
             if safe != raw:
                 raise error from None
             raise error from exc
@@ -189,11 +191,18 @@ class Storage:
             return wind.wind_incomplete_days(self.engine, start, end)
 
     def pv_incomplete_days(
-        self, units: Iterable[tuple[str, int]], start: date, end: date, *, require_value: bool = False
+        self,
+        units: Iterable[tuple[str, int]],
+        start: date,
+        end: date,
+        *,
+        require_value: bool = False,
     ) -> list[pv.PvDay]:
         """Days with fewer than 24 hours stored (:func:`storage.pv.pv_incomplete_days`)."""
         with self._errors("pv_incomplete_days"):
-            return pv.pv_incomplete_days(self.engine, units, start, end, require_value=require_value)
+            return pv.pv_incomplete_days(
+                self.engine, units, start, end, require_value=require_value
+            )
 
     # -- observation revisions ----------------------------------------------------
     def observation_revisions(
@@ -206,7 +215,9 @@ class Storage:
     ) -> list[observations.Revision]:
         """Recorded changes of stored observations, oldest first (:func:`storage.observations.list_revisions`)."""
         with self._errors("observation_revisions"):
-            return observations.list_revisions(self.engine, table, run_id=run_id, since=since, limit=limit)
+            return observations.list_revisions(
+                self.engine, table, run_id=run_id, since=since, limit=limit
+            )
 
     def revert_revisions(
         self, revision_ids: Sequence[int], *, run_id: str | None = None
@@ -268,7 +279,10 @@ class Storage:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.close()
 

@@ -38,13 +38,17 @@ def require_columns(frame: pd.DataFrame, columns: Sequence[str], what: str) -> N
     """Raise :class:`FrameError` naming every column of ``columns`` that ``frame`` lacks."""
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise FrameError(f"{what}: missing column(s) {', '.join(missing)}; the frame has {list(frame.columns)}")
+        raise FrameError(
+            f"{what}: missing column(s) {', '.join(missing)}; the frame has {list(frame.columns)}"
+        )
 
 
 def kst_naive(series: pd.Series, what: str) -> pd.Series:
     """``series`` as naive KST datetime64; tz-aware values are converted to Asia/Seoul first."""
     if not pd.api.types.is_datetime64_any_dtype(series.dtype):
-        raise FrameError(f"{what}: column {series.name!r} must be datetime64 (naive KST), not {series.dtype}")
+        raise FrameError(
+            f"{what}: column {series.name!r} must be datetime64 (naive KST), not {series.dtype}"
+        )
     if isinstance(series.dtype, pd.DatetimeTZDtype):
         series = series.dt.tz_convert(KST).dt.tz_localize(None)
     return series
@@ -65,7 +69,9 @@ def normalize(series: pd.Series, kind: ColumnKind, what: str) -> np.ndarray:
         series = kst_naive(series, what)
     missing = series.isna().to_numpy()
     if missing.any():
-        raise FrameError(f"{what}: column {series.name!r} has missing values at rows {_na_rows(missing)}")
+        raise FrameError(
+            f"{what}: column {series.name!r} has missing values at rows {_na_rows(missing)}"
+        )
     if kind == "int":
         try:
             return series.to_numpy(dtype=np.int64)
@@ -102,21 +108,29 @@ class PreparedRows:
 
     def python_rows(self) -> list[tuple[Any, ...]]:
         """Row tuples of plain Python values, ``None`` for NaN."""
-        columns = [_python_column(array, kind) for array, kind in zip(self.arrays, self.kinds, strict=True)]
+        columns = [
+            _python_column(array, kind) for array, kind in zip(self.arrays, self.kinds, strict=True)
+        ]
         return list(zip(*columns, strict=True))
 
     def copy_chunks(self, rows_per_chunk: int = COPY_CHUNK_ROWS) -> Iterator[bytes]:
         """The rows in PostgreSQL's COPY text format, in chunks (streamed while the server parses)."""
         for start in range(0, len(self), rows_per_chunk):
             stop = start + rows_per_chunk
-            texts = [_copy_column(a[start:stop], k).tolist() for a, k in zip(self.arrays, self.kinds, strict=True)]
+            texts = [
+                _copy_column(a[start:stop], k).tolist()
+                for a, k in zip(self.arrays, self.kinds, strict=True)
+            ]
             yield ("\n".join(map("\t".join, zip(*texts, strict=True))) + "\n").encode("utf-8")
 
 
 def _python_column(array: np.ndarray, kind: ColumnKind) -> list[Any]:
     values: list[Any] = array.tolist()  # datetime64[us] -> datetime, int64 -> int, float64 -> float
     if kind == "float":
-        return [None if missing else v for v, missing in zip(values, np.isnan(array).tolist(), strict=True)]
+        return [
+            None if missing else v
+            for v, missing in zip(values, np.isnan(array).tolist(), strict=True)
+        ]
     return values
 
 
@@ -164,7 +178,9 @@ def frame_from_rows(
     for i, (name, kind) in enumerate(columns):
         values = [row[i] for row in rows]
         if kind == "float":
-            data[name] = pd.Series([np.nan if v is None else float(v) for v in values], dtype="float64")
+            data[name] = pd.Series(
+                [np.nan if v is None else float(v) for v in values], dtype="float64"
+            )
         elif kind == "int":
             data[name] = pd.Series(values, dtype="int64")
         elif kind == "kst":

@@ -20,7 +20,9 @@ def utc_now() -> datetime:
 def to_utc(value: datetime, what: str) -> datetime:
     """``value`` converted to UTC; a naive datetime is refused (it could be KST or UTC)."""
     if value.tzinfo is None or value.utcoffset() is None:
-        raise FrameError(f"{what} must be a timezone-aware datetime (e.g. datetime.now(UTC)), got naive {value}")
+        raise FrameError(
+            f"{what} must be a timezone-aware datetime (e.g. datetime.now(UTC)), got naive {value}"
+        )
     return value.astimezone(UTC)
 
 

@@ -301,7 +301,9 @@ def _lock_row(conn: Connection, table_name: str, key: dict[str, Any]) -> None:
         lock_table(conn, table_name)
 
 
-def revert_revisions(engine: Engine, revision_ids: Sequence[int], *, run_id: str | None = None) -> list[Revision]:
+def revert_revisions(
+    engine: Engine, revision_ids: Sequence[int], *, run_id: str | None = None
+) -> list[Revision]:
     """Write back the old value of each revision, newest first, in ONE transaction; returns the reverts recorded.
 
     Each revert requires the stored value to still be the revision's new value
@@ -319,7 +321,10 @@ def revert_revisions(engine: Engine, revision_ids: Sequence[int], *, run_id: str
     now = utc_now()
     recorded: list[Revision] = []
     with write_transaction(engine) as conn:
-        found = {row.revision_id: _revision(row) for row in conn.execute(select(r).where(r.c.revision_id.in_(wanted)))}
+        found = {
+            row.revision_id: _revision(row)
+            for row in conn.execute(select(r).where(r.c.revision_id.in_(wanted)))
+        }
         unknown = [i for i in wanted if i not in found]
         if unknown:
             raise StorageError(f"no observation revision with id {unknown}")
@@ -333,7 +338,9 @@ def revert_revisions(engine: Engine, revision_ids: Sequence[int], *, run_id: str
             row = conn.execute(select(*selected).where(where)).first()
             where_text = f"{revision.table_name}.{revision.column} at {revision.key}"
             if row is None:
-                raise StorageError(f"cannot revert revision {revision_id}: {where_text} is no longer stored")
+                raise StorageError(
+                    f"cannot revert revision {revision_id}: {where_text} is no longer stored"
+                )
             current = np.nan if row[0] is None else float(row[0])
             if method is not None and row[1] != _OBSERVED:
                 raise StorageError(

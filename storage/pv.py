@@ -134,11 +134,17 @@ def _day_groups(frame: pd.DataFrame) -> tuple[PreparedRows, dict[PvDay, np.ndarr
     rows = PreparedRows.from_frame(frame.loc[~duplicated], PV_COLUMNS, _WHAT)
     by_name = dict(zip(rows.names, rows.arrays, strict=True))
     keys = pd.DataFrame(
-        {"gencd": by_name["gencd"], "hogi": by_name["hogi"], "day": by_name["datetime"].astype("datetime64[D]")}
+        {
+            "gencd": by_name["gencd"],
+            "hogi": by_name["hogi"],
+            "day": by_name["datetime"].astype("datetime64[D]"),
+        }
     )
     groups: dict[PvDay, np.ndarray] = {}
     for key, positions in keys.groupby(["gencd", "hogi", "day"], sort=True).indices.items():
-        gencd, hogi, day = typing.cast(tuple[Any, Any, Any], key)  # grouped by three keys: a 3-tuple
+        gencd, hogi, day = typing.cast(
+            tuple[Any, Any, Any], key
+        )  # grouped by three keys: a 3-tuple
         groups[(str(gencd), int(hogi), pd.Timestamp(day).date())] = np.asarray(positions)
     return rows, dict(sorted(groups.items())), int(duplicated.sum())
 
@@ -171,6 +177,8 @@ def _staged_day(staged: Any) -> Any:
         staged.c.datetime >= bindparam("day_start", type_=pv_generation_hourly.c.datetime.type),
         staged.c.datetime < bindparam("day_end", type_=pv_generation_hourly.c.datetime.type),
     )
+
+
 _POSITION = {name: i for i, name in enumerate(_NAMES)}
 
 
@@ -234,7 +242,11 @@ def _plan_day(
             old = stored_row[offset]
             given = None if answer is None else answer[_POSITION[name]]
             new = day_values.get(name, given)
-            if name in day_values and given is None and (old is None or differs(float(old), day_values[name])):
+            if (
+                name in day_values
+                and given is None
+                and (old is None or differs(float(old), day_values[name]))
+            ):
                 needs_update = True  # an hour the upsert does not set: the daily UPDATE must
             if old is None:
                 continue
@@ -275,9 +287,14 @@ def _merge_day(
     plan = _plan_day(conn, key, rows, day_values, run_id, now)
     if stage is None:
         for first in range(0, len(rows), batch_size):
-            conn.execute(upsert, [dict(zip(_NAMES, row, strict=True)) for row in rows[first : first + batch_size]])
+            conn.execute(
+                upsert,
+                [dict(zip(_NAMES, row, strict=True)) for row in rows[first : first + batch_size]],
+            )
     else:
-        conn.execute(upsert, {"day_gencd": gencd, "day_hogi": hogi, "day_start": start, "day_end": end})
+        conn.execute(
+            upsert, {"day_gencd": gencd, "day_hogi": hogi, "day_start": start, "day_end": end}
+        )
     if plan.needs_daily_update:
         # The day's values onto every stored hour of the day, also those the answer lacked
         # or left blank; only rows that differ are touched (an UPDATE rewrites even an
@@ -347,7 +364,14 @@ def replace_pv_days(
                 try:
                     with conn.begin():
                         day_revisions, day_kept = _merge_day(
-                            conn, key, [values[i] for i in positions], stage, upsert, batch_size, run_id, now
+                            conn,
+                            key,
+                            [values[i] for i in positions],
+                            stage,
+                            upsert,
+                            batch_size,
+                            run_id,
+                            now,
                         )
                 except SQLAlchemyError as exc:
                     cause = getattr(exc, "orig", None) or exc
@@ -364,7 +388,9 @@ def replace_pv_days(
         finally:
             if stage is not None and not conn.invalidated:
                 _drop_stage(conn, stage)
-    log.debug("pv days merged", days=len(committed), rows=len(rows), method=method, revisions=revisions)
+    log.debug(
+        "pv days merged", days=len(committed), rows=len(rows), method=method, revisions=revisions
+    )
     return PvLoadResult(len(rows), tuple(committed), duplicates, method, revisions, kept)
 
 
@@ -416,7 +442,12 @@ def pv_incomplete_days(
     if require_value:
         conditions.append(t.c.generation.is_not(None))
     query = (
-        select(t.c.gencd, t.c.hogi, day.label("day"), func.count(distinct(extract("hour", t.c.datetime))))
+        select(
+            t.c.gencd,
+            t.c.hogi,
+            day.label("day"),
+            func.count(distinct(extract("hour", t.c.datetime))),
+        )
         .where(and_(*conditions))
         .group_by(t.c.gencd, t.c.hogi, day)
     )

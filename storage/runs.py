@@ -98,7 +98,9 @@ def get_run(engine: Engine, run_id: str) -> RunRecord | None:
 
 def recent_runs(engine: Engine, flow: str | None = None, limit: int = 20) -> list[RunRecord]:
     """The latest runs (of ``flow``, if given), newest first."""
-    query = select(pipeline_runs).order_by(pipeline_runs.c.started_at.desc(), pipeline_runs.c.run_id)
+    query = select(pipeline_runs).order_by(
+        pipeline_runs.c.started_at.desc(), pipeline_runs.c.run_id
+    )
     if flow is not None:
         query = query.where(pipeline_runs.c.flow == flow)
     with engine.connect() as conn:
@@ -227,9 +229,9 @@ def mark_interrupted_runs(
     now = to_utc(now or utc_now(), "now")
     with engine.connect() as conn:
         rows = conn.execute(
-            select(pipeline_runs.c.run_id, pipeline_runs.c.started_at, pipeline_runs.c.report).where(
-                pipeline_runs.c.status == "running"
-            )
+            select(
+                pipeline_runs.c.run_id, pipeline_runs.c.started_at, pipeline_runs.c.report
+            ).where(pipeline_runs.c.status == "running")
         ).all()
     gone = []
     for run_id, started_at, report in rows:

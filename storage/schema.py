@@ -164,7 +164,12 @@ observation_revisions = Table(
     "observation_revisions",
     metadata,
     # INTEGER PRIMARY KEY on SQLite (the rowid, autoincrementing), bigint identity on PostgreSQL.
-    Column("revision_id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column(
+        "revision_id",
+        BigInteger().with_variant(Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
     Column("table_name", String(64), nullable=False),
     Column("row_key", JsonDocument, nullable=False),
     Column("column_name", String(64), nullable=False),
@@ -213,7 +218,9 @@ def create_schema(engine: Engine) -> int:
         stored = conn.execute(select(storage_schema_version.c.version)).scalars().all()
         if not stored:
             conn.execute(
-                storage_schema_version.insert().values(version=SCHEMA_VERSION, applied_at=datetime.now(UTC))
+                storage_schema_version.insert().values(
+                    version=SCHEMA_VERSION, applied_at=datetime.now(UTC)
+                )
             )
             return SCHEMA_VERSION
         found: int = max(stored)

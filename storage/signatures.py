@@ -26,4 +26,6 @@ def put_signature(engine: Engine, source: str, signature: Mapping[str, Any]) -> 
     """Store (or replace) the signature of ``source``, stamped with the current UTC time."""
     row = (source, to_jsonable(dict(signature)), utc_now())
     with write_transaction(engine) as conn:
-        executemany_upsert(conn, source_signatures, ("source",), ("source", "signature", "updated_at"), [row])
+        executemany_upsert(
+            conn, source_signatures, ("source",), ("source", "signature", "updated_at"), [row]
+        )

@@ -42,7 +42,9 @@ def _canonical(value: Any, instant: bool) -> str:
     return f"{type(value).__name__}:{value}"
 
 
-def table_digest(engine: Engine, table_name: str, exclude: Collection[str] = VOLATILE_COLUMNS) -> str:
+def table_digest(
+    engine: Engine, table_name: str, exclude: Collection[str] = VOLATILE_COLUMNS
+) -> str:
     """SHA-256 over the table's rows, sorted, without the ``exclude`` columns.
 
     Independent of row order, engine and collation: the same contents give the
@@ -53,7 +55,9 @@ def table_digest(engine: Engine, table_name: str, exclude: Collection[str] = VOL
     with engine.connect() as conn:
         rows = conn.execute(select(*columns)).all()
     instants = [isinstance(c.type, DateTime) and bool(c.type.timezone) for c in columns]
-    lines = sorted("\x1f".join(_canonical(v, i) for v, i in zip(row, instants, strict=True)) for row in rows)
+    lines = sorted(
+        "\x1f".join(_canonical(v, i) for v, i in zip(row, instants, strict=True)) for row in rows
+    )
     digest = hashlib.sha256()
     digest.update("\x1f".join(c.name for c in columns).encode())
     for line in lines:

@@ -69,7 +69,9 @@ def choose_method(conn: Connection, rows: int, copy_threshold: int) -> LoadMetho
     return "executemany"
 
 
-def _set_clause(stmt: Insert, keys: Sequence[str], columns: Sequence[str], updates: Updates | None) -> dict[str, Any]:
+def _set_clause(
+    stmt: Insert, keys: Sequence[str], columns: Sequence[str], updates: Updates | None
+) -> dict[str, Any]:
     if updates is None:
         return {name: stmt.excluded[name] for name in columns if name not in keys}  # type: ignore[attr-defined]
     return dict(updates(stmt))
@@ -127,9 +129,9 @@ def copy_to_stage(
     with driver.cursor() as cursor:  # type: ignore[union-attr]
         cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(qualified))
         cursor.execute(
-            sql.SQL("CREATE TEMP TABLE {} (LIKE {} INCLUDING DEFAULTS) ON COMMIT " + on_commit).format(
-                sql.Identifier(stage), sql.Identifier(table.name)
-            )
+            sql.SQL(
+                "CREATE TEMP TABLE {} (LIKE {} INCLUDING DEFAULTS) ON COMMIT " + on_commit
+            ).format(sql.Identifier(stage), sql.Identifier(table.name))
         )
         copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(
             qualified, sql.SQL(", ").join(sql.Identifier(c) for c in rows.names)
@@ -169,11 +171,17 @@ def stage_upsert_statement(
     if where is not None:
         query = query.where(where(staged))
     stmt = postgresql.insert(table).from_select(list(columns), query)
-    return stmt.on_conflict_do_update(index_elements=list(keys), set_=_set_clause(stmt, keys, columns, updates))
+    return stmt.on_conflict_do_update(
+        index_elements=list(keys), set_=_set_clause(stmt, keys, columns, updates)
+    )
 
 
 def copy_upsert(
-    conn: Connection, table: Table, keys: Sequence[str], rows: PreparedRows, updates: Updates | None = None
+    conn: Connection,
+    table: Table,
+    keys: Sequence[str],
+    rows: PreparedRows,
+    updates: Updates | None = None,
 ) -> None:
     """Upsert through COPY into a staging table and one INSERT ... SELECT, in the caller's transaction."""
     stage = copy_to_stage(conn, table, rows)
@@ -196,6 +204,12 @@ def upsert_in_transaction(
         copy_upsert(conn, table, keys, rows, updates)
     else:
         executemany_upsert(
-            conn, table, keys, rows.names, rows.python_rows(), batch_size=batch_size, updates=updates
+            conn,
+            table,
+            keys,
+            rows.names,
+            rows.python_rows(),
+            batch_size=batch_size,
+            updates=updates,
         )
     return method

@@ -103,7 +103,9 @@ _WHAT = "weather load (T2 output frame)"
 _OBSERVED = FillMethod.OBSERVED.label
 
 
-def observed_methods(frame: pd.DataFrame, columns: Sequence[str] = VALUE_COLUMNS) -> dict[str, np.ndarray]:
+def observed_methods(
+    frame: pd.DataFrame, columns: Sequence[str] = VALUE_COLUMNS
+) -> dict[str, np.ndarray]:
     """Method codes for a frame that holds observations only (T5 output not run through T2).
 
     A value is ``observed``; a missing one ``unfilled``.
@@ -138,7 +140,9 @@ def _method_labels(codes: object, values: np.ndarray, column: str) -> np.ndarray
     return labels
 
 
-def _prepare_load(frame: pd.DataFrame, methods: Mapping[str, np.ndarray]) -> tuple[PreparedRows, int]:
+def _prepare_load(
+    frame: pd.DataFrame, methods: Mapping[str, np.ndarray]
+) -> tuple[PreparedRows, int]:
     """The rows :func:`load_weather` writes, and how many in-frame duplicates were dropped."""
     require_columns(frame, FRAME_COLUMNS, _WHAT)
     missing_methods = [c for c in VALUE_COLUMNS if c not in methods]
@@ -207,7 +211,9 @@ def _upsert_fetched(
     ).all()
     revisions = kept = 0
     if stored_rows:
-        stored = pd.DataFrame(stored_rows, columns=["station_id", "tm", "ta", "hm", "ta_method", "hm_method"])
+        stored = pd.DataFrame(
+            stored_rows, columns=["station_id", "tm", "ta", "hm", "ta_method", "hm_method"]
+        )
         stored = stored.astype({"station_id": "int64", "ta": "float64", "hm": "float64"})
         stored["tm"] = kst_datetimes(stored["tm"])
         both = incoming.merge(stored, on=list(WEATHER_KEYS), suffixes=("", "_stored"))
@@ -273,7 +279,10 @@ def load_weather(
 
 #: Output columns of :func:`read_weather_history`: T2's input shape.
 HISTORY_COLUMNS: tuple[tuple[str, ColumnKind], ...] = (
-    ("tm", "kst"), ("stnNm", "str"), ("ta", "float"), ("hm", "float")
+    ("tm", "kst"),
+    ("stnNm", "str"),
+    ("ta", "float"),
+    ("hm", "float"),
 )
 
 
@@ -364,7 +373,11 @@ def weather_incomplete_days(
 
 #: Output columns of :func:`read_weather_observed`: T2's input shape plus the station id.
 OBSERVED_COLUMNS: tuple[tuple[str, ColumnKind], ...] = (
-    ("tm", "kst"), ("stnId", "int"), ("stnNm", "str"), ("ta", "float"), ("hm", "float")
+    ("tm", "kst"),
+    ("stnId", "int"),
+    ("stnNm", "str"),
+    ("ta", "float"),
+    ("hm", "float"),
 )
 
 
@@ -448,7 +461,9 @@ def write_fills_in_transaction(
     require_columns(frame, _FILL_COLUMNS, _FILL_WHAT)
     missing_methods = [c for c in VALUE_COLUMNS if c not in methods]
     if missing_methods:
-        raise FrameError(f"{_FILL_WHAT}: no method codes for {missing_methods}; run T2 with with_methods=True")
+        raise FrameError(
+            f"{_FILL_WHAT}: no method codes for {missing_methods}; run T2 with with_methods=True"
+        )
     if not len(frame):
         return FillWriteResult(0, 0, {c: {} for c in VALUE_COLUMNS})
     values = {c: normalize(frame[c], "float", _FILL_WHAT) for c in VALUE_COLUMNS}
@@ -456,7 +471,9 @@ def write_fills_in_transaction(
     ids = normalize(frame["stnId"], "int", _FILL_WHAT)
     times = normalize(frame["tm"], "kst", _FILL_WHAT)
     if pd.DataFrame({"s": ids, "t": times}).duplicated().any():
-        raise FrameError(f"{_FILL_WHAT}: duplicate (stnId, tm) rows; each stored row takes one fill")
+        raise FrameError(
+            f"{_FILL_WHAT}: duplicate (stnId, tm) rows; each stored row takes one fill"
+        )
 
     w = weather_hourly
     stored_rows = conn.execute(
@@ -571,4 +588,6 @@ def load_weather_run(
                 conn, rows, run_id=run_id, copy_threshold=copy_threshold, batch_size=batch_size
             )
         fills_written = write_fills_in_transaction(conn, fills, fill_methods)
-    return LoadResult(weather_hourly.name, len(rows), duplicates, method, revisions, kept), fills_written
+    return LoadResult(
+        weather_hourly.name, len(rows), duplicates, method, revisions, kept
+    ), fills_written

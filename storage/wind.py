@@ -56,7 +56,9 @@ def _wind_updates(stmt: Any) -> dict[str, Any]:
     }
 
 
-def _record_wind_revisions(conn: Connection, rows: PreparedRows, run_id: str | None) -> tuple[int, int]:
+def _record_wind_revisions(
+    conn: Connection, rows: PreparedRows, run_id: str | None
+) -> tuple[int, int]:
     """Record the stored generations the load changes; returns (revisions, stored values kept against a NULL)."""
     t = wind_generation_hourly
     incoming = pd.DataFrame(dict(zip(rows.names, rows.arrays, strict=True)))

@@ -82,9 +82,14 @@ def _version_key(name: str) -> tuple[int, ...]:
 
 def missing_server_outcome(environ: Mapping[str, str]) -> tuple[str, str]:
     """``("fail", message)`` in CI, ``("skip", message)`` elsewhere, when no server can be had."""
-    message = f"PostgreSQL is not available: no {URL_VAR} and no server binaries found; {INSTALL_HINT}"
+    message = (
+        f"PostgreSQL is not available: no {URL_VAR} and no server binaries found; {INSTALL_HINT}"
+    )
     if environ.get("CI"):
-        return "fail", message + " (CI must provide PostgreSQL: a missing server is a failure, not a skip)"
+        return (
+            "fail",
+            message + " (CI must provide PostgreSQL: a missing server is a failure, not a skip)",
+        )
     return "skip", message
 
 
@@ -125,9 +130,13 @@ class ThrowawayCluster:
     def stop(self) -> None:
         """Stop the server (fast, then immediate if that fails) and delete the directory."""
         try:
-            result = self._run(self.bindir / "pg_ctl", "-D", self.data_dir, "-m", "fast", "-w", "stop")
+            result = self._run(
+                self.bindir / "pg_ctl", "-D", self.data_dir, "-m", "fast", "-w", "stop"
+            )
             if result.returncode != 0:
-                self._run(self.bindir / "pg_ctl", "-D", self.data_dir, "-m", "immediate", "-w", "stop")
+                self._run(
+                    self.bindir / "pg_ctl", "-D", self.data_dir, "-m", "immediate", "-w", "stop"
+                )
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
 
@@ -142,7 +151,9 @@ def _server_os_user() -> str | None:
         except KeyError:
             continue
         return name
-    raise RuntimeError("running as root and neither a 'postgres' nor a 'nobody' OS user exists to run initdb")
+    raise RuntimeError(
+        "running as root and neither a 'postgres' nor a 'nobody' OS user exists to run initdb"
+    )
 
 
 def _run_as(os_user: str | None, argv: list[str]) -> subprocess.CompletedProcess[str]:
@@ -223,8 +234,14 @@ def start_cluster(
             )
             if started.returncode == 0:
                 return cluster
-        log = (root / "server.log").read_text(errors="replace") if (root / "server.log").exists() else ""
-        raise RuntimeError(f"pg_ctl start failed {attempts} times:\n{started.stdout}\n{started.stderr}\n{log}")
+        log = (
+            (root / "server.log").read_text(errors="replace")
+            if (root / "server.log").exists()
+            else ""
+        )
+        raise RuntimeError(
+            f"pg_ctl start failed {attempts} times:\n{started.stdout}\n{started.stderr}\n{log}"
+        )
     except BaseException:
         cluster.stop()
         raise
@@ -271,4 +288,6 @@ def postgres_database_url(postgres_url: URL) -> Iterator[URL]:
         yield postgres_url.set(database=name)
     finally:
         with psycopg.connect(libpq_conninfo(postgres_url), autocommit=True) as admin:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )

@@ -34,7 +34,9 @@ def _version() -> str:
 
 @hookimpl
 def energy_backend_info() -> BackendInfo:
-    return BackendInfo(name=NAME, version=_version(), api_version=API_VERSION, transforms=TRANSFORMS)
+    return BackendInfo(
+        name=NAME, version=_version(), api_version=API_VERSION, transforms=TRANSFORMS
+    )
 
 
 @hookimpl

@@ -80,9 +80,7 @@ def items_from_body(body: bytes, max_depth: int | None = None) -> list[Any]:
 def check_fields(fields: Sequence[str]) -> tuple[str, ...]:
     """``fields`` as a tuple of distinct value-field names; a bad list raises TransformInputError."""
     if isinstance(fields, str | bytes) or not isinstance(fields, Sequence):
-        raise TransformInputError(
-            f"{SOURCE}: fields must be a list of field names, got {fields!r}"
-        )
+        raise TransformInputError(f"{SOURCE}: fields must be a list of field names, got {fields!r}")
     fields = tuple(fields)
     bad = [f for f in fields if not isinstance(f, str) or f in frames.ASOS_KEY_COLUMNS]
     dup = sorted({f for f in fields if fields.count(f) > 1})

@@ -121,7 +121,9 @@ def _check_options(options: ImputeOptions) -> tuple[str, ...]:
         )
     duplicated = sorted({c for c in columns if columns.count(c) > 1})
     if duplicated:
-        raise TransformInputError(f"options.columns names {duplicated} more than once; list each once")
+        raise TransformInputError(
+            f"options.columns names {duplicated} more than once; list each once"
+        )
     for key in (options.time_col, options.station_col):
         if key in columns:
             raise TransformInputError(
@@ -222,7 +224,10 @@ def _parse_time_strings(column: pd.Series) -> pd.Series:
         retried = [_parse_one_time(column.iloc[i]) for i in unread]
         fixed = parsed.to_numpy(copy=True)
         fixed[unread] = np.array(
-            [np.datetime64("NaT", "ns") if t is None else t.as_unit("ns").to_datetime64() for t in retried],
+            [
+                np.datetime64("NaT", "ns") if t is None else t.as_unit("ns").to_datetime64()
+                for t in retried
+            ],
             dtype="datetime64[ns]",
         )
         parsed = pd.Series(fixed, index=column.index)
@@ -240,7 +245,9 @@ def _parse_with_one_format(column: pd.Series) -> pd.Series:
     present = column.dropna()
     if present.empty:
         return not_parsed
-    first = next((v for v in present.iloc[:100] if not (isinstance(v, str) and not v.strip())), None)
+    first = next(
+        (v for v in present.iloc[:100] if not (isinstance(v, str) and not v.strip())), None
+    )
     if first is None:
         return not_parsed
     if not isinstance(first, str):  # e.g. datetime objects in an object column
@@ -343,7 +350,9 @@ def _reject_control_characters(column: pd.Series, what: str, name: str) -> None:
     if limits_module.first_control_character(values) is None:
         return
     rows = np.flatnonzero(
-        np.fromiter((limits_module.control_character(v) is not None for v in values), bool, len(values))
+        np.fromiter(
+            (limits_module.control_character(v) is not None for v in values), bool, len(values)
+        )
     )
     raise TransformInputError(
         f"{what} value column {name!r} holds control characters at rows {_rows_text(rows)} "
@@ -464,7 +473,9 @@ def _reject_duplicates(
     sorted_codes: np.ndarray,
     sorted_ns: np.ndarray,
 ) -> None:
-    same = np.flatnonzero((sorted_codes[1:] == sorted_codes[:-1]) & (sorted_ns[1:] == sorted_ns[:-1]))
+    same = np.flatnonzero(
+        (sorted_codes[1:] == sorted_codes[:-1]) & (sorted_ns[1:] == sorted_ns[:-1])
+    )
     if not len(same):
         return
     rows = np.unique(np.concatenate([order[same], order[same + 1]]))
@@ -489,10 +500,12 @@ def _prepare_history(
         return empty_int, empty_int, {c: _read_only(np.zeros(0)) for c in columns}
     _require_columns(history, [options.time_col, options.station_col, *columns], "history")
     ns = _kst_naive_ns(history[options.time_col], "history", options.time_col)
-    codes, hist_stations = _station_codes(history[options.station_col], "history", options.station_col)
+    codes, hist_stations = _station_codes(
+        history[options.station_col], "history", options.station_col
+    )
     # Map history station codes onto the input's groups; -1 = not an input station.
-    group_of_code = stations.get_indexer(hist_stations) if len(stations) else np.full(
-        len(hist_stations), -1
+    group_of_code = (
+        stations.get_indexer(hist_stations) if len(stations) else np.full(len(hist_stations), -1)
     )
     hist_group = np.asarray(group_of_code, dtype=np.int64)[codes]
     values = {c: _read_only(_as_float(history[c], "history", c)) for c in columns}
@@ -532,9 +545,7 @@ def build_report(
     report: dict[str, dict[str, dict[str, Any]]] = {}
     for column, codes in methods_by_col.items():
         gaps = find_gaps(prepared.values[column], prepared.group_starts)
-        pairs, counts = np.unique(
-            np.stack([gaps.group, gaps.lengths]), axis=1, return_counts=True
-        )
+        pairs, counts = np.unique(np.stack([gaps.group, gaps.lengths]), axis=1, return_counts=True)
         # Only gap rows carry a code other than "observed"; count just those.
         gap_rows = np.flatnonzero(codes)
         gap_group = np.searchsorted(prepared.group_starts, gap_rows, side="right") - 1

@@ -120,8 +120,14 @@ def _check_kernel_inputs(
         raise ValueError("impute_kernel: group_starts must be strictly increasing (no empty group)")
     if len(hist_group) and (hist_group.min() < -1 or hist_group.max() >= g):
         raise ValueError(f"impute_kernel: hist_group values must lie in -1..{g - 1}")
-    if isinstance(max_spline_gap, bool) or int(max_spline_gap) != max_spline_gap or max_spline_gap < 0:
-        raise ValueError(f"impute_kernel: max_spline_gap must be an int >= 0; got {max_spline_gap!r}")
+    if (
+        isinstance(max_spline_gap, bool)
+        or int(max_spline_gap) != max_spline_gap
+        or max_spline_gap < 0
+    ):
+        raise ValueError(
+            f"impute_kernel: max_spline_gap must be an int >= 0; got {max_spline_gap!r}"
+        )
 
 
 def impute_kernel(
@@ -189,8 +195,17 @@ def impute_kernel(
     _fill_edge(values, gaps, edge, has_left, filled, methods)
     if long.any():
         _fill_long(
-            group_starts, values, observed, clim_key, hist_group, hist_key, hist_values,
-            gaps, long, filled, methods,
+            group_starts,
+            values,
+            observed,
+            clim_key,
+            hist_group,
+            hist_key,
+            hist_values,
+            gaps,
+            long,
+            filled,
+            methods,
         )
     return filled, methods
 
@@ -314,7 +329,9 @@ def _fill_long(
     station_count = np.zeros(n_groups, dtype=np.int64)
     global_sum, global_count = 0.0, 0
 
-    blocks = _evidence_blocks(group_starts, values, observed, clim_key, hist_group, hist_key, hist_values)
+    blocks = _evidence_blocks(
+        group_starts, values, observed, clim_key, hist_group, hist_key, hist_values
+    )
     for group, key, value in blocks:
         global_sum += float(value.sum())
         global_count += len(value)

@@ -196,9 +196,7 @@ def raise_for_portal_error(body: bytes, *, source: str) -> None:
 # -- loading a success body --------------------------------------------------
 
 
-def load_json_response(
-    body: bytes, *, source: str, max_depth: int | None = None
-) -> dict[str, Any]:
+def load_json_response(body: bytes, *, source: str, max_depth: int | None = None) -> dict[str, Any]:
     """The ``response`` object of a JSON success body (``reponse`` accepted too).
 
     Raises PortalError for an error body (JSON result code, or the gateway's

@@ -149,7 +149,10 @@ def measure(
         frame = wind_rows(rows)
         for method, threshold in thresholds.items():
             if method == "executemany" and rows > executemany_max:
-                print(f"  {rows:>9,} {method:<11} skipped (--executemany-max {executemany_max:,})", flush=True)
+                print(
+                    f"  {rows:>9,} {method:<11} skipped (--executemany-max {executemany_max:,})",
+                    flush=True,
+                )
                 continue
             with Storage.from_url(url, copy_threshold=threshold) as db:
                 db.create_schema()
@@ -216,7 +219,9 @@ def server_facts(url: URL) -> dict[str, str]:
         checkpoint = can_checkpoint(db)
         facts = {
             "load": ", ".join(f"{x:.1f}" for x in os.getloadavg()),
-            "checkpoint": "" if checkpoint else " No CHECKPOINT between runs: the role may not run it.",
+            "checkpoint": ""
+            if checkpoint
+            else " No CHECKPOINT between runs: the role may not run it.",
             "server": conn.exec_driver_sql("SHOW server_version").scalar_one(),
             **{
                 name: conn.exec_driver_sql(f"SHOW {name}").scalar_one()
@@ -289,12 +294,17 @@ def _cells(m: Measurement | None, rows: int) -> tuple[str, str]:
     return ("not run", "") if m is None else (f"{m.best:.3f}", f"{rows / m.best:,.0f}")
 
 
-def reading(by_key: dict[tuple[int, str, str], Measurement], phases: dict[str, float], phase_rows: int) -> list[str]:
+def reading(
+    by_key: dict[tuple[int, str, str], Measurement], phases: dict[str, float], phase_rows: int
+) -> list[str]:
     """The conclusions the numbers support, computed from them (so a re-run cannot contradict its text)."""
     lines = []
     largest = max((rows for rows, method, _ in by_key if method == "executemany"), default=None)
     if largest is not None and (largest, "copy", "insert") in by_key:
-        speedup = by_key[(largest, "executemany", "insert")].best / by_key[(largest, "copy", "insert")].best
+        speedup = (
+            by_key[(largest, "executemany", "insert")].best
+            / by_key[(largest, "copy", "insert")].best
+        )
         verdict = "meets" if speedup >= 10 else "does not meet"
         lines.append(
             f"Reading it: at {largest:,} rows COPY is {speedup:.1f}x faster than executemany, which "
@@ -322,14 +332,24 @@ def plot(results: list[Measurement], path: Path) -> None:
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
     for method, style in (("executemany", "o-"), ("copy", "s-")):
-        points = sorted((m.rows, m.best) for m in results if m.method == method and m.phase == "insert")
+        points = sorted(
+            (m.rows, m.best) for m in results if m.method == method and m.phase == "insert"
+        )
         if not points:
             continue
         rows, seconds = zip(*points, strict=True)
         left.plot(rows, seconds, style, label=method)
         right.plot(rows, [r / s for r, s in points], style, label=method)
-    left.set(xscale="log", yscale="log", xlabel="rows", ylabel="seconds (best run)", title="Load time, empty table")
-    right.set(xscale="log", yscale="log", xlabel="rows", ylabel="rows per second", title="Throughput")
+    left.set(
+        xscale="log",
+        yscale="log",
+        xlabel="rows",
+        ylabel="seconds (best run)",
+        title="Load time, empty table",
+    )
+    right.set(
+        xscale="log", yscale="log", xlabel="rows", ylabel="rows per second", title="Throughput"
+    )
     for axis in (left, right):
         axis.grid(True, which="both", alpha=0.3)
         axis.legend()
@@ -347,9 +367,16 @@ def replace_section(document: str, section: str) -> str:
         start = next(i for i, line in enumerate(lines) if line.strip() == SECTION)
     except StopIteration:
         body = document.rstrip("\n")
-        return (body + "\n\n" if body else "# Pipeline benchmarks\n\n") + section.rstrip("\n") + "\n"
+        return (
+            (body + "\n\n" if body else "# Pipeline benchmarks\n\n") + section.rstrip("\n") + "\n"
+        )
     end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-    new = lines[:start] + section.rstrip("\n").splitlines() + ([""] if end < len(lines) else []) + lines[end:]
+    new = (
+        lines[:start]
+        + section.rstrip("\n").splitlines()
+        + ([""] if end < len(lines) else [])
+        + lines[end:]
+    )
     return "\n".join(new) + "\n"
 
 
@@ -357,19 +384,32 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument(
-        "--executemany-max", type=int, default=1_000_000, help="largest size measured with executemany"
+        "--executemany-max",
+        type=int,
+        default=1_000_000,
+        help="largest size measured with executemany",
     )
-    parser.add_argument("--repeats", type=int, default=3, help="runs per size below 1M rows (best is reported)")
-    parser.add_argument("--reload-sizes", type=int, nargs="*", default=[100_000], help="sizes also re-loaded")
-    parser.add_argument("--url", default=os.environ.get(URL_VAR), help=f"server URL (default: ${URL_VAR})")
-    parser.add_argument("--write-docs", action="store_true", help=f"update {DOCS.name} and {PNG.name}")
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="runs per size below 1M rows (best is reported)"
+    )
+    parser.add_argument(
+        "--reload-sizes", type=int, nargs="*", default=[100_000], help="sizes also re-loaded"
+    )
+    parser.add_argument(
+        "--url", default=os.environ.get(URL_VAR), help=f"server URL (default: ${URL_VAR})"
+    )
+    parser.add_argument(
+        "--write-docs", action="store_true", help=f"update {DOCS.name} and {PNG.name}"
+    )
     parser.add_argument("--json", type=Path, help="also write the raw measurements here")
     args = parser.parse_args(argv)
 
     with server(args.url) as (url, where):
         print(f"PostgreSQL load benchmark on {where}", flush=True)
         facts = server_facts(url)
-        results = measure(url, sorted(args.sizes), args.executemany_max, args.repeats, set(args.reload_sizes))
+        results = measure(
+            url, sorted(args.sizes), args.executemany_max, args.repeats, set(args.reload_sizes)
+        )
         phase_rows = max(args.sizes)
         phases = copy_phases(url, phase_rows)
         for name, seconds in phases.items():
@@ -377,7 +417,11 @@ def main(argv: list[str] | None = None) -> int:
     section = markdown(results, facts, where, phases, phase_rows, args.repeats)
     print("\n" + section)
     if args.json:
-        raw = {"loads": [{**asdict(m), "best": m.best} for m in results], "copy_phases": phases, "server": facts}
+        raw = {
+            "loads": [{**asdict(m), "best": m.best} for m in results],
+            "copy_phases": phases,
+            "server": facts,
+        }
         args.json.write_text(json.dumps(raw, indent=2))
     if args.write_docs:
         plot(results, PNG)

@@ -69,7 +69,9 @@ def station_names(count: int) -> list[str]:
     return named + [f"관측소{k:04d}" for k in range(len(named), count)]
 
 
-def _series(rng: np.random.Generator, column: str, times: pd.DatetimeIndex, shift: float) -> np.ndarray:
+def _series(
+    rng: np.random.Generator, column: str, times: pd.DatetimeIndex, shift: float
+) -> np.ndarray:
     """A plausible seasonal + diurnal series with noise."""
     day_of_year = times.day_of_year.to_numpy()
     hour = times.hour.to_numpy()
@@ -82,7 +84,7 @@ def _series(rng: np.random.Generator, column: str, times: pd.DatetimeIndex, shif
 
 
 def _gap_mask(rng: np.random.Generator, n: int, spec: GeneratorSpec) -> np.ndarray:
-    target = int(round(spec.missing_ratio * n))
+    target = round(spec.missing_ratio * n)
     mask = np.zeros(n, dtype=bool)
     if target == 0 or n == 0:
         return mask

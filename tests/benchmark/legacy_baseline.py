@@ -45,7 +45,9 @@ def find_consecutive_missing_groups(series: pd.Series) -> list[tuple[int, int]]:
     return groups
 
 
-def spline_impute(x: np.ndarray, y: pd.Series, first: int, last: int) -> tuple[np.ndarray, FillMethod]:
+def spline_impute(
+    x: np.ndarray, y: pd.Series, first: int, last: int
+) -> tuple[np.ndarray, FillMethod]:
     """Values for the interior gap ``first..last``, fitting the whole series for this one gap."""
     known = y.notna().to_numpy()
     if known.sum() >= 4:
@@ -57,7 +59,12 @@ def spline_impute(x: np.ndarray, y: pd.Series, first: int, last: int) -> tuple[n
 
 
 def historical_average_impute(
-    evidence: pd.DataFrame, time_col: str, station_col: str, station: object, column: str, when: pd.Timestamp
+    evidence: pd.DataFrame,
+    time_col: str,
+    station_col: str,
+    station: object,
+    column: str,
+    when: pd.Timestamp,
 ) -> tuple[float, FillMethod]:
     """Rule 6 for one missing value, re-filtering the whole evidence frame each time."""
     station_data = evidence[evidence[station_col] == station]
@@ -104,12 +111,16 @@ def impute_missing_values_legacy(
     for column in columns:
         result[column] = original[column]
         methods[column] = pd.Series(
-            np.where(original[column].isna(), FillMethod.UNFILLED, FillMethod.OBSERVED).astype(np.int8),
+            np.where(original[column].isna(), FillMethod.UNFILLED, FillMethod.OBSERVED).astype(
+                np.int8
+            ),
             index=df.index,
         )
     for station in original[station_col].unique():
         station_df = original[original[station_col] == station].sort_values(time_col, kind="stable")
-        x = (station_df[time_col] - pd.Timestamp("1970-01-01")).dt.total_seconds().to_numpy() / 3600.0
+        x = (
+            station_df[time_col] - pd.Timestamp("1970-01-01")
+        ).dt.total_seconds().to_numpy() / 3600.0
         for column in columns:
             series = station_df[column]
             for first, last in find_consecutive_missing_groups(series):

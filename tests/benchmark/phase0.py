@@ -26,11 +26,11 @@ import pandas as pd
 from plugins.python_backend import imputation
 from plugins.python_backend.imputation_kernel import impute_kernel
 from registry.contracts import ImputeOptions
+from registry.equivalence import float_mismatches
 from tests.benchmark.generator import GeneratorSpec, describe, generate, spec_for_rows
 from tests.benchmark.legacy_baseline import impute_missing_values_legacy
 from tests.benchmark.measure import Memory, Timing, machine_info, peak_traced_memory, time_call
 from tests.benchmark.profiling import ProfileRow, PySpySummary, cprofile_top, pyspy_top
-from registry.equivalence import float_mismatches
 
 REPO = Path(__file__).resolve().parents[2]
 OPTIONS = ImputeOptions()
@@ -150,7 +150,9 @@ def measure_case(case: Case, *, with_baseline: bool) -> None:
 
 
 def build_cases(sizes: tuple[int, ...], extras: bool) -> list[Case]:
-    cases = [Case(f"{rows:,}", spec_for_rows(rows), generate(spec_for_rows(rows))) for rows in sizes]
+    cases = [
+        Case(f"{rows:,}", spec_for_rows(rows), generate(spec_for_rows(rows))) for rows in sizes
+    ]
     if extras and 1_000_000 in sizes:
         million = next(c for c in cases if c.rows >= 1_000_000)
         shuffled = spec_for_rows(1_000_000, shuffle=True)
@@ -158,14 +160,18 @@ def build_cases(sizes: tuple[int, ...], extras: bool) -> list[Case]:
         # A year of earlier observations of the same stations, as a flow would read from the database.
         history_spec = GeneratorSpec(stations=100, hours=8760, start="2022-01-01 00:00", seed=99)
         history = generate(history_spec)
-        cases.append(Case(f"1,000,000 + {len(history):,} history", million.spec, million.frame, history))
+        cases.append(
+            Case(f"1,000,000 + {len(history):,} history", million.spec, million.frame, history)
+        )
     return cases
 
 
 def profile(baseline_rows: int, optimised_rows: int, with_pyspy: bool) -> Profiles:
     log(f"cProfile: baseline at {baseline_rows:,} rows, optimised at {optimised_rows:,} rows")
     baseline_case = Case("", spec_for_rows(baseline_rows), generate(spec_for_rows(baseline_rows)))
-    optimised_case = Case("", spec_for_rows(optimised_rows), generate(spec_for_rows(optimised_rows)))
+    optimised_case = Case(
+        "", spec_for_rows(optimised_rows), generate(spec_for_rows(optimised_rows))
+    )
     profiles = Profiles(
         baseline_rows=baseline_rows,
         baseline=cprofile_top(baseline_call(baseline_case), limit=12),
@@ -203,7 +209,9 @@ def main(argv: list[str] | None = None) -> int:
     args.plot.parent.mkdir(parents=True, exist_ok=True)
     render_plot(cases, args.plot)
     args.out.write_text(
-        render_report(cases, profiles, machine, command, args.plot, args.out, time.perf_counter() - started),
+        render_report(
+            cases, profiles, machine, command, args.plot, args.out, time.perf_counter() - started
+        ),
         encoding="utf-8",
     )
     log(f"wrote {args.out} and {args.plot}")

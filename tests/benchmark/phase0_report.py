@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import matplotlib
 
 matplotlib.use("Agg")  # files only, no display
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 if TYPE_CHECKING:
     from tests.benchmark.phase0 import Case, Profiles
@@ -54,8 +54,18 @@ def render_plot(cases: list[Case], path: Path) -> None:
     left.plot(rows, [c.optimised.median_cpu_s for c in main], "o--", label="optimised, CPU")
     with_base = [c for c in main if c.baseline]
     if with_base:
-        left.plot([c.rows for c in with_base], [c.baseline.median_wall_s for c in with_base], "s-", label="legacy-style baseline, wall")
-        left.plot([c.rows for c in with_base], [c.baseline.median_cpu_s for c in with_base], "s--", label="legacy-style baseline, CPU")
+        left.plot(
+            [c.rows for c in with_base],
+            [c.baseline.median_wall_s for c in with_base],
+            "s-",
+            label="legacy-style baseline, wall",
+        )
+        left.plot(
+            [c.rows for c in with_base],
+            [c.baseline.median_cpu_s for c in with_base],
+            "s--",
+            label="legacy-style baseline, CPU",
+        )
     left.set_xscale("log")
     left.set_yscale("log")
     left.set_xlabel("input rows (2 value columns)")
@@ -64,10 +74,30 @@ def render_plot(cases: list[Case], path: Path) -> None:
     left.grid(True, which="both", alpha=0.3)
     left.legend(fontsize=8)
 
-    right.plot(rows, [c.optimised_memory.peak_bytes / MB for c in main], "o-", label="optimised: peak traced memory")
-    right.plot(rows, [_frame_mb(c, deep=True) for c in main], "k:", label="input frame, deep (string objects counted)")
-    right.plot(rows, [_frame_mb(c, deep=False) for c in main], "k-.", label="input frame, shallow (8 bytes per cell)")
-    right.plot(rows, [3 * _frame_mb(c, deep=False) for c in main], "r:", label="3x shallow input frame (target)")
+    right.plot(
+        rows,
+        [c.optimised_memory.peak_bytes / MB for c in main],
+        "o-",
+        label="optimised: peak traced memory",
+    )
+    right.plot(
+        rows,
+        [_frame_mb(c, deep=True) for c in main],
+        "k:",
+        label="input frame, deep (string objects counted)",
+    )
+    right.plot(
+        rows,
+        [_frame_mb(c, deep=False) for c in main],
+        "k-.",
+        label="input frame, shallow (8 bytes per cell)",
+    )
+    right.plot(
+        rows,
+        [3 * _frame_mb(c, deep=False) for c in main],
+        "r:",
+        label="3x shallow input frame (target)",
+    )
     right.set_xscale("log")
     right.set_yscale("log")
     right.set_xlabel("input rows")
@@ -93,7 +123,11 @@ def _scaling_table(cases: list[Case]) -> list[str]:
     ]
     for c in cases:
         stats = c.stats
-        base = f"{_ms(c.baseline.median_wall_s)} ({_ms(c.baseline.median_cpu_s)})" if c.baseline else "not run"
+        base = (
+            f"{_ms(c.baseline.median_wall_s)} ({_ms(c.baseline.median_cpu_s)})"
+            if c.baseline
+            else "not run"
+        )
         opt = f"{_ms(c.optimised.median_wall_s)} ({_ms(c.optimised.median_cpu_s)})"
         speed = (
             f"{_ratio(c.baseline.median_wall_s, c.optimised.median_wall_s)} "
@@ -125,7 +159,9 @@ def _memory_table(cases: list[Case]) -> list[str]:
     for c in cases:
         deep, shallow = _frame_mb(c, deep=True), _frame_mb(c, deep=False)
         peak = c.optimised_memory.peak_bytes / MB
-        base = f"{c.baseline_memory.peak_bytes / MB:,.1f} MB" if c.baseline_memory else "not measured"
+        base = (
+            f"{c.baseline_memory.peak_bytes / MB:,.1f} MB" if c.baseline_memory else "not measured"
+        )
         lines.append(
             f"| {c.label} | {deep:,.1f} MB ({shallow:,.1f} MB) | {peak:,.1f} MB | "
             f"{peak / deep:.2f}x ({peak / shallow:.2f}x) | {base} |"
@@ -134,7 +170,10 @@ def _memory_table(cases: list[Case]) -> list[str]:
 
 
 def _stage_table(cases: list[Case]) -> list[str]:
-    lines = ["| input | prepare | kernel (both columns) | assemble | kernel share |", "|---|---|---|---|---|"]
+    lines = [
+        "| input | prepare | kernel (both columns) | assemble | kernel share |",
+        "|---|---|---|---|---|",
+    ]
     for c in cases:
         s = c.stages_cpu_s
         total = sum(s.values())
@@ -156,7 +195,9 @@ def _profile_table(profile: tuple[list[ProfileRow], float]) -> list[str]:
     ]
     for r in rows:
         name = r.function.replace("|", "\\|")
-        lines.append(f"| `{name}` | {r.calls:,} | {_ms(r.own_s)} | {r.own_s / total:.1%} | {_ms(r.cumulative_s)} |")
+        lines.append(
+            f"| `{name}` | {r.calls:,} | {_ms(r.own_s)} | {r.own_s / total:.1%} | {_ms(r.cumulative_s)} |"
+        )
     return lines
 
 
@@ -185,14 +226,20 @@ def _pyspy_section(name: str, spy: PySpySummary | None) -> list[str]:
 
 def _go_no_go(cases: list[Case]) -> list[str]:
     by_rows = {c.rows: c for c in _main_cases(cases)}
-    ten_k = by_rows.get(10_002) or next((c for c in _main_cases(cases) if c.rows >= GO_MIN_ROWS), None)
+    ten_k = by_rows.get(10_002) or next(
+        (c for c in _main_cases(cases) if c.rows >= GO_MIN_ROWS), None
+    )
     lines = [
         "Seed plan section 9 asks three things before Phase 1 (Rust):",
         "",
         "1. **Measured profiling data exists** — yes: the tables above (cProfile, py-spy, wall/CPU timings).",
     ]
     if ten_k is None:
-        return [*lines, "", "(No measurement at >= 10,000 rows in this run; rerun without --quick.)"]
+        return [
+            *lines,
+            "",
+            "(No measurement at >= 10,000 rows in this run; rerun without --quick.)",
+        ]
     t2_s = ten_k.optimised.median_cpu_s
     pages = -(-ten_k.rows // ASOS_ROWS_PER_PAGE)
     fetch_lo, fetch_hi = pages * SEED_API_CALL_S[0], pages * SEED_API_CALL_S[1]
@@ -253,7 +300,9 @@ def _targets(cases: list[Case]) -> list[str]:
         )
     small = [c for c in main if c.rows < 100_000]
     if small:
-        worst = max(small, key=lambda c: c.optimised_memory.peak_bytes / (_frame_mb(c, deep=False) * MB))
+        worst = max(
+            small, key=lambda c: c.optimised_memory.peak_bytes / (_frame_mb(c, deep=False) * MB)
+        )
         ratio = worst.optimised_memory.peak_bytes / (_frame_mb(worst, deep=False) * MB)
         lines.append(
             f"| (same, small inputs) | up to {ratio:.2f}x of the shallow size at {worst.label} rows "
@@ -297,7 +346,7 @@ def render_report(
         "the `+ history` row (one earlier year of the same 100 stations, 876,000 rows).",
         "- **Before**: `tests/benchmark/legacy_baseline.py`, a rebuild of the legacy code's cost shape "
         "(the legacy source is not in this repository): a per-element `.iloc[i]` loop to find gaps, an "
-        "`interp1d(kind=\"cubic\")` over the whole station series for every short gap, the whole frame "
+        '`interp1d(kind="cubic")` over the whole station series for every short gap, the whole frame '
         "re-filtered by station and (month, day, hour) for every missing value, `.loc` writes per value. "
         "It applies today's rules, so its output can be, and was, compared with the optimised result "
         "(column *outputs agree*: same method per row, values within the equivalence tolerance).",
@@ -353,9 +402,14 @@ def render_report(
         "",
         "### py-spy",
         "",
-        *_pyspy_section(f"baseline, {profiles.baseline_rows:,} rows", profiles.pyspy.get("baseline")),
+        *_pyspy_section(
+            f"baseline, {profiles.baseline_rows:,} rows", profiles.pyspy.get("baseline")
+        ),
         "",
-        *_pyspy_section(f"optimised, {profiles.optimised_rows:,} rows x 3 calls", profiles.pyspy.get("optimised")),
+        *_pyspy_section(
+            f"optimised, {profiles.optimised_rows:,} rows x 3 calls",
+            profiles.pyspy.get("optimised"),
+        ),
         "",
         "## Go/No-Go for Phase 1 (seed section 9)",
         "",

@@ -81,7 +81,9 @@ def _area(frame: str) -> str:
     return "other"
 
 
-def pyspy_top(implementation: str, rows: int, *, repeats: int = 1, rate: int = 250, limit: int = 10) -> PySpySummary:
+def pyspy_top(
+    implementation: str, rows: int, *, repeats: int = 1, rate: int = 250, limit: int = 10
+) -> PySpySummary:
     """Run py-spy on :mod:`tests.benchmark.profile_target` and summarise its samples."""
     target = TARGETS[implementation]
     pyspy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
@@ -103,7 +105,9 @@ def pyspy_top(implementation: str, rows: int, *, repeats: int = 1, rate: int = 2
             summary.error = f"{type(exc).__name__}: {exc}"
             return summary
         if done.returncode != 0 or not out.exists():
-            summary.error = (done.stderr or done.stdout).strip()[-500:] or f"exit code {done.returncode}"
+            summary.error = (done.stderr or done.stdout).strip()[
+                -500:
+            ] or f"exit code {done.returncode}"
             return summary
         leaf: Counter[str] = Counter()
         area: Counter[str] = Counter()

@@ -137,7 +137,10 @@ def reference_pv_units() -> tuple[tuple[str, int, str], ...]:
     from prefect_flows.reference import PV_UNITS_FILE, pv_units
 
     text = files("prefect_flows.reference").joinpath(PV_UNITS_FILE).read_text(encoding="utf-8")
-    names = {(r["gencd"].strip(), int(r["hogi"])): r["plant_name"] for r in csv.DictReader(io.StringIO(text))}
+    names = {
+        (r["gencd"].strip(), int(r["hogi"])): r["plant_name"]
+        for r in csv.DictReader(io.StringIO(text))
+    }
     return tuple((g, h, names[(g, h)]) for g, h in pv_units())
 
 
@@ -220,8 +223,12 @@ class BenchAsos:
         k = ((hour.toordinal() % 365) * HOURS + hour.hour + station * 31) % len(self.ta)
         record = self.template.copy()
         record.update(
-            tm=f"{hour:%Y-%m-%d %H}:00", stnId=str(station), stnNm=str(station),
-            ta=self.ta[k], ts=self.ta[k], hm=self.hm[k],
+            tm=f"{hour:%Y-%m-%d %H}:00",
+            stnId=str(station),
+            stnNm=str(station),
+            ta=self.ta[k],
+            ts=self.ta[k],
+            hm=self.hm[k],
         )
         return record
 
@@ -253,9 +260,14 @@ def asos_check(pages: list[bytes], station: int, first: date, last: date) -> int
                 raise CoverageError(f"station {station}: a record of station {record['stnId']}")
             tms.append(record["tm"])
     start = datetime.combine(first, datetime.min.time())
-    expected = [f"{start + timedelta(hours=h):%Y-%m-%d %H}:00" for h in range(((last - first).days + 1) * HOURS)]
+    expected = [
+        f"{start + timedelta(hours=h):%Y-%m-%d %H}:00"
+        for h in range(((last - first).days + 1) * HOURS)
+    ]
     if tms != expected:
-        raise CoverageError(f"station {station} {first}..{last}: {len(tms)} hours, expected {len(expected)}")
+        raise CoverageError(
+            f"station {station} {first}..{last}: {len(tms)} hours, expected {len(expected)}"
+        )
     return len(tms)
 
 
@@ -266,7 +278,11 @@ def pv_unit_days(pages: list[bytes]) -> list[tuple[str, int, date, int]]:
         for item in item_elements(parse_success(body, what="benchmark")):
             values = {child.tag: (child.text or "").strip() for child in item}
             hours = sum(1 for n in range(1, HOURS + 1) if values.get(f"qhorgen{n:02d}"))
-            day = date.fromisoformat(values["ymd"]) if "-" in values["ymd"] else datetime.strptime(values["ymd"], "%Y%m%d").date()
+            day = (
+                date.fromisoformat(values["ymd"])
+                if "-" in values["ymd"]
+                else datetime.strptime(values["ymd"], "%Y%m%d").date()
+            )
             out.append((values["gencd"], int(values["hogi"]), day, hours))
     return out
 
@@ -275,8 +291,17 @@ def wind_unit_days(pages: list[bytes]) -> list[tuple[str, int, date, int]]:
     out = []
     for body in pages:
         for r in page_records(body, what="benchmark"):
-            hours = sum(1 for n in range(1, HOURS + 1) if r.get(f"qhorGen{n:02d}") not in (None, ""))
-            out.append((str(r["ippt"]), int(r["hogi"]), datetime.strptime(str(r["dgenYmd"]).replace("-", ""), "%Y%m%d").date(), hours))
+            hours = sum(
+                1 for n in range(1, HOURS + 1) if r.get(f"qhorGen{n:02d}") not in (None, "")
+            )
+            out.append(
+                (
+                    str(r["ippt"]),
+                    int(r["hogi"]),
+                    datetime.strptime(str(r["dgenYmd"]).replace("-", ""), "%Y%m%d").date(),
+                    hours,
+                )
+            )
     return out
 
 
@@ -288,7 +313,9 @@ def check_unit_days(
     kept = [g for g in got if g[:3] in wanted]
     keys = [g[:3] for g in kept]
     if len(keys) != len(set(keys)) or set(keys) != wanted:
-        raise CoverageError(f"{what}: {len(set(keys))} distinct of {len(wanted)} wanted unit-days, {len(keys)} records")
+        raise CoverageError(
+            f"{what}: {len(set(keys))} distinct of {len(wanted)} wanted unit-days, {len(keys)} records"
+        )
     if any(g[3] != HOURS for g in kept):
         raise CoverageError(f"{what}: a unit-day without 24 hourly values")
     return HOURS * len(kept)
@@ -349,12 +376,16 @@ async def timed(
     return counts[path], seconds, hours, server.max_in_flight, client.stats.retries - retries
 
 
-async def measure_all(s: Scenario, server: PortalServer, client: PortalClient, log: Callable[[str], None]) -> list[Measured]:
+async def measure_all(
+    s: Scenario, server: PortalServer, client: PortalClient, log: Callable[[str], None]
+) -> list[Measured]:
     results: list[Measured] = []
 
     def record(m: Measured) -> None:
         if m.requests != m.expected:
-            raise AssertionError(f"{m.source} {m.way}: server counted {m.requests}, the formula says {m.expected}")
+            raise AssertionError(
+                f"{m.source} {m.way}: server counted {m.requests}, the formula says {m.expected}"
+            )
         results.append(m)
         label = "extrapolated" if m.extrapolated else "measured"
         log(
@@ -390,17 +421,39 @@ async def measure_all(s: Scenario, server: PortalServer, client: PortalClient, l
 
     new_chunks = chunks(a0, a1, chunk_days)
     n, sec, hrs, mif, rt = await timed(server, client, ASOS_PATH, asos_new)
-    record(Measured(
-        "asos", "new", f"`fetch_range(station, first, last)`, {chunk_days}-day chunks ({len(new_chunks)} per station)",
-        f"whole backfill: {n_st} stations x {len(all_days):,} days", n, sec,
-        sum(asos_request_count(f, l, ASOS_PAGE) for f, l in new_chunks) * n_st, hrs, n, mif, rt, DEV_QUOTA["asos"],
-    ))
+    record(
+        Measured(
+            "asos",
+            "new",
+            f"`fetch_range(station, first, last)`, {chunk_days}-day chunks ({len(new_chunks)} per station)",
+            f"whole backfill: {n_st} stations x {len(all_days):,} days",
+            n,
+            sec,
+            sum(asos_request_count(first, last, ASOS_PAGE) for first, last in new_chunks) * n_st,
+            hrs,
+            n,
+            mif,
+            rt,
+            DEV_QUOTA["asos"],
+        )
+    )
     n, sec, hrs, mif, rt = await timed(server, client, ASOS_PATH, asos_old)
-    record(Measured(
-        "asos", "old", "`fetch_range(station, day, day)` per station-day",
-        f"slice: {n_st} stations x {len(old_days)} days", n, sec,
-        n_st * len(old_days), hrs, n_st * len(all_days), mif, rt, DEV_QUOTA["asos"],
-    ))
+    record(
+        Measured(
+            "asos",
+            "old",
+            "`fetch_range(station, day, day)` per station-day",
+            f"slice: {n_st} stations x {len(old_days)} days",
+            n,
+            sec,
+            n_st * len(old_days),
+            hrs,
+            n_st * len(all_days),
+            mif,
+            rt,
+            DEV_QUOTA["asos"],
+        )
+    )
 
     # PV -------------------------------------------------------------------------------------------
     pv = LiveNambuPvSource(client, page_size=PV_PAGE)
@@ -411,7 +464,9 @@ async def measure_all(s: Scenario, server: PortalServer, client: PortalClient, l
 
     async def pv_new() -> int:
         answers = await gather_all(pv.fetch_range(q.start, q.end, q.unit) for q in plan)
-        return check_unit_days([r for pages in answers for r in pv_unit_days(pages)], wanted, "pv new")
+        return check_unit_days(
+            [r for pages in answers for r in pv_unit_days(pages)], wanted, "pv new"
+        )
 
     old_units = units[: s.pv_old_units]
     old_pv_days = pv_days[: s.pv_old_days]
@@ -421,23 +476,49 @@ async def measure_all(s: Scenario, server: PortalServer, client: PortalClient, l
         for day in old_pv_days:
             answers = await gather_all(pv.fetch_range(day, day, unit) for unit in old_units)
             for unit, pages in zip(old_units, answers, strict=True):
-                total += check_unit_days(pv_unit_days(pages), {(*unit, day)}, f"pv old {unit} {day}")
+                total += check_unit_days(
+                    pv_unit_days(pages), {(*unit, day)}, f"pv old {unit} {day}"
+                )
         return total
 
-    shape = ", ".join(f"{q.start}..{q.end} {'all units' if q.unit is None else q.unit}" for q in plan[:3])
+    shape = ", ".join(
+        f"{q.start}..{q.end} {'all units' if q.unit is None else q.unit}" for q in plan[:3]
+    )
     n, sec, hrs, mif, rt = await timed(server, client, PV_PATH, pv_new)
-    record(Measured(
-        "pv", "new", f"`plan_pv_queries` ({len(plan)} quer{'y' if len(plan) == 1 else 'ies'}: {shape}{', ...' if len(plan) > 3 else ''}), "
-        f"`fetch_range` each, page size {PV_PAGE}",
-        f"whole backfill: {len(units)} units x {len(pv_days)} days", n, sec,
-        total_requests(plan), hrs, n, mif, rt, DEV_QUOTA["pv"],
-    ))
+    record(
+        Measured(
+            "pv",
+            "new",
+            f"`plan_pv_queries` ({len(plan)} quer{'y' if len(plan) == 1 else 'ies'}: {shape}{', ...' if len(plan) > 3 else ''}), "
+            f"`fetch_range` each, page size {PV_PAGE}",
+            f"whole backfill: {len(units)} units x {len(pv_days)} days",
+            n,
+            sec,
+            total_requests(plan),
+            hrs,
+            n,
+            mif,
+            rt,
+            DEV_QUOTA["pv"],
+        )
+    )
     n, sec, hrs, mif, rt = await timed(server, client, PV_PATH, pv_old)
-    record(Measured(
-        "pv", "old", "`fetch_range(day, day, unit)` per unit-day",
-        f"slice: {len(old_units)} units x {len(old_pv_days)} days", n, sec,
-        len(old_units) * len(old_pv_days), hrs, len(units) * len(pv_days), mif, rt, DEV_QUOTA["pv"],
-    ))
+    record(
+        Measured(
+            "pv",
+            "old",
+            "`fetch_range(day, day, unit)` per unit-day",
+            f"slice: {len(old_units)} units x {len(old_pv_days)} days",
+            n,
+            sec,
+            len(old_units) * len(old_pv_days),
+            hrs,
+            len(units) * len(pv_days),
+            mif,
+            rt,
+            DEV_QUOTA["pv"],
+        )
+    )
 
     # wind ---------------------------------------------------------------------------------------------
     wind = LiveWindSource(client, page_size=WIND_PAGE)
@@ -451,12 +532,25 @@ async def measure_all(s: Scenario, server: PortalServer, client: PortalClient, l
         return check_unit_days(got, wind_wanted, "wind")
 
     n, sec, hrs, mif, rt = await timed(server, client, WIND_PATH, wind_new)
-    record(Measured(
-        "wind", "new", f"`fetch(month_start, month_end)` per month ({len(months)}), paged until an empty page, page size {WIND_PAGE}",
-        f"whole backfill: {len(WIND_UNITS)} units x {len(wind_wanted) // len(WIND_UNITS)} days", n, sec,
-        sum(wind_request_estimate((l - f).days + 1, len(WIND_UNITS), WIND_PAGE) for f, l in months),
-        hrs, n, mif, rt, DEV_QUOTA["wind"],
-    ))
+    record(
+        Measured(
+            "wind",
+            "new",
+            f"`fetch(month_start, month_end)` per month ({len(months)}), paged until an empty page, page size {WIND_PAGE}",
+            f"whole backfill: {len(WIND_UNITS)} units x {len(wind_wanted) // len(WIND_UNITS)} days",
+            n,
+            sec,
+            sum(
+                wind_request_estimate((last - first).days + 1, len(WIND_UNITS), WIND_PAGE)
+                for first, last in months
+            ),
+            hrs,
+            n,
+            mif,
+            rt,
+            DEV_QUOTA["wind"],
+        )
+    )
     return results
 
 
@@ -468,7 +562,9 @@ class Settings:
     seed: int = 7
 
 
-def run(s: Scenario, settings: Settings = Settings(), log: Callable[[str], None] = print) -> list[Measured]:
+def run(
+    s: Scenario, settings: Settings = Settings(), log: Callable[[str], None] = print
+) -> list[Measured]:
     """Serve ``s``'s records on 127.0.0.1 and measure every way; the measurements in order."""
     rng = random.Random(settings.seed)
     low, high = (ms / 1000 for ms in settings.latency_ms)
@@ -560,9 +656,15 @@ def section(
                 req = f"{m.requests:,} (measured, whole backfill)"
                 wall = f"{duration(m.seconds)} measured"
             whole = math.ceil(m.quota_days)
-            days_ = f"{m.quota_days:.4f} (1 day)" if m.quota_days < 0.01 else f"{m.quota_days:.2f} ({whole} day{'s' if whole > 1 else ''})"
+            days_ = (
+                f"{m.quota_days:.4f} (1 day)"
+                if m.quota_days < 0.01
+                else f"{m.quota_days:.2f} ({whole} day{'s' if whole > 1 else ''})"
+            )
             unit = "station-hours" if source == "asos" else "unit-hours"
-            lines.append(f"| {m.way} | {m.method} | {req} | {wall} | {days_} | {m.hours_checked:,} {unit} ({m.scope}) |")
+            lines.append(
+                f"| {m.way} | {m.method} | {req} | {wall} | {days_} | {m.hours_checked:,} {unit} ({m.scope}) |"
+            )
         lines.append("")
         if len(rows) == 2:
             old, new = rows
@@ -613,7 +715,11 @@ def section(
         "because the server making and the client parsing the answers (an ASOS page is 984 records, ~470 kB) "
         "share the 2 cores. It is the quota, not the wall time, that made the old ways impractical."
     )
-    lines += ["", f"![Requests per backfill, old way against new]({PNG.relative_to(DOC.parent).as_posix()})", ""]
+    lines += [
+        "",
+        f"![Requests per backfill, old way against new]({PNG.relative_to(DOC.parent).as_posix()})",
+        "",
+    ]
     lines += [f"Machine: {machine}.", ""]
     return "\n".join(lines)
 
@@ -631,12 +737,23 @@ def plot(results: list[Measured], path: Path) -> None:
     new = [by[(s, "new")].full_requests for s in sources]
     fig, ax = plt.subplots(figsize=(8, 4.2))
     x = range(len(sources))
-    b1 = ax.bar([i - 0.2 for i in x], old, 0.4, label="old way (per station-day / unit-day)", color="#999999")
+    b1 = ax.bar(
+        [i - 0.2 for i in x],
+        old,
+        0.4,
+        label="old way (per station-day / unit-day)",
+        color="#999999",
+    )
     b2 = ax.bar([i + 0.2 for i in x], new, 0.4, label="new way (range queries)", color="#3b7dd8")
     for bars in (b1, b2):
         for bar in bars:
-            ax.annotate(f"{int(bar.get_height()):,}", (bar.get_x() + bar.get_width() / 2, bar.get_height()),
-                        ha="center", va="bottom", fontsize=8)
+            ax.annotate(
+                f"{int(bar.get_height()):,}",
+                (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                ha="center",
+                va="bottom",
+                fontsize=8,
+            )
     for i, s in enumerate(sources):
         ax.hlines(DEV_QUOTA[s], i - 0.45, i + 0.45, colors="#d62728", linestyles=":", linewidth=1.2)
     ax.plot([], [], ":", color="#d62728", label="development-key quota per day")
@@ -660,7 +777,9 @@ def write_section(text: str, doc: Path = DOC) -> None:
     if start is None:
         new = old.rstrip("\n") + "\n\n" + text
     else:
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+        end = next(
+            (i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines)
+        )
         after = "".join(lines[end:])
         new = "".join(lines[:start]) + text + ("\n" + after if after else "")
     doc.write_text(new.rstrip("\n") + "\n", encoding="utf-8")
@@ -686,13 +805,19 @@ def quiet_logs() -> None:
 def main(argv: list[str] | None = None) -> list[Measured]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small slices (a smoke test, seconds)")
-    parser.add_argument("--write-docs", action="store_true", help=f"update {DOC.name} and {PNG.name}")
-    parser.add_argument("--latency-ms", type=int, nargs=2, default=[100, 300], metavar=("LOW", "HIGH"))
+    parser.add_argument(
+        "--write-docs", action="store_true", help=f"update {DOC.name} and {PNG.name}"
+    )
+    parser.add_argument(
+        "--latency-ms", type=int, nargs=2, default=[100, 300], metavar=("LOW", "HIGH")
+    )
     parser.add_argument("--max-concurrency", type=int, default=8)
     parser.add_argument("--requests-per-second", type=float, default=20.0)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
-    settings = Settings(args.max_concurrency, args.requests_per_second, tuple(args.latency_ms), args.seed)
+    settings = Settings(
+        args.max_concurrency, args.requests_per_second, tuple(args.latency_ms), args.seed
+    )
     scenario = quick_scenario() if args.quick else full_scenario()
     where = machine()
     quiet_logs()

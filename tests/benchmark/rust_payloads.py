@@ -75,7 +75,7 @@ def pv_body(items: int, seed: int = 0) -> bytes:
         "<response><header><resultCode>00</resultCode><resultMsg>NORMAL SERVICE.</resultMsg>"
         f"</header><body><items>{''.join(parts)}</items><numOfRows>{items}</numOfRows>"
         f"<pageNo>1</pageNo><totalCount>{items}</totalCount></body></response>"
-    ).encode("utf-8")
+    ).encode()
 
 
 def asos_body(items: int, seed: int = 0) -> bytes:
@@ -87,8 +87,10 @@ def asos_body(items: int, seed: int = 0) -> bytes:
         hour = i // len(STATIONS)
         day = _START + timedelta(hours=hour)
         tm = f"{day.isoformat()} {hour % 24:02d}:00"
+
         def value() -> str:
             return "" if rng.random() < 0.03 else f"{rng.normal(5, 8):.1f}"
+
         out.append({"tm": tm, "stnId": str(stn_id), "stnNm": stn_nm, "ta": value(), "hm": value(),
                     "rn": "", "ws": value(), "pa": value()})  # fmt: skip
     body = {"response": {"header": {"resultCode": "00", "resultMsg": "NORMAL_SERVICE"},

@@ -9,7 +9,10 @@ from plugins.python_backend.imputation import impute_missing_values
 from plugins.python_backend.imputation_kernel import find_gaps
 from registry.contracts import FillMethod, ImputeOptions
 from tests.benchmark.generator import GeneratorSpec, describe, generate, spec_for_rows
-from tests.benchmark.legacy_baseline import find_consecutive_missing_groups, impute_missing_values_legacy
+from tests.benchmark.legacy_baseline import (
+    find_consecutive_missing_groups,
+    impute_missing_values_legacy,
+)
 from tests.benchmark.measure import frame_bytes, peak_traced_memory, time_call
 from tests.equivalence.compare import assert_floats_equivalent
 
@@ -19,7 +22,9 @@ SMALL = GeneratorSpec(stations=3, hours=200, missing_ratio=0.1, seed=3)
 def test_generator_is_seeded_and_shaped() -> None:
     frame = generate(SMALL)
     pd.testing.assert_frame_equal(frame, generate(SMALL))
-    assert not frame.equals(generate(GeneratorSpec(stations=3, hours=200, missing_ratio=0.1, seed=4)))
+    assert not frame.equals(
+        generate(GeneratorSpec(stations=3, hours=200, missing_ratio=0.1, seed=4))
+    )
     assert list(frame.columns) == ["tm", "stnNm", "ta", "hm"]
     assert frame["tm"].dtype == "datetime64[ns]" and frame["stnNm"].dtype == "str"
     assert len(frame) == 600 and frame["stnNm"].nunique() == 3
@@ -46,7 +51,8 @@ def test_shuffled_frames_hold_the_same_rows() -> None:
     ordered = generate(GeneratorSpec(stations=2, hours=50, seed=9))
     key = ["stnNm", "tm"]
     pd.testing.assert_frame_equal(
-        shuffled.sort_values(key).reset_index(drop=True), ordered.sort_values(key).reset_index(drop=True)
+        shuffled.sort_values(key).reset_index(drop=True),
+        ordered.sort_values(key).reset_index(drop=True),
     )
 
 
@@ -65,7 +71,9 @@ def test_legacy_baseline_fills_like_the_optimised_implementation() -> None:
     for column in ("ta", "hm"):
         assert filled[column].notna().all()
         np.testing.assert_array_equal(methods[column].to_numpy(), optimised.methods[column])
-        assert_floats_equivalent(filled[column].to_numpy(), optimised.frame[column].to_numpy(), column)
+        assert_floats_equivalent(
+            filled[column].to_numpy(), optimised.frame[column].to_numpy(), column
+        )
     used = set(np.unique(methods["ta"])) | set(np.unique(methods["hm"]))
     # 200 hours never repeat a (month, day, hour): long gaps take the station mean.
     assert {FillMethod.SPLINE, FillMethod.STATION_MEAN} <= used

@@ -29,7 +29,13 @@ def files(tmp_path: Path) -> dict[str, Path]:
     utf16.write_bytes("a,b\n1,2\n".encode("utf-16-le"))  # no BOM
     garbage = tmp_path / "page.json"
     garbage.write_text('{"response": {"header": ', encoding="utf-8")
-    return {"good": good, "binary": binary, "utf16": utf16, "garbage": garbage, "missing_dir": tmp_path / "nope" / "out.csv"}
+    return {
+        "good": good,
+        "binary": binary,
+        "utf16": utf16,
+        "garbage": garbage,
+        "missing_dir": tmp_path / "nope" / "out.csv",
+    }
 
 
 @pytest.fixture(autouse=True)
@@ -91,7 +97,9 @@ BAD_SETTINGS = [
 
 
 @pytest.mark.parametrize("command", ALL)
-def test_bad_settings(command: str, files: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_settings(
+    command: str, files: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     for variable, value in BAD_SETTINGS:
         with monkeypatch.context() as patch:
             patch.setenv(variable, value)
@@ -144,7 +152,9 @@ def test_bad_files(command: str, files: dict[str, Path]) -> None:
         assert line.isprintable(), f"{args}: {line!r}"
 
 
-def test_prefect_start_up_failure_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_prefect_start_up_failure_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     def cannot_start(target: str, **parameters: object) -> object:
         raise RuntimeError(
             "Timed out while attempting to connect to ephemeral Prefect API server.\n"
@@ -152,5 +162,7 @@ def test_prefect_start_up_failure_is_one_line(monkeypatch: pytest.MonkeyPatch, t
         )
 
     monkeypatch.setattr(pipeline_commands, "_call_flow", cannot_start)
-    line = assert_one_line_error(["run"], 1, contains="Prefect could not start its temporary server")
+    line = assert_one_line_error(
+        ["run"], 1, contains="Prefect could not start its temporary server"
+    )
     assert str(tmp_path / "prefect") in line and "--no-prefect" in line

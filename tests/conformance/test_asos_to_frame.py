@@ -40,8 +40,13 @@ def body(items: object) -> bytes:
     doc = {
         "response": {
             "header": {"resultCode": "00", "resultMsg": "NORMAL_SERVICE"},
-            "body": {"dataType": "JSON", "items": items, "pageNo": 1, "numOfRows": 10,
-                     "totalCount": 0},
+            "body": {
+                "dataType": "JSON",
+                "items": items,
+                "pageNo": 1,
+                "numOfRows": 10,
+                "totalCount": 0,
+            },
         }
     }
     return json.dumps(doc, ensure_ascii=False).encode()
@@ -139,4 +144,3 @@ def test_bad_time_is_an_error(backend: str, call_transform) -> None:
     ]
     with pytest.raises(TransformInputError, match="1"):
         call_transform("asos_to_frame", body({"item": items}), ["ta", "hm"])
-

@@ -341,7 +341,6 @@ def test_messages_are_identical(
     transform, args, kwargs = HOSTILE[case]
     registry = Registry(raise_settings, discovered_backends, environ={})
     messages = {
-        name: input_error(registry.call, transform, *args, backend=name, **kwargs)
-        for name in names
+        name: input_error(registry.call, transform, *args, backend=name, **kwargs) for name in names
     }
     assert len(set(messages.values())) == 1, messages

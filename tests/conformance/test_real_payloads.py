@@ -39,12 +39,60 @@ GATEWAY = "real/gateway_error_key_not_registered.xml"
 SININCHEON = "한국남부발전(주)_신인천전망대 태양광발전실적"
 # Unit 997S, 2024-06-01, labels 1..24 (real; the evening hours 16-22 are the
 # source's broken profile and must come through unchanged).
-S997_0601 = [0, 0, 0, 0, 0, 1, 38, 85, 137, 184, 224, 247, 251, 250, 240, 947, 1266, 1000, 688,
-             1067, 1055, 869, 0, 0]
+S997_0601 = [
+    0,
+    0,
+    0,
+    0,
+    0,
+    1,
+    38,
+    85,
+    137,
+    184,
+    224,
+    247,
+    251,
+    250,
+    240,
+    947,
+    1266,
+    1000,
+    688,
+    1067,
+    1055,
+    869,
+    0,
+    0,
+]
 S997_0601_DAILY = (8547.6, 356.15, 1266.0, 0.0)
 # 2024-06-02 (invented): label 13 is <qhorgen13/>, i.e. missing.
-S997_0602 = [0, 0, 0, 0, 0, 1, 34, 76, 123, 166, 202, 222, nan, 225, 216, 852, 1139, 900, 619,
-             960, 950, 782, 0, 0]
+S997_0602 = [
+    0,
+    0,
+    0,
+    0,
+    0,
+    1,
+    34,
+    76,
+    123,
+    166,
+    202,
+    222,
+    nan,
+    225,
+    216,
+    852,
+    1139,
+    900,
+    619,
+    960,
+    950,
+    782,
+    0,
+    0,
+]
 S997_0602_DAILY = (7467.0, 311.12, 1139.0, 0.0)
 
 
@@ -76,9 +124,7 @@ def pv_expected(days: list[tuple[str, list[float], tuple[float, ...]]]) -> pd.Da
 
 
 @pytest.mark.parametrize("name", [PV_800, PV_00])
-def test_pv_single_record_with_either_success_code(
-    backend: str, call_transform, name: str
-) -> None:
+def test_pv_single_record_with_either_success_code(backend: str, call_transform, name: str) -> None:
     out = call_transform("pv_to_long", payload(name))
     assert out.report == {"items": 1, "rows": 24, "dropped_invalid": 0}
     assert_frame(pv_expected([("2024-06-01", S997_0601, S997_0601_DAILY)]), out.frame)
@@ -222,7 +268,12 @@ def test_asos_verbatim_record_other_string_fields(backend: str, call_transform) 
     frame = call_transform("asos_to_frame", payload(ASOS_VERBATIM), fields).frame
     row = frame.iloc[0]
     assert [row["ws"], row["wd"], row["pa"], row["ps"], row["td"], row["m03Te"]] == [
-        2.5, 290.0, 1007.8, 1018.4, -0.2, 0.7
+        2.5,
+        290.0,
+        1007.8,
+        1018.4,
+        -0.2,
+        0.7,
     ]
     assert np.isnan(row["rn"]) and np.isnan(row["ss"])  # "" (ss with QC flag "9")
 

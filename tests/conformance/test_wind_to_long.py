@@ -19,21 +19,162 @@ COLUMNS = ["timestamp", "plant_code", "unit", "plant_name", "generation"]
 # The hourly values of wind_namdong_page1.json / _reponse.json, labels 1..24, as written there.
 # Plant codes are those of the reconstructed real-format bodies (tests/fixtures/payloads/real/),
 # not official ones: 9997 영흥풍력, 9995 군위 화산풍력, 9996 삼천포풍력, 9994 어음풍력.
-YH1_0301 = [1523.2, 1498.7, 1402.1, 1377.0, 1290.4, 1188.3, 1010.9, 876.5, 702.2, 655.0, 598.4,
-            611.7, 640.2, 702.9, 811.3, 934.6, 1088.1, 1203.5, 1315.8, 1420.6, 1488.9, 1530.2,
-            1561.4, 1544.0]
-YH2_0301 = [1410.5, 1388.2, 1301.7, 1256.9, nan, nan, 902.3, 781.4, 633.8, 590.1, 541.6, 560.2,
-            588.7, 641.5, 745.0, 866.2, 1002.8, 1111.4, 1230.6, 1337.1, 1402.9, 1448.3, 1476.5,
-            1460.8]
-GW1_0301 = [402.1, 388.6, 371.2, 350.9, 329.4, 301.7, 277.3, 250.0, 231.8, nan, nan, nan, 198.4,
-            210.6, 236.9, 262.3, 288.7, 310.2, 335.6, 358.1, 371.9, 380.4, 391.2, 399.8]
-YH1_0302 = [1532.6, 1519.3, 1476.0, 1420.8, 1351.2, 1277.5, 1190.4, 1095.8, 988.3, 903.7, 850.2,
-            822.9, 845.1, 901.6, 977.4, 1062.5, 1150.9, 1233.0, 1302.7, 1365.4, 1410.2, 1438.8,
-            1455.1, 1461.9]
-SC1_0302 = [365.2, 350.8, 341.0, 322.7, 300.1, 288.6, 270.4, 255.9, 240.3, 228.7, 219.5, 214.0,
-            220.8, 233.6, 251.2, 274.9, 296.3, 318.0, 337.5, 351.4, 362.9, 371.6, 378.2, 380.0]
-SC1_0303 = [381.4, 379.0, 366.2, 350.1, 331.8, 312.5, 290.7, 266.3, 242.0, 221.6, 205.9, 199.2,
-            203.7, 218.4, 239.0, 262.8, 285.1, 305.6, 322.9, 336.0, 344.2, 350.7, 355.3, 357.9]
+YH1_0301 = [
+    1523.2,
+    1498.7,
+    1402.1,
+    1377.0,
+    1290.4,
+    1188.3,
+    1010.9,
+    876.5,
+    702.2,
+    655.0,
+    598.4,
+    611.7,
+    640.2,
+    702.9,
+    811.3,
+    934.6,
+    1088.1,
+    1203.5,
+    1315.8,
+    1420.6,
+    1488.9,
+    1530.2,
+    1561.4,
+    1544.0,
+]
+YH2_0301 = [
+    1410.5,
+    1388.2,
+    1301.7,
+    1256.9,
+    nan,
+    nan,
+    902.3,
+    781.4,
+    633.8,
+    590.1,
+    541.6,
+    560.2,
+    588.7,
+    641.5,
+    745.0,
+    866.2,
+    1002.8,
+    1111.4,
+    1230.6,
+    1337.1,
+    1402.9,
+    1448.3,
+    1476.5,
+    1460.8,
+]
+GW1_0301 = [
+    402.1,
+    388.6,
+    371.2,
+    350.9,
+    329.4,
+    301.7,
+    277.3,
+    250.0,
+    231.8,
+    nan,
+    nan,
+    nan,
+    198.4,
+    210.6,
+    236.9,
+    262.3,
+    288.7,
+    310.2,
+    335.6,
+    358.1,
+    371.9,
+    380.4,
+    391.2,
+    399.8,
+]
+YH1_0302 = [
+    1532.6,
+    1519.3,
+    1476.0,
+    1420.8,
+    1351.2,
+    1277.5,
+    1190.4,
+    1095.8,
+    988.3,
+    903.7,
+    850.2,
+    822.9,
+    845.1,
+    901.6,
+    977.4,
+    1062.5,
+    1150.9,
+    1233.0,
+    1302.7,
+    1365.4,
+    1410.2,
+    1438.8,
+    1455.1,
+    1461.9,
+]
+SC1_0302 = [
+    365.2,
+    350.8,
+    341.0,
+    322.7,
+    300.1,
+    288.6,
+    270.4,
+    255.9,
+    240.3,
+    228.7,
+    219.5,
+    214.0,
+    220.8,
+    233.6,
+    251.2,
+    274.9,
+    296.3,
+    318.0,
+    337.5,
+    351.4,
+    362.9,
+    371.6,
+    378.2,
+    380.0,
+]
+SC1_0303 = [
+    381.4,
+    379.0,
+    366.2,
+    350.1,
+    331.8,
+    312.5,
+    290.7,
+    266.3,
+    242.0,
+    221.6,
+    205.9,
+    199.2,
+    203.7,
+    218.4,
+    239.0,
+    262.8,
+    285.1,
+    305.6,
+    322.9,
+    336.0,
+    344.2,
+    350.7,
+    355.3,
+    357.9,
+]
 
 
 def expected_frame(
@@ -87,7 +228,11 @@ def test_page_spot_checks(backend: str, call_transform) -> None:
     assert frame.index.equals(pd.RangeIndex(96))
     first = frame.iloc[0]
     assert first["timestamp"] == pd.Timestamp("2024-03-01 00:00")  # label 01 -> 00:00
-    assert (first["plant_code"], first["unit"], first["plant_name"]) == ("9995", 1, "군위 화산풍력 1")
+    assert (first["plant_code"], first["unit"], first["plant_name"]) == (
+        "9995",
+        1,
+        "군위 화산풍력 1",
+    )
     assert first["generation"] == pytest.approx(402.1)
     # "" and null are NaN, never 0: 영흥풍력 (9997) unit 2, labels 5 and 6 -> 04:00 and 05:00
     unit2 = frame[(frame["plant_code"] == "9997") & (frame["unit"] == 2)]
@@ -159,7 +304,13 @@ def test_value_types_and_name_formatting(backend: str, call_transform) -> None:
     expected = expected_frame(
         [
             ("2024-01-30", "9996", 1, "삼천포풍력 1", [1.0] * 24),
-            ("2024-01-31", "9996", 1, "삼천포풍력 1", [7.5, 3.0, 2.25, nan, nan, 0.0] + [100.0] * 18),
+            (
+                "2024-01-31",
+                "9996",
+                1,
+                "삼천포풍력 1",
+                [7.5, 3.0, 2.25, nan, nan, 0.0] + [100.0] * 18,
+            ),
         ],
         shift=1,
     )
@@ -167,8 +318,14 @@ def test_value_types_and_name_formatting(backend: str, call_transform) -> None:
 
 
 def test_missing_hour_keys_are_nan(backend: str, call_transform) -> None:
-    record = {"dgenYmd": "20240301", "ippt": "9997", "hogi": 1, "ipptNam": "영흥풍력",
-              "qhorGen01": "10", "qhorGen24": "20"}
+    record = {
+        "dgenYmd": "20240301",
+        "ippt": "9997",
+        "hogi": 1,
+        "ipptNam": "영흥풍력",
+        "qhorGen01": "10",
+        "qhorGen24": "20",
+    }
     out = call_transform("wind_to_long", [record], "end")
     assert out.frame["generation"].iloc[0] == 10.0
     assert out.frame["generation"].iloc[23] == 20.0
@@ -188,10 +345,17 @@ def test_sort_is_by_plant_unit_time(backend: str, call_transform) -> None:
     frame = call_transform("wind_to_long", records, "end").frame
     # by plant code, not name (by name 군위 would come before 어음); unit is numeric: 2 before 10
     assert frame.groupby(["plant_code", "unit"], sort=False).size().index.tolist() == [
-        ("9994", 1), ("9995", 1), ("9997", 2), ("9997", 10)
+        ("9994", 1),
+        ("9995", 1),
+        ("9997", 2),
+        ("9997", 10),
     ]
     assert frame["plant_name"].iloc[::24].tolist() == [
-        "어음풍력 1", "군위 화산풍력 1", "영흥풍력 2", "영흥풍력 2", "영흥풍력 10"
+        "어음풍력 1",
+        "군위 화산풍력 1",
+        "영흥풍력 2",
+        "영흥풍력 2",
+        "영흥풍력 10",
     ]
     assert frame["generation"].iloc[0:24].eq(5).all()
     assert frame["generation"].iloc[24:48].eq(0).all()
@@ -247,8 +411,13 @@ def test_malformed_body_is_an_input_error(backend: str, call_transform) -> None:
 
 def test_days_before_1970_are_valid(call_transform) -> None:
     # Negative nanoseconds since the epoch are real days, not "unparseable".
-    record = {"dgenYmd": "1969-12-31", "ippt": "9997", "hogi": "1", "ipptNam": "영흥풍력",
-              **{f"qhorGen{n:02d}": str(n) for n in range(1, 25)}}
+    record = {
+        "dgenYmd": "1969-12-31",
+        "ippt": "9997",
+        "hogi": "1",
+        "ipptNam": "영흥풍력",
+        **{f"qhorGen{n:02d}": str(n) for n in range(1, 25)},
+    }
     out = call_transform("wind_to_long", [record], hour_label="end")
     assert out.report["dropped_bad_date"] == 0
     assert out.frame["timestamp"].iloc[0] == pd.Timestamp("1969-12-31 00:00")

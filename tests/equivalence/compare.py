@@ -15,7 +15,6 @@ import pandas as pd
 from registry.equivalence import float_mismatches, frame_differences
 
 
-
 def assert_floats_equivalent(actual: np.ndarray, expected: np.ndarray, what: str) -> None:
     assert len(actual) == len(expected), f"{what}: {len(actual)} values, expected {len(expected)}"
     bad = float_mismatches(expected, actual)

@@ -72,7 +72,12 @@ def oracle_impute(
             else []
         )
         filled, methods, column_report = _impute_column(
-            values, stamps, rows_of_station, hist_values, hist_stamps, hist_stations,
+            values,
+            stamps,
+            rows_of_station,
+            hist_values,
+            hist_stamps,
+            hist_stations,
             options.max_spline_gap,
         )
         out[column] = np.array(filled, dtype=np.float64)
@@ -155,7 +160,10 @@ def _impute_column(
                         filled[rows[j]] = _mean(by_station[station])
                         methods[rows[j]] = FillMethod.STATION_MEAN
                     elif everything:
-                        filled[rows[j]], methods[rows[j]] = _mean(everything), FillMethod.GLOBAL_MEAN
+                        filled[rows[j]], methods[rows[j]] = (
+                            _mean(everything),
+                            FillMethod.GLOBAL_MEAN,
+                        )
         counts: dict[str, int] = defaultdict(int)
         for i in rows:
             counts[FillMethod(methods[i]).label] += 1

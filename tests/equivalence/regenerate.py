@@ -25,7 +25,11 @@ import pandas as pd
 from registry import build_registry, load_settings
 from registry.contracts import ImputeOptions, TransformOutput
 from tests.benchmark.generator import GeneratorSpec, generate
-from tests.equivalence.compare import assert_frames_equivalent, assert_methods_equal, assert_reports_equal
+from tests.equivalence.compare import (
+    assert_frames_equivalent,
+    assert_methods_equal,
+    assert_reports_equal,
+)
 from tests.equivalence.oracle import oracle_impute
 from tests.equivalence.snapshots import (
     FIXTURES,
@@ -46,7 +50,9 @@ NAN = np.nan
 # --------------------------------------------------------------------------- input builders
 
 
-def _hourly(station: str, start: str, hours: int, rng: np.random.Generator, base: float) -> pd.DataFrame:
+def _hourly(
+    station: str, start: str, hours: int, rng: np.random.Generator, base: float
+) -> pd.DataFrame:
     times = pd.date_range(start, periods=hours, freq="h")
     daily = np.sin(2 * np.pi * (times.hour.to_numpy() - 9) / 24)
     return pd.DataFrame(
@@ -109,11 +115,15 @@ def build_irregular_sparse_tz() -> tuple[pd.DataFrame, pd.DataFrame | None, Impu
                 ta = NAN if k in (3, 6, 7, 13, 18) else ta
             elif k not in observed:
                 ta = NAN
-            rows.append({"stnNm": station, "tm": start + pd.Timedelta(hours=h), "ta": ta, "hm": NAN})
+            rows.append(
+                {"stnNm": station, "tm": start + pd.Timedelta(hours=h), "ta": ta, "hm": NAN}
+            )
     frame = pd.DataFrame(rows)
     # Half the times as UTC with an offset, half as naive KST text.
     kst = frame["tm"].dt.strftime("%Y-%m-%d %H:%M")
-    utc = (frame["tm"].dt.tz_localize("Asia/Seoul").dt.tz_convert("UTC")).dt.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    utc = (frame["tm"].dt.tz_localize("Asia/Seoul").dt.tz_convert("UTC")).dt.strftime(
+        "%Y-%m-%dT%H:%M:%S+00:00"
+    )
     frame["tm"] = np.where(rng.random(len(frame)) < 0.5, kst, utc)
     frame = frame.iloc[rng.permutation(len(frame))].reset_index(drop=True)
     frame["extra"] = [f"r{i}" for i in range(len(frame))]
@@ -122,8 +132,12 @@ def build_irregular_sparse_tz() -> tuple[pd.DataFrame, pd.DataFrame | None, Impu
 
 def build_generator_three_by_720() -> tuple[pd.DataFrame, pd.DataFrame | None, ImputeOptions]:
     """The benchmark generator's shape at fixture size, with a year of history for two stations."""
-    frame = generate(GeneratorSpec(stations=3, hours=720, missing_ratio=0.08, seed=11, start="2024-01-15 00:00"))
-    history = generate(GeneratorSpec(stations=2, hours=720, missing_ratio=0.05, seed=12, start="2023-01-15 00:00"))
+    frame = generate(
+        GeneratorSpec(stations=3, hours=720, missing_ratio=0.08, seed=11, start="2024-01-15 00:00")
+    )
+    history = generate(
+        GeneratorSpec(stations=2, hours=720, missing_ratio=0.05, seed=12, start="2023-01-15 00:00")
+    )
     frame["tm"] = frame["tm"].dt.strftime("%Y-%m-%d %H:%M")
     history["tm"] = history["tm"].dt.strftime("%Y-%m-%d %H:%M")
     for column in ("ta", "hm"):
@@ -143,8 +157,12 @@ BUILDERS: dict[str, Callable[[], tuple[pd.DataFrame, pd.DataFrame | None, Impute
 
 
 def python_output(case: Case) -> TransformOutput:
-    registry = build_registry(load_settings("test", backends={"default": "python", "failure_policy": "raise"}))
-    result = registry.call("impute_missing_values", case.frame, case.options, case.history, backend="python")
+    registry = build_registry(
+        load_settings("test", backends={"default": "python", "failure_policy": "raise"})
+    )
+    result = registry.call(
+        "impute_missing_values", case.frame, case.options, case.history, backend="python"
+    )
     return result.value
 
 
@@ -161,7 +179,9 @@ def write_inputs(name: str) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     frame.to_csv(directory / "input.csv", index=False, encoding="utf-8", lineterminator="\n")
     if history is not None:
-        history.to_csv(directory / "history.csv", index=False, encoding="utf-8", lineterminator="\n")
+        history.to_csv(
+            directory / "history.csv", index=False, encoding="utf-8", lineterminator="\n"
+        )
     else:
         (directory / "history.csv").unlink(missing_ok=True)
     (directory / "options.json").write_text(options_json(options), encoding="utf-8")
@@ -187,7 +207,9 @@ def write_expected(name: str) -> None:
         "backend": "python",
         "sha256": file_hashes(directory),
     }
-    (directory / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    (directory / "manifest.json").write_text(
+        json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
 
 
 def check(name: str) -> list[str]:
@@ -196,16 +218,24 @@ def check(name: str) -> list[str]:
     problems = []
     if files["expected.csv"] != (directory / "expected.csv").read_text(encoding="utf-8"):
         problems.append(f"{name}: expected.csv differs from the python backend's output now")
-    if report_from_json(files["report.json"]) != report_from_json((directory / "report.json").read_text(encoding="utf-8")):
+    if report_from_json(files["report.json"]) != report_from_json(
+        (directory / "report.json").read_text(encoding="utf-8")
+    ):
         problems.append(f"{name}: report.json differs from the python backend's report now")
     return problems
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--inputs", action="store_true", help="also rebuild the input CSVs from the builders")
-    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if a snapshot is stale")
-    parser.add_argument("cases", nargs="*", help=f"cases to process (default: all of {sorted(BUILDERS)})")
+    parser.add_argument(
+        "--inputs", action="store_true", help="also rebuild the input CSVs from the builders"
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if a snapshot is stale"
+    )
+    parser.add_argument(
+        "cases", nargs="*", help=f"cases to process (default: all of {sorted(BUILDERS)})"
+    )
     args = parser.parse_args(argv)
     names = args.cases or sorted(BUILDERS)
     unknown = [n for n in names if n not in BUILDERS]
@@ -215,7 +245,9 @@ def main(argv: list[str] | None = None) -> int:
         problems = [p for name in names for p in check(name)]
         for problem in problems:
             print(problem)
-        print("snapshots are current" if not problems else f"{len(problems)} stale; run {REGENERATE}")
+        print(
+            "snapshots are current" if not problems else f"{len(problems)} stale; run {REGENERATE}"
+        )
         return 1 if problems else 0
     for name in names:
         if args.inputs or not (FIXTURES / name / "input.csv").exists():

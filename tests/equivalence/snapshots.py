@@ -76,13 +76,17 @@ def format_float(value: float) -> str:
     return "NaN" if np.isnan(value) else repr(float(value))
 
 
-def snapshot_table(frame: pd.DataFrame, output: TransformOutput, options: ImputeOptions) -> pd.DataFrame:
+def snapshot_table(
+    frame: pd.DataFrame, output: TransformOutput, options: ImputeOptions
+) -> pd.DataFrame:
     """The output as the text table stored in ``expected.csv`` (see the module doc)."""
     assert output.methods is not None, "snapshot needs the method codes (with_methods=True)"
     table = pd.DataFrame({"row": [str(i) for i in range(len(frame))]})
     for column in output.frame.columns:
         if column in options.columns:
-            table[column] = [format_float(v) for v in output.frame[column].to_numpy(dtype=np.float64)]
+            table[column] = [
+                format_float(v) for v in output.frame[column].to_numpy(dtype=np.float64)
+            ]
         else:
             table[column] = output.frame[column].astype(str).to_numpy()
     for column in options.columns:
@@ -103,7 +107,10 @@ def report_from_json(text: str) -> dict[str, Any]:
     raw = json.loads(text)
     return {
         column: {
-            station: {**entry, "gaps_by_length": {int(k): v for k, v in entry["gaps_by_length"].items()}}
+            station: {
+                **entry,
+                "gaps_by_length": {int(k): v for k, v in entry["gaps_by_length"].items()},
+            }
             for station, entry in stations.items()
         }
         for column, stations in raw.items()

@@ -64,7 +64,9 @@ def station_rows(draw: st.DrawFn, station: str) -> pd.DataFrame:
     if draw(st.booleans()):
         offsets = [2 * i for i in range(n)]  # hourly
     else:
-        offsets = sorted(draw(st.lists(st.integers(0, SPAN_HALF_HOURS), min_size=n, max_size=n, unique=True)))
+        offsets = sorted(
+            draw(st.lists(st.integers(0, SPAN_HALF_HOURS), min_size=n, max_size=n, unique=True))
+        )
     times = [START + pd.Timedelta(minutes=30 * o) for o in offsets]
     data: dict[str, object] = {"tm": times, "stnNm": [station] * n}
     for column in VALUE_COLUMNS:
@@ -95,7 +97,9 @@ def history_frames(draw: st.DrawFn, stations: list[str]) -> pd.DataFrame | None:
     """Earlier observations: same stations (plus maybe an unknown one), 2020 and 2023."""
     if not draw(st.booleans()):
         return None
-    names = draw(st.lists(st.sampled_from([*stations, "울릉도"]), min_size=1, max_size=4, unique=True))
+    names = draw(
+        st.lists(st.sampled_from([*stations, "울릉도"]), min_size=1, max_size=4, unique=True)
+    )
     parts = []
     for name in names:
         year = draw(st.sampled_from([2020, 2023]))  # 2020 has a Feb 29, 2023 has not

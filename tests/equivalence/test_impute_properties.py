@@ -55,7 +55,9 @@ def test_row_order_does_not_change_values(call_transform, case: T2Case) -> None:
     are summed may follow the order stations appear in.
     """
     forward = call_transform("impute_missing_values", case.frame, case.options, case.history)
-    backward = call_transform("impute_missing_values", case.frame.iloc[::-1], case.options, case.history)
+    backward = call_transform(
+        "impute_missing_values", case.frame.iloc[::-1], case.options, case.history
+    )
     for column in case.options.columns:
         assert_floats_equivalent(
             backward.frame[column].to_numpy()[::-1], forward.frame[column].to_numpy(), column

@@ -15,7 +15,9 @@ OBS, UNFILLED = FillMethod.OBSERVED, FillMethod.UNFILLED
 NAN = np.nan
 
 
-def hourly(station: str, start: str, ta: list[float], hm: list[float] | None = None) -> pd.DataFrame:
+def hourly(
+    station: str, start: str, ta: list[float], hm: list[float] | None = None
+) -> pd.DataFrame:
     times = pd.date_range(start, periods=len(ta), freq="h")
     return pd.DataFrame(
         {
@@ -112,7 +114,11 @@ def test_station_without_observations_takes_the_column_mean(call_transform) -> N
     out = run(call_transform, frame, history)
     assert out.frame["ta"].tolist() == [1.0, 2.0, 3.0]
     assert out.methods["ta"].tolist() == [OBS, OBS, GLOBAL]
-    assert out.report["ta"]["부산"] == {"gaps_by_length": {1: 1}, "methods": {"global_mean": 1}, "unfilled": 0}
+    assert out.report["ta"]["부산"] == {
+        "gaps_by_length": {1: 1},
+        "methods": {"global_mean": 1},
+        "unfilled": 0,
+    }
 
 
 def test_nothing_to_fill_with_leaves_nan_and_counts_it(call_transform) -> None:
@@ -135,7 +141,12 @@ def test_history_of_one_station_never_leaks_into_anothers_climatology(call_trans
         ignore_index=True,
     )
     history = pd.DataFrame(
-        {"tm": ["2023-02-02 06:00", "2023-12-31 23:00"], "stnNm": ["A", "A"], "ta": [99.0, 98.0], "hm": [1.0, 1.0]}
+        {
+            "tm": ["2023-02-02 06:00", "2023-12-31 23:00"],
+            "stnNm": ["A", "A"],
+            "ta": [99.0, 98.0],
+            "hm": [1.0, 1.0],
+        }
     )
     out = run(call_transform, frame, history)
     assert out.frame["ta"].tolist()[6:] == [2.0] * 6
@@ -189,7 +200,9 @@ def test_output_keeps_index_columns_and_other_values(call_transform) -> None:
 def test_report_counts_every_station_and_method(call_transform) -> None:
     frame = pd.concat(
         [
-            hourly("서울", "2024-03-01 00:00", [NAN, 1.0, NAN, 3.0, 4.0, 5.0, NAN, NAN, NAN, NAN, 9.0]),
+            hourly(
+                "서울", "2024-03-01 00:00", [NAN, 1.0, NAN, 3.0, 4.0, 5.0, NAN, NAN, NAN, NAN, 9.0]
+            ),
             hourly("부산", "2024-03-01 00:00", [2.0, 2.0]),
         ],
         ignore_index=True,

@@ -24,7 +24,9 @@ CASES = case_names()
 
 
 def test_snapshot_cases_exist() -> None:
-    assert len(CASES) >= 3, f"expected the T2 snapshot cases under {FIXTURES}; run {REGENERATE} --inputs"
+    assert len(CASES) >= 3, (
+        f"expected the T2 snapshot cases under {FIXTURES}; run {REGENERATE} --inputs"
+    )
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -54,5 +56,7 @@ def test_backend_matches_snapshot(call_transform, name: str) -> None:
             assert not len(mismatch), (
                 f"{name}: column {column!r} differs at snapshot rows {mismatch[:10].tolist()}"
             )
-    expected_report = report_from_json((FIXTURES / name / "report.json").read_text(encoding="utf-8"))
+    expected_report = report_from_json(
+        (FIXTURES / name / "report.json").read_text(encoding="utf-8")
+    )
     assert_reports_equal(output.report, expected_report)

@@ -116,12 +116,30 @@ def test_separate_runs_share_one_daily_budget(
     cli: Callable[..., Result], data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ENERGY_SOURCES__ASOS__DAILY_REQUEST_BUDGET", "10")
-    first = cli("backfill", "--source", "weather", "--start", "2024-01-29", "--end", "2024-01-29", "--no-prefect")
+    first = cli(
+        "backfill",
+        "--source",
+        "weather",
+        "--start",
+        "2024-01-29",
+        "--end",
+        "2024-01-29",
+        "--no-prefect",
+    )
     assert first.exit_code == 0, first.output
     assert sent_today(data_dir, "asos") == STATIONS
 
     # The second run needs 8 more but only 2 are left of the day's 10.
-    second = cli("backfill", "--source", "weather", "--start", "2024-01-30", "--end", "2024-01-31", "--no-prefect")
+    second = cli(
+        "backfill",
+        "--source",
+        "weather",
+        "--start",
+        "2024-01-30",
+        "--end",
+        "2024-01-31",
+        "--no-prefect",
+    )
     assert second.exit_code == BUDGET_STOP_EXIT, second.output
     assert "(10 of 10 requests" in second.output
     assert sent_today(data_dir, "asos") == 10
@@ -130,7 +148,16 @@ def test_separate_runs_share_one_daily_budget(
 def test_a_complete_wind_month_is_not_asked_again(
     cli: Callable[..., Result], data_dir: Path
 ) -> None:
-    args = ("backfill", "--source", "wind", "--start", "2024-01-01", "--end", "2024-01-31", "--no-prefect")
+    args = (
+        "backfill",
+        "--source",
+        "wind",
+        "--start",
+        "2024-01-01",
+        "--end",
+        "2024-01-31",
+        "--no-prefect",
+    )
     assert cli(*args).exit_code == 0
     spent = sent_today(data_dir, "wind")
     assert spent > 0
@@ -138,7 +165,9 @@ def test_a_complete_wind_month_is_not_asked_again(
     assert sent_today(data_dir, "wind") == spent
 
 
-def test_the_database_ledger_is_shared_by_two_storages(make_settings: Callable[..., Settings]) -> None:
+def test_the_database_ledger_is_shared_by_two_storages(
+    make_settings: Callable[..., Settings],
+) -> None:
     settings = make_settings(sources={"pv": {"daily_request_budget": 2}})
     day = date(2024, 6, 1)
     with open_storage(settings) as one, open_storage(settings) as two:

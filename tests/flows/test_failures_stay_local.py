@@ -82,7 +82,7 @@ def last_run(settings: Settings, flow: str) -> RunRecord:
 
 def test_a_failing_pv_unit_fails_alone(serve: Callable[..., PortalServer], data_dir: Path) -> None:
     broken = ("B997", 2)
-    units = [u for u in Catalog.load().pv_units]
+    units = list(Catalog.load().pv_units)
     assert broken in units
 
     def fault(path: str, params: Mapping[str, str]) -> Answer | None:

@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
 from pytest_httpserver import HTTPServer
-from sqlalchemy import func, select
+from sqlalchemy import select, text
 
 from prefect_flows.jobs import JobFailed, plan_main_job, run_main_job
 from prefect_flows.weather import run_weather
@@ -110,11 +109,15 @@ def weather_rows(storage: Storage) -> dict[tuple[int, datetime], tuple[Any, ...]
     """(station, tm) -> (ta, hm, ta_method, hm_method) of every stored weather row."""
     w = weather_hourly
     with storage.engine.connect() as conn:
-        rows = conn.execute(select(w.c.station_id, w.c.tm, w.c.ta, w.c.hm, w.c.ta_method, w.c.hm_method))
+        rows = conn.execute(
+            select(w.c.station_id, w.c.tm, w.c.ta, w.c.hm, w.c.ta_method, w.c.hm_method)
+        )
         return {(r.station_id, r.tm): (r.ta, r.hm, r.ta_method, r.hm_method) for r in rows}
 
 
-def fills_of(rows: dict[tuple[int, datetime], tuple[Any, ...]], day: date, column: str) -> dict[str, int]:
+def fills_of(
+    rows: dict[tuple[int, datetime], tuple[Any, ...]], day: date, column: str
+) -> dict[str, int]:
     """Fill labels of ``column`` counted over the rows of ``day``."""
     at = 2 if column == "ta" else 3
     counted: dict[str, int] = {}
@@ -138,7 +141,9 @@ def test_weather_stores_the_fill_method_of_every_value(
         assert fills_of(after_second, DAY2, column) == second.filled[column]
     # Day 1's rows whose fills day 2 changed (day 2 is new context for them) are
     # exactly the ones the second run reports as revised; observed values stay.
-    changed = {k: row for k, row in after_second.items() if k in after_first and row != after_first[k]}
+    changed = {
+        k: row for k, row in after_second.items() if k in after_first and row != after_first[k]
+    }
     # (The samples end day 1 of one station with a short gap: an edge fill that day 2 revises.)
     assert len(changed) == second.details["revised_fills"] > 0
     for column, at in (("ta", 2), ("hm", 3)):

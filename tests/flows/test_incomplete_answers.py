@@ -106,7 +106,7 @@ def test_a_station_with_short_asos_pages_is_not_stored_as_complete(
     raised: BaseException | None = None
     try:
         run_weather(settings, START, END, stations=stations, observers=[summaries.append])
-    except Exception as exc:  # the flow may raise the station's error or keep it local
+    except Exception as exc:  # noqa: BLE001 - the flow may raise the station's error or keep it local
         raised = exc
 
     # The error is an IncompleteAnswerError: raised, or recorded in the run

@@ -39,7 +39,9 @@ def digests(settings: Settings) -> dict[str, tuple[int, str]]:
 
 
 def test_live_clients_load_what_the_replay_loads(
-    portal: PortalServer, make_settings: Callable[..., Settings], tmp_path_factory: pytest.TempPathFactory
+    portal: PortalServer,
+    make_settings: Callable[..., Settings],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     replay = make_settings()
     plan = plan_main_job(replay)

@@ -21,7 +21,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from prefect_flows.weather import run_weather
@@ -192,7 +194,10 @@ def compare_daily_and_range(
             assert (d[f"{column}_method"].to_numpy()[observed] == "observed").all()
             assert (r[f"{column}_method"].to_numpy()[observed] == "observed").all()
             # Short-gap fills: identical method codes, values within the equivalence rule.
-            dm, rm = d[f"{column}_method"].to_numpy()[short], r[f"{column}_method"].to_numpy()[short]
+            dm, rm = (
+                d[f"{column}_method"].to_numpy()[short],
+                r[f"{column}_method"].to_numpy()[short],
+            )
             assert dm.tolist() == rm.tolist(), (stn, column)
             assert set(rm.tolist()) <= {"spline", "linear", "edge"}, (stn, column, set(rm.tolist()))
             dv, rv = d[column].to_numpy()[short], r[column].to_numpy()[short]
@@ -281,13 +286,17 @@ def test_a_gap_across_midnight_gets_the_range_runs_spline_from_daily_runs(tmp_pa
     series = measured_case()
     settings = load_settings("test", data_dir=tmp_path / "daily")
     asos = FakeAsos(series)
-    first = run_weather(settings, date(2024, 3, 1), stations=[108], sources_factory=fake_factory(asos))
+    first = run_weather(
+        settings, date(2024, 3, 1), stations=[108], sources_factory=fake_factory(asos)
+    )
     # Day 1 alone: 22:00 and 23:00 are an edge gap, filled with the last observation.
     after_day1 = stored(settings).loc[108]
     assert after_day1["ta_method"].iloc[22:24].tolist() == ["edge", "edge"]
     assert first.filled["ta"] == {"edge": 2} and first.details["revised_fills"] == 0
 
-    second = run_weather(settings, date(2024, 3, 2), stations=[108], sources_factory=fake_factory(asos))
+    second = run_weather(
+        settings, date(2024, 3, 2), stations=[108], sources_factory=fake_factory(asos)
+    )
     # Day 2 arrives: the two fills of day 1 are revised to the spline through both days.
     assert second.details["revised_fills"] == 2
     assert second.details["revised_by_method"]["ta"] == {"spline": 2}
@@ -320,11 +329,15 @@ def test_a_gap_across_midnight_gets_the_range_runs_spline_from_daily_runs(tmp_pa
 # --------------------------------------------------------------------------- fetching
 
 
-def complete_series(days: int = 2, stations: tuple[int, ...] = (108, 112)) -> dict[int, pd.DataFrame]:
+def complete_series(
+    days: int = 2, stations: tuple[int, ...] = (108, 112)
+) -> dict[int, pd.DataFrame]:
     times = pd.date_range("2024-03-01", periods=24 * days, freq="h")
     t = np.arange(24 * days, dtype=float)
     return {
-        stn: pd.DataFrame({"tm": times, "ta": 5 + np.sin(t / 4) + stn / 100, "hm": 60 + np.cos(t / 5)})
+        stn: pd.DataFrame(
+            {"tm": times, "ta": 5 + np.sin(t / 4) + stn / 100, "hm": 60 + np.cos(t / 5)}
+        )
         for stn in stations
     }
 
@@ -333,9 +346,7 @@ def test_only_missing_asks_each_station_for_its_incomplete_span_only(tmp_path: P
     settings = load_settings("test", data_dir=tmp_path)
     series = complete_series(days=4)
     asos = FakeAsos(series)
-    run_weather(
-        settings, date(2024, 3, 2), stations=[108, 112], sources_factory=fake_factory(asos)
-    )
+    run_weather(settings, date(2024, 3, 2), stations=[108, 112], sources_factory=fake_factory(asos))
     asos.calls.clear()
 
     summary = run_weather(
@@ -346,12 +357,19 @@ def test_only_missing_asks_each_station_for_its_incomplete_span_only(tmp_path: P
         sources_factory=fake_factory(asos),
     )
     # Day 2 is complete for both stations, but days 1 and 3-4 are not: one span each.
-    assert sorted(asos.calls) == [(108, date(2024, 3, 1), date(2024, 3, 4)), (112, date(2024, 3, 1), date(2024, 3, 4))]
+    assert sorted(asos.calls) == [
+        (108, date(2024, 3, 1), date(2024, 3, 4)),
+        (112, date(2024, 3, 1), date(2024, 3, 4)),
+    ]
     assert summary.rows_loaded == 2 * 96
 
     asos.calls.clear()
     again = run_weather(
-        settings, date(2024, 3, 1), date(2024, 3, 4), stations=[108, 112], sources_factory=fake_factory(asos)
+        settings,
+        date(2024, 3, 1),
+        date(2024, 3, 4),
+        stations=[108, 112],
+        sources_factory=fake_factory(asos),
     )
     assert asos.calls == [] and again.status == "completed" and again.rows_loaded == 0
 
@@ -369,17 +387,29 @@ def test_only_missing_span_runs_from_first_to_last_incomplete_day(tmp_path: Path
     settings = load_settings("test", data_dir=tmp_path)
     series = complete_series(days=5, stations=(108,))
     asos = FakeAsos(series)
-    run_weather(settings, date(2024, 3, 1), date(2024, 3, 5), stations=[108], sources_factory=fake_factory(asos))
+    run_weather(
+        settings,
+        date(2024, 3, 1),
+        date(2024, 3, 5),
+        stations=[108],
+        sources_factory=fake_factory(asos),
+    )
     with open_storage(settings) as db:
         w = weather_hourly
         with db.engine.begin() as conn:
-            conn.execute(w.delete().where(w.c.tm.in_([datetime(2024, 3, 2, 5), datetime(2024, 3, 4, 0)])))
+            conn.execute(
+                w.delete().where(w.c.tm.in_([datetime(2024, 3, 2, 5), datetime(2024, 3, 4, 0)]))
+            )
         assert db.weather_incomplete_days([108], date(2024, 3, 1), date(2024, 3, 5)) == {
             108: [date(2024, 3, 2), date(2024, 3, 4)]
         }
     asos.calls.clear()
     summary = run_weather(
-        settings, date(2024, 3, 1), date(2024, 3, 5), stations=[108], sources_factory=fake_factory(asos)
+        settings,
+        date(2024, 3, 1),
+        date(2024, 3, 5),
+        stations=[108],
+        sources_factory=fake_factory(asos),
     )
     assert asos.calls == [(108, date(2024, 3, 2), date(2024, 3, 4))]
     assert summary.rows_fetched == 72

@@ -47,11 +47,7 @@ def url_with(password: str) -> str:
 
 def fragments(password: str) -> set[str]:
     """Every 4-character window of the password as written and percent-decoded."""
-    return {
-        text[i : i + 4]
-        for text in (password, unquote(password))
-        for i in range(len(text) - 3)
-    }
+    return {text[i : i + 4] for text in (password, unquote(password)) for i in range(len(text) - 3)}
 
 
 def assert_no_fragment(password: str, *texts: object) -> None:
@@ -95,10 +91,13 @@ def test_storage_error_shows_no_piece_of_the_password(password: str) -> None:
     # A URL SQLAlchemy cannot parse (the text after a ":" read as a port) fails
     # at opening; the others open and fail on first use.
     texts: list[object] = []
-    with structlog.testing.capture_logs() as logs, pytest.raises(StorageError) as info:
-        with Storage.from_url(url_with(password)) as db:
-            texts.append(repr(db))
-            db.counts()
+    with (
+        structlog.testing.capture_logs() as logs,
+        pytest.raises(StorageError) as info,
+        Storage.from_url(url_with(password)) as db,
+    ):
+        texts.append(repr(db))
+        db.counts()
     # The traceback a caller would print: the error and whatever it chains.
     printed = "".join(traceback.format_exception(info.value))
     assert_no_fragment(password, printed, logs, *texts)
@@ -112,7 +111,7 @@ def test_run_error_text_shows_no_piece_of_the_password(password: str) -> None:
     after_first_at = password.split("@", 1)[1]
     driver = ConnectionError(
         f"failed to resolve host '{after_first_at}@127.0.0.1'; "
-        f"database \"{password.rsplit('/', 1)[-1]}@{CLOSED}/energy\" on {url}"
+        f'database "{password.rsplit("/", 1)[-1]}@{CLOSED}/energy" on {url}'
     )
     assert_no_fragment(password, describe_error(driver, settings))
     assert_no_fragment(password, safe_text(f"cannot connect to {url!r}", settings))

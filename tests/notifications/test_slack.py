@@ -12,8 +12,8 @@ import pytest
 import structlog
 from pytest_httpserver import HTTPServer
 
-from registry.settings import NotificationSettings, Settings
 from notifications import RunSummary, SlackNotifier, SourceCounts
+from registry.settings import NotificationSettings, Settings
 from sources.redaction import secret_forms
 from sources.service_key import ServiceKey
 
@@ -26,10 +26,16 @@ def summary(**kw: Any) -> RunSummary:
         "flow": "weather-daily",
         "ok": True,
         "env": "test",
-        "sources": {"asos": SourceCounts(fetched=192, loaded=192), "pv": SourceCounts(fetched=720, loaded=696)},
+        "sources": {
+            "asos": SourceCounts(fetched=192, loaded=192),
+            "pv": SourceCounts(fetched=720, loaded=696),
+        },
         "gaps_filled": {"spline": 4, "climatology": 5},
         "unfilled": 1,
-        "backends": {"impute_missing_values": "rust", "asos_to_frame": "python (fallback from rust)"},
+        "backends": {
+            "impute_missing_values": "rust",
+            "asos_to_frame": "python (fallback from rust)",
+        },
         "drift_warnings": ["asos: new field 'ws2' (string) not in the baseline"],
         "duration_s": 12.34,
     }
@@ -67,9 +73,16 @@ def test_success_payload_carries_the_counts(httpserver: HTTPServer):
     [payload] = posted(httpserver)
     text = payload["text"] + "\n".join(b["text"]["text"] for b in payload["blocks"])
     assert "weather-daily [test] succeeded in 12.3 s" in payload["text"]
-    for expected in ("asos: 192 / 192", "pv: 720 / 696", "spline 4", "climatology 5", "unfilled 1",
-                     "impute_missing_values → rust", "asos_to_frame → python (fallback from rust)",
-                     "new field 'ws2'"):
+    for expected in (
+        "asos: 192 / 192",
+        "pv: 720 / 696",
+        "spline 4",
+        "climatology 5",
+        "unfilled 1",
+        "impute_missing_values → rust",
+        "asos_to_frame → python (fallback from rust)",
+        "new field 'ws2'",
+    ):
         assert expected in text
 
 
@@ -95,7 +108,11 @@ def test_failure_payload_has_the_error_without_secrets(httpserver: HTTPServer, c
 
 
 def test_nothing_is_attempted_when_the_webhook_is_unset(httpserver: HTTPServer):
-    for notifier in (SlackNotifier(None), SlackNotifier(""), SlackNotifier.from_settings(Settings())):
+    for notifier in (
+        SlackNotifier(None),
+        SlackNotifier(""),
+        SlackNotifier.from_settings(Settings()),
+    ):
         assert notifier.enabled is False
         assert notifier.send(summary()) is False
         assert asyncio.run(notifier.asend(summary())) is False
@@ -145,7 +162,9 @@ def test_long_warning_lists_are_cut(httpserver: HTTPServer):
     httpserver.expect_request(HOOK_PATH, method="POST").respond_with_data("ok")
     warnings = [f"pv: new field 'f{i}' (text) not in the baseline" for i in range(25)]
 
-    SlackNotifier(httpserver.url_for(HOOK_PATH)).send(summary(drift_warnings=warnings, error="x" * 10_000))
+    SlackNotifier(httpserver.url_for(HOOK_PATH)).send(
+        summary(drift_warnings=warnings, error="x" * 10_000)
+    )
 
     [payload] = posted(httpserver)
     texts = [b["text"]["text"] for b in payload["blocks"]]

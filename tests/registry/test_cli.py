@@ -35,7 +35,9 @@ def test_explain_prod_with_rollback_variable(monkeypatch: pytest.MonkeyPatch) ->
     ]
 
 
-def test_explain_unknown_backend_exits_nonzero_naming_valid_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_explain_unknown_backend_exits_nonzero_naming_valid_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("ENERGY_BACKEND", "nosuch")
     result = runner.invoke(app, ["explain"])
     assert result.exit_code == 2
@@ -54,7 +56,18 @@ def test_transform_command_runs_find_missing_runs_on_a_csv(tmp_path: Path) -> No
     source.write_text("tm,ta\n00:00,1.5\n01:00,\n02:00,\n03:00,2.0\n04:00,x\n", encoding="utf-8")
     out = tmp_path / "runs.csv"
     result = runner.invoke(
-        app, ["transform", "find_missing_runs", str(source), "--column", "ta", "--backend", "python", "-o", str(out)]
+        app,
+        [
+            "transform",
+            "find_missing_runs",
+            str(source),
+            "--column",
+            "ta",
+            "--backend",
+            "python",
+            "-o",
+            str(out),
+        ],
     )
     assert result.exit_code == 0, result.output
     assert out.read_text(encoding="utf-8").splitlines() == ["start,length", "1,2", "4,1"]
@@ -65,6 +78,8 @@ def test_transform_command_runs_find_missing_runs_on_a_csv(tmp_path: Path) -> No
 def test_transform_command_rejects_unknown_backend(tmp_path: Path) -> None:
     source = tmp_path / "series.csv"
     source.write_text("ta\n1\n", encoding="utf-8")
-    result = runner.invoke(app, ["transform", "find_missing_runs", str(source), "--column", "ta", "--backend", "gpu"])
+    result = runner.invoke(
+        app, ["transform", "find_missing_runs", str(source), "--column", "ta", "--backend", "gpu"]
+    )
     assert result.exit_code == 2
     assert "unknown backend 'gpu'" in result.stderr

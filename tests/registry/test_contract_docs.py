@@ -27,7 +27,15 @@ OUTSIDE_SPEC = "shared" + "/spec"
 #: Test data may hold anything; these folders are not the repo's prose.
 SKIPPED_PREFIXES = ("tests/fixtures/",)
 #: Folders never walked when git is not available.
-SKIPPED_DIRS = {".git", ".venv", ".venv-without-rust", "target", "data", "node_modules", "__pycache__"}
+SKIPPED_DIRS = {
+    ".git",
+    ".venv",
+    ".venv-without-rust",
+    "target",
+    "data",
+    "node_modules",
+    "__pycache__",
+}
 
 
 def transform_headings(text: str) -> dict[str, int]:
@@ -42,7 +50,9 @@ def test_every_transform_has_its_section_in_the_contract() -> None:
     missing = [f"## T{n} {name}" for name, n in expected.items() if headings.get(name) != n]
     assert not missing, f"{TRANSFORMS_DOC.relative_to(REPO)} lacks the sections {missing}"
     unknown = sorted(set(headings) - set(TRANSFORMS))
-    assert not unknown, f"{TRANSFORMS_DOC.relative_to(REPO)} has sections for unknown transforms {unknown}"
+    assert not unknown, (
+        f"{TRANSFORMS_DOC.relative_to(REPO)} has sections for unknown transforms {unknown}"
+    )
 
 
 def test_the_heading_check_can_fail() -> None:

@@ -11,8 +11,8 @@ import structlog
 
 from registry import Registry, TransformInputError, discover_backends, load_settings
 from registry.contracts import API_VERSION, BackendInfo
-from registry.hookspecs import hookimpl
 from registry.errors import BackendUnavailable, PortalError
+from registry.hookspecs import hookimpl
 from registry.settings import BackendSettings, Settings, TransformSettings
 from tests.registry.fake_backends import DelegatingBackend, OnlyRunsBackend
 
@@ -37,7 +37,9 @@ def settings_with(**transform_table: object) -> Settings:
     )
 
 
-def registry_with(settings: Settings, environ: dict[str, str] | None = None, **plugins: object) -> Registry:
+def registry_with(
+    settings: Settings, environ: dict[str, str] | None = None, **plugins: object
+) -> Registry:
     return Registry(settings, discover_backends(plugins), environ=environ or {}, sample=lambda: 0.0)
 
 
@@ -52,7 +54,12 @@ def test_chosen_backend_runs_and_is_recorded() -> None:
     result = reg.call("find_missing_runs", VALUES, backend="fake")
     assert_runs(result.value)
     rec = result.record
-    assert (rec.transform, rec.requested, rec.used, rec.rule) == ("find_missing_runs", "fake", "fake", "caller")
+    assert (rec.transform, rec.requested, rec.used, rec.rule) == (
+        "find_missing_runs",
+        "fake",
+        "fake",
+        "caller",
+    )
     assert (rec.input_rows, rec.rows, rec.fallback_reason, rec.shadow) == (5, 2, None, None)
     assert rec.duration_s >= 0
     assert fake.calls == {"find_missing_runs": 1}
@@ -113,7 +120,10 @@ def test_raise_policy_propagates_absent_backend() -> None:
         reg.call("find_missing_runs", VALUES)
 
 
-@pytest.mark.parametrize("verdict", [TransformInputError("row 3: bad"), PortalError("30", "SERVICE KEY IS NOT REGISTERED")])
+@pytest.mark.parametrize(
+    "verdict",
+    [TransformInputError("row 3: bad"), PortalError("30", "SERVICE KEY IS NOT REGISTERED")],
+)
 def test_input_verdicts_never_fall_back(verdict: Exception) -> None:
     fake = DelegatingBackend("fake", fail_with=verdict)
     reg = registry_with(settings_with(backend="fake"), fake=fake)
@@ -129,7 +139,9 @@ def test_input_verdicts_never_fall_back(verdict: Exception) -> None:
         (DelegatingBackend("shadowed", fail_with=ValueError("shadow broke")), "error"),
     ],
 )
-def test_shadow_outcomes_are_counted_and_never_change_the_result(shadow: DelegatingBackend, outcome: str) -> None:
+def test_shadow_outcomes_are_counted_and_never_change_the_result(
+    shadow: DelegatingBackend, outcome: str
+) -> None:
     reg = registry_with(settings_with(backend="python", shadow="shadowed"), shadowed=shadow)
     for _ in range(2):
         result = reg.call("find_missing_runs", VALUES)
@@ -148,7 +160,9 @@ def test_shadow_fraction_samples_calls() -> None:
     shadow = DelegatingBackend("shadowed")
     settings = settings_with(backend="python", shadow="shadowed", shadow_fraction=0.5)
     draws = iter([0.1, 0.9, 0.4, 0.6])
-    reg = Registry(settings, discover_backends({"shadowed": shadow}), environ={}, sample=lambda: next(draws))
+    reg = Registry(
+        settings, discover_backends({"shadowed": shadow}), environ={}, sample=lambda: next(draws)
+    )
     outcomes = [reg.call("find_missing_runs", VALUES).record.shadow for _ in range(4)]
     assert [o is not None for o in outcomes] == [True, False, True, False]
 
@@ -158,7 +172,9 @@ def test_call_record_is_logged_as_structured_event() -> None:
     with structlog.testing.capture_logs() as logs:
         reg.call("find_missing_runs", VALUES)
     event = next(e for e in logs if e["event"] == "transform.call")
-    assert {k: event[k] for k in ("transform", "requested", "used", "rule", "rows", "input_rows")} == {
+    assert {
+        k: event[k] for k in ("transform", "requested", "used", "rule", "rows", "input_rows")
+    } == {
         "transform": "find_missing_runs",
         "requested": "python",
         "used": "python",
@@ -183,7 +199,10 @@ def test_backend_whose_handshake_raises_is_absent_with_reason() -> None:
             raise OSError("libfoo.so: cannot open shared object file")
 
     backends = discover_backends({"broken": Broken("broken")})
-    assert backends.absent["broken"] == "handshake failed: OSError: libfoo.so: cannot open shared object file"
+    assert (
+        backends.absent["broken"]
+        == "handshake failed: OSError: libfoo.so: cannot open shared object file"
+    )
     assert "python" in backends.available
 
 

@@ -11,7 +11,12 @@ from registry.equivalence import differences, equivalent, float_mismatches
 
 
 def frame(values: list[float], key: list[str] | None = None) -> pd.DataFrame:
-    return pd.DataFrame({"key": key or [f"k{i}" for i in range(len(values))], "v": np.array(values, dtype=np.float64)})
+    return pd.DataFrame(
+        {
+            "key": key or [f"k{i}" for i in range(len(values))],
+            "v": np.array(values, dtype=np.float64),
+        }
+    )
 
 
 @pytest.mark.parametrize(
@@ -41,19 +46,29 @@ def test_columns_rows_order_and_dtypes() -> None:
     base = frame([1.0, 2.0])
     assert differences(base, base[["v", "key"]])[0].startswith("columns")
     assert differences(base, base.iloc[:1])[0].startswith("row count")
-    assert differences(base, base.astype({"v": "float32"})) == ["column 'v': dtype float32 != float64"]
-    assert "index differs" in differences(base, base.iloc[::-1].reset_index(drop=True).set_axis([1, 0]))
+    assert differences(base, base.astype({"v": "float32"})) == [
+        "column 'v': dtype float32 != float64"
+    ]
+    assert "index differs" in differences(
+        base, base.iloc[::-1].reset_index(drop=True).set_axis([1, 0])
+    )
 
 
 def test_reports_and_method_codes_are_compared() -> None:
     f = frame([1.0])
     a = TransformOutput(f, {"rows": 1}, {"v": np.array([0], dtype=np.int8)})
-    assert differences(a, TransformOutput(f, {"rows": 1}, {"v": np.array([0], dtype=np.int8)})) == []
-    assert differences(a, TransformOutput(f, {"rows": 2}, a.methods))[0].startswith("report differs")
-    assert differences(a, TransformOutput(f, {"rows": 1}, {"v": np.array([3], dtype=np.int8)}))[0].startswith(
-        "methods 'v'"
+    assert (
+        differences(a, TransformOutput(f, {"rows": 1}, {"v": np.array([0], dtype=np.int8)})) == []
     )
-    assert differences(a, TransformOutput(f, {"rows": 1}, None)) == ["method codes present in only one output"]
+    assert differences(a, TransformOutput(f, {"rows": 2}, a.methods))[0].startswith(
+        "report differs"
+    )
+    assert differences(a, TransformOutput(f, {"rows": 1}, {"v": np.array([3], dtype=np.int8)}))[
+        0
+    ].startswith("methods 'v'")
+    assert differences(a, TransformOutput(f, {"rows": 1}, None)) == [
+        "method codes present in only one output"
+    ]
 
 
 def test_run_tuples_compare_elementwise() -> None:

@@ -30,19 +30,25 @@ def test_every_hook_spec_documents_its_contract(name: str) -> None:
     # A one-liner is not a contract: inputs, outputs and errors need saying.
     assert len(doc.split()) >= 25, f"hook spec {name!r} has no real docstring"
     if name in TRANSFORMS:
-        assert "Error" in doc or "NaN" in doc, f"hook spec {name!r} does not state its error/edge cases"
+        assert "Error" in doc or "NaN" in doc, (
+            f"hook spec {name!r} does not state its error/edge cases"
+        )
 
 
 def test_every_available_backend_implements_what_it_claims(discovered_backends: Backends) -> None:
     for name, info in discovered_backends.available.items():
-        assert discovered_backends.implemented(name) == tuple(t for t in TRANSFORMS if t in info.transforms)
+        assert discovered_backends.implemented(name) == tuple(
+            t for t in TRANSFORMS if t in info.transforms
+        )
 
 
 def test_python_backend_implements_every_transform(discovered_backends: Backends) -> None:
     assert discovered_backends.implemented("python") == TRANSFORMS
 
 
-def test_first_party_backends_implement_every_transform(backend: str, discovered_backends: Backends) -> None:
+def test_first_party_backends_implement_every_transform(
+    backend: str, discovered_backends: Backends
+) -> None:
     assert discovered_backends.implemented(backend) == TRANSFORMS
 
 

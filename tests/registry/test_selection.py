@@ -90,7 +90,9 @@ def test_empty_env_var_is_ignored(config_dir: Path) -> None:
     assert choice.rule == "toml:backends.default"
 
 
-def test_env_vars_are_read_per_resolution_not_frozen(config_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_env_vars_are_read_per_resolution_not_frozen(
+    config_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     settings = load_settings("full")
     assert resolve("pv_to_long", settings).backend == "rust"
     monkeypatch.setenv("ENERGY_BACKEND", "python")
@@ -103,20 +105,26 @@ def test_unknown_environment_lists_valid_ones(config_dir: Path) -> None:
     assert "'staging'" in str(err.value) and "bare, full" in str(err.value)
 
 
-def test_unknown_environment_from_env_var(config_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unknown_environment_from_env_var(
+    config_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("ENERGY_ENV", "nosuch")
     with pytest.raises(UnknownNameError, match=r"\$ENERGY_ENV"):
         load_settings()
 
 
-def test_unknown_backend_in_env_var_fails_at_load(config_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unknown_backend_in_env_var_fails_at_load(
+    config_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("ENERGY_BACKEND", "nosuch")
     with pytest.raises(UnknownNameError) as err:
         load_settings("bare")
     assert "'nosuch'" in str(err.value) and "python" in str(err.value) and "rust" in str(err.value)
 
 
-def test_unknown_transform_in_env_var_fails_at_load(config_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unknown_transform_in_env_var_fails_at_load(
+    config_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("ENERGY_BACKEND_IMPUTE", "python")
     with pytest.raises(UnknownNameError, match="impute_missing_values"):
         load_settings("bare")
@@ -134,7 +142,9 @@ def test_unknown_transform_table_fails_at_load(tmp_path: Path, config_dir: Path)
         load_settings("bad")
 
 
-def test_invalid_value_error_names_field_without_echoing_it(tmp_path: Path, config_dir: Path) -> None:
+def test_invalid_value_error_names_field_without_echoing_it(
+    tmp_path: Path, config_dir: Path
+) -> None:
     write_env(tmp_path, "bad", '[backends]\nfailure_policy = "s3cr3t-policy"\n')
     with pytest.raises(ConfigError) as err:
         load_settings("bad")
@@ -159,7 +169,9 @@ def test_shipped_environments_differ_where_they_should() -> None:
     assert (test.sources.mode, prod.sources.mode) == ("replay", "live")
 
 
-def test_impute_columns_must_be_the_stored_ones(config_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_impute_columns_must_be_the_stored_ones(
+    config_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("ENERGY_PIPELINE__IMPUTE_COLUMNS", '["ta"]')
     with pytest.raises(ConfigError, match=r"pipeline\.impute_columns.*must be \['ta', 'hm'\]"):
         load_settings("bare")

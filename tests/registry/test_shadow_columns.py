@@ -37,7 +37,9 @@ class EditingBackend(DelegatingBackend):
         self.edit = edit
 
     @hookimpl
-    def impute_missing_values(self, frame: Any, options: Any, history: Any, limits: Any = None) -> Any:
+    def impute_missing_values(
+        self, frame: Any, options: Any, history: Any, limits: Any = None
+    ) -> Any:
         out: TransformOutput = super().impute_missing_values(frame, options, history, limits)
         result = out.frame.copy()
         methods = {c: codes.copy() for c, codes in (out.methods or {}).items()}

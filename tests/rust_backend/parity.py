@@ -18,7 +18,9 @@ def outcome(fn: Callable[..., Any], *args: Any) -> tuple[str, Any]:
         return "input", str(exc)
 
 
-def assert_same_outcome(python_fn: Callable[..., Any], rust_fn: Callable[..., Any], *args: Any) -> str:
+def assert_same_outcome(
+    python_fn: Callable[..., Any], rust_fn: Callable[..., Any], *args: Any
+) -> str:
     """Both succeed with equivalent outputs, or both raise the same error; returns the kind."""
     expected, actual = outcome(python_fn, *args), outcome(rust_fn, *args)
     assert expected[0] == actual[0], (expected, actual)

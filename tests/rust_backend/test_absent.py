@@ -35,7 +35,9 @@ def test_missing_native_module_makes_rust_absent(hidden_native: None) -> None:
     assert "python" in backends.available
 
 
-def test_other_import_errors_propagate(rust_available: None, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_other_import_errors_propagate(
+    rust_available: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Only the native module's own absence is 'unavailable'; a missing dependency is a bug."""
     from energy_rust_backend import _loader
 

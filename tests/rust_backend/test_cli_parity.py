@@ -19,7 +19,9 @@ runner = CliRunner()
 pytestmark = pytest.mark.usefixtures("rust_available")
 
 
-def test_energy_backend_rust_resolves_every_transform_to_rust(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_energy_backend_rust_resolves_every_transform_to_rust(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("ENERGY_BACKEND", "rust")
     result = runner.invoke(app, ["explain", "--json"])
     assert result.exit_code == 0, result.output
@@ -39,7 +41,9 @@ def test_impute_cli_rust_matches_python_on_a_csv(tmp_path: Path, seed: int) -> N
     outputs = {}
     for backend in ("python", "rust"):
         out = tmp_path / f"{backend}.csv"
-        result = runner.invoke(app, ["impute", str(source), "-o", str(out), "--backend", backend, "--flags"])
+        result = runner.invoke(
+            app, ["impute", str(source), "-o", str(out), "--backend", backend, "--flags"]
+        )
         assert result.exit_code == 0, result.output
         outputs[backend] = pd.read_csv(out)
     python, rust = outputs["python"], outputs["rust"]

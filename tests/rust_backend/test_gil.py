@@ -141,7 +141,7 @@ def _main_progress_during(call: Callable[[], object]) -> int:
         try:
             started.set()
             call()
-        except BaseException as exc:  # reported below; a thread cannot raise into the test
+        except BaseException as exc:  # noqa: BLE001 - reported below; a thread cannot raise into the test
             errors.append(exc)
         finally:
             finished.set()
@@ -164,10 +164,14 @@ def test_a_call_holding_the_gil_fails_the_check(no_forced_switch: None) -> None:
 
 
 @pytest.mark.parametrize("entry", sorted(CALLS))
-def test_native_call_releases_the_gil(native: ModuleType, no_forced_switch: None, entry: str) -> None:
+def test_native_call_releases_the_gil(
+    native: ModuleType, no_forced_switch: None, entry: str
+) -> None:
     call = CALLS[entry](native)
     progress: list[int] = []
-    while len(progress) < ATTEMPTS and max(progress, default=GIL_HELD_PROGRESS) <= GIL_HELD_PROGRESS:
+    while (
+        len(progress) < ATTEMPTS and max(progress, default=GIL_HELD_PROGRESS) <= GIL_HELD_PROGRESS
+    ):
         progress.append(_main_progress_during(call))
     assert max(progress) > GIL_HELD_PROGRESS, (
         f"{entry} held the GIL for its whole computation (main-thread progress {progress})"

@@ -24,7 +24,9 @@ def test_native_and_package_versions_agree(native: ModuleType) -> None:
     assert native.__version__ == version("energy-rust-backend")
 
 
-def test_stale_native_module_is_refused(native: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_stale_native_module_is_refused(
+    native: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # What a .so built against another contract version reports.
     monkeypatch.setattr(native, "API_VERSION", API_VERSION + 1)
     backends = discover_backends()

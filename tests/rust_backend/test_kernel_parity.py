@@ -31,7 +31,9 @@ def kernel_inputs(draw: st.DrawFn) -> tuple:
     for _ in range(groups):
         n = draw(st.integers(1, 30))
         origin = draw(st.floats(0, 500_000, allow_nan=False))
-        steps = draw(st.lists(st.sampled_from([0.5, 1.0, 1.0, 1.0, 2.0, 7.25]), min_size=n, max_size=n))
+        steps = draw(
+            st.lists(st.sampled_from([0.5, 1.0, 1.0, 1.0, 2.0, 7.25]), min_size=n, max_size=n)
+        )
         x += list(origin + np.cumsum(steps))
         pattern = draw(st.sampled_from(["random", "sparse", "all_nan", "dense"]))
         p_nan = {"random": 0.4, "sparse": 0.85, "all_nan": 1.0, "dense": 0.1}[pattern]
@@ -43,7 +45,9 @@ def kernel_inputs(draw: st.DrawFn) -> tuple:
     h = draw(st.integers(0, 12))
     hist_group = [draw(st.integers(-1, groups - 1)) for _ in range(h)]
     hist_key = [draw(st.sampled_from([10100, 10101, 22913, 55555])) for _ in range(h)]
-    hist_values = [draw(st.one_of(st.just(np.nan), st.floats(-60, 100, allow_nan=False))) for _ in range(h)]
+    hist_values = [
+        draw(st.one_of(st.just(np.nan), st.floats(-60, 100, allow_nan=False))) for _ in range(h)
+    ]
     return (
         np.array(x, dtype=np.float64),
         np.array(starts, dtype=np.int64),
@@ -86,7 +90,15 @@ def test_kernel_refuses_inconsistent_arrays(rust_hooks: ModuleType) -> None:
 
     kernel = kernel_of(rust_hooks.native)
     x = np.array([1.0, 1.0])
-    args = (x, np.array([0, 2]), np.array([np.nan, 1.0]), np.zeros(2, dtype=np.int64),
-            np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0), 3)
+    args = (
+        x,
+        np.array([0, 2]),
+        np.array([np.nan, 1.0]),
+        np.zeros(2, dtype=np.int64),
+        np.zeros(0, dtype=np.int64),
+        np.zeros(0, dtype=np.int64),
+        np.zeros(0),
+        3,
+    )
     with pytest.raises(TransformInputError, match="strictly increasing"):
         kernel(*args)

@@ -35,7 +35,24 @@ _numeric_text = st.builds(
     st.one_of(
         st.floats(allow_nan=False, allow_infinity=False).map(repr),
         st.integers(-(10**20), 10**20).map(str),
-        st.sampled_from(["1.", ".5", "1e3", "-0", "+7", "1_0", "0x1f", "nan", "Infinity", "-inf", "1,000", "١٢", "", "  "]),
+        st.sampled_from(
+            [
+                "1.",
+                ".5",
+                "1e3",
+                "-0",
+                "+7",
+                "1_0",
+                "0x1f",
+                "nan",
+                "Infinity",
+                "-inf",
+                "1,000",
+                "١٢",
+                "",
+                "  ",
+            ]
+        ),
     ),
     _space,
 )
@@ -53,8 +70,15 @@ _dates = st.dates(min_value=date(1970, 1, 1))
 _day = st.one_of(
     _dates.map(lambda d: f"{d.year:04d}{d.month:02d}{d.day:02d}"),
     _dates.map(lambda d: d.isoformat()),
-    st.builds(lambda y, m, d: f"{y:04d}{m:02d}{d:02d}", st.integers(1970, 2300), st.integers(0, 13), st.integers(0, 32)),
-    st.builds(lambda s, a, b: f"{a}{s}{b}", st.sampled_from(["20240301", "2024-03-01"]), _space, _space),
+    st.builds(
+        lambda y, m, d: f"{y:04d}{m:02d}{d:02d}",
+        st.integers(1970, 2300),
+        st.integers(0, 13),
+        st.integers(0, 32),
+    ),
+    st.builds(
+        lambda s, a, b: f"{a}{s}{b}", st.sampled_from(["20240301", "2024-03-01"]), _space, _space
+    ),
     st.integers(19700101, 21001231),
     st.sampled_from(["", "2024/03/01", "2024-3-1", "240301", None, 20240301.0]),
 )
@@ -62,13 +86,22 @@ _day = st.one_of(
 # the reconstructed real-format bodies, not official ones; PV: prefect_flows/reference/
 # nambu_pv_units.csv), some padded to exercise stripping, plus arbitrary values.
 _name = st.one_of(
-    st.sampled_from(["영흥풍력", " 삼천포풍력 ", "군위 화산풍력", "부산신항", "", "A\u3000", "x'y\"z"]),
+    st.sampled_from(
+        ["영흥풍력", " 삼천포풍력 ", "군위 화산풍력", "부산신항", "", "A\u3000", "x'y\"z"]
+    ),
     st.none(),
     st.text(max_size=6),
     st.integers(0, 99),
 )
-_code = st.one_of(st.sampled_from(["9997", "9995 ", "997G", " H997", "", "  "]), st.integers(0, 3), st.none())
-_unit = st.one_of(st.integers(-2, 3), st.sampled_from(["1", "01", " 2 ", "1.0", "1.5", "", "x"]), st.none(), st.floats(0, 3))
+_code = st.one_of(
+    st.sampled_from(["9997", "9995 ", "997G", " H997", "", "  "]), st.integers(0, 3), st.none()
+)
+_unit = st.one_of(
+    st.integers(-2, 3),
+    st.sampled_from(["1", "01", " 2 ", "1.0", "1.5", "", "x"]),
+    st.none(),
+    st.floats(0, 3),
+)
 
 
 def _hours(prefix: str, draw_values: st.DrawFn) -> dict[str, Any]:
@@ -97,11 +130,17 @@ def wind_records(draw: st.DrawFn) -> list[dict[str, Any]]:
 
 
 def _wind_body(records: list[dict[str, Any]], key: str) -> bytes:
-    return json.dumps({key: {"header": {"resultCode": "00"}, "body": {"content": records}}}).encode()
+    return json.dumps(
+        {key: {"header": {"resultCode": "00"}, "body": {"content": records}}}
+    ).encode()
 
 
 @SETTINGS
-@given(records=wind_records(), key=st.sampled_from(["response", "reponse"]), label=st.sampled_from(["end", "legacy"]))
+@given(
+    records=wind_records(),
+    key=st.sampled_from(["response", "reponse"]),
+    label=st.sampled_from(["end", "legacy"]),
+)
 def test_wind_parity(python_hooks: ModuleType, rust_hooks: ModuleType, records, key, label) -> None:
     body = _wind_body(records, key)
     assert_same_outcome(python_hooks.wind_to_long, rust_hooks.wind_to_long, body, label)
@@ -145,8 +184,12 @@ def _pv_xml(items: list[dict[str, str]], single: bool, decoration: str) -> bytes
 
 
 @SETTINGS
-@given(items=pv_items(), single=st.booleans(), decoration=st.sampled_from(["", "<!-- c -->", " \n "]))
-def test_pv_parity(python_hooks: ModuleType, rust_hooks: ModuleType, items, single, decoration) -> None:
+@given(
+    items=pv_items(), single=st.booleans(), decoration=st.sampled_from(["", "<!-- c -->", " \n "])
+)
+def test_pv_parity(
+    python_hooks: ModuleType, rust_hooks: ModuleType, items, single, decoration
+) -> None:
     body = _pv_xml(items, single, decoration)
     assert_same_outcome(python_hooks.pv_to_long, rust_hooks.pv_to_long, body)
     assert_same_outcome(python_hooks.pv_to_long, rust_hooks.pv_to_long, items)
@@ -154,19 +197,29 @@ def test_pv_parity(python_hooks: ModuleType, rust_hooks: ModuleType, items, sing
 
 _tm = st.one_of(
     st.datetimes(min_value=datetime(1970, 1, 1)).map(lambda t: t.strftime("%Y-%m-%d %H:%M")),
-    st.builds(lambda s, a: f"{a}{s}{a}", st.sampled_from(["2024-01-15 01:00", "2024-02-30 01:00", "2024-01-15 24:00", "2024-01-15T01:00"]), _space),
+    st.builds(
+        lambda s, a: f"{a}{s}{a}",
+        st.sampled_from(
+            ["2024-01-15 01:00", "2024-02-30 01:00", "2024-01-15 24:00", "2024-01-15T01:00"]
+        ),
+        _space,
+    ),
     st.none(),
 )
 
 
 @st.composite
 def asos_payload(draw: st.DrawFn) -> tuple[bytes, list[str]]:
-    fields = draw(st.lists(st.sampled_from(["ta", "hm", "rn", "ws", "pa"]), unique=True, max_size=4))
+    fields = draw(
+        st.lists(st.sampled_from(["ta", "hm", "rn", "ws", "pa"]), unique=True, max_size=4)
+    )
     items = []
     for _ in range(draw(st.integers(0, 5))):
         item: dict[str, Any] = {
             "tm": draw(_tm),
-            "stnId": draw(st.one_of(st.sampled_from(["108", " 133", "1.0", "x", ""]), st.integers(90, 300))),
+            "stnId": draw(
+                st.one_of(st.sampled_from(["108", " 133", "1.0", "x", ""]), st.integers(90, 300))
+            ),
             "stnNm": draw(_name),
         }
         for name in ("ta", "hm", "rn", "ws", "pa"):
@@ -182,7 +235,12 @@ def asos_payload(draw: st.DrawFn) -> tuple[bytes, list[str]]:
         payload_items = items
     else:
         payload_items = "" if shape == "empty-string" else None
-    body = {"response": {"header": {"resultCode": "00", "resultMsg": "NORMAL_SERVICE"}, "body": {"items": payload_items}}}
+    body = {
+        "response": {
+            "header": {"resultCode": "00", "resultMsg": "NORMAL_SERVICE"},
+            "body": {"items": payload_items},
+        }
+    }
     return json.dumps(body, ensure_ascii=draw(st.booleans())).encode(), fields
 
 
@@ -194,14 +252,25 @@ def test_asos_parity(python_hooks: ModuleType, rust_hooks: ModuleType, case) -> 
 
 
 _result_code = st.one_of(
-    st.sampled_from(["00", "03", "22", " 30 ", "", "0"]), st.integers(-3, 40), st.none(), st.booleans(), st.floats(0, 3)
+    st.sampled_from(["00", "03", "22", " 30 ", "", "0"]),
+    st.integers(-3, 40),
+    st.none(),
+    st.booleans(),
+    st.floats(0, 3),
 )
-_result_msg = st.one_of(st.none(), st.sampled_from(["", " NO_DATA ", "LIMITED_NUMBER_OF_SERVICE_REQUESTS_EXCEEDS_ERROR"]), st.integers(0, 2), st.booleans())
+_result_msg = st.one_of(
+    st.none(),
+    st.sampled_from(["", " NO_DATA ", "LIMITED_NUMBER_OF_SERVICE_REQUESTS_EXCEEDS_ERROR"]),
+    st.integers(0, 2),
+    st.booleans(),
+)
 
 
 @SETTINGS
 @given(code=_result_code, message=_result_msg, key=st.sampled_from(["response", "reponse"]))
-def test_json_error_bodies_parity(python_hooks: ModuleType, rust_hooks: ModuleType, code, message, key) -> None:
+def test_json_error_bodies_parity(
+    python_hooks: ModuleType, rust_hooks: ModuleType, code, message, key
+) -> None:
     header = {"resultCode": code, "resultMsg": message}
     wind = json.dumps({key: {"header": header, "body": {"content": []}}}).encode()
     asos = json.dumps({key: {"header": header, "body": {"items": ""}}}).encode()
@@ -213,8 +282,16 @@ _xml_text = st.sampled_from(["", "30", " 22 ", "SERVICE ERROR", "&amp;x", "<![CD
 
 
 @SETTINGS
-@given(code=_xml_text, err=_xml_text, auth=_xml_text, with_header=st.booleans(), lead=st.sampled_from(["", "  \n", "\ufeff"]))
-def test_gateway_envelope_parity(python_hooks: ModuleType, rust_hooks: ModuleType, code, err, auth, with_header, lead) -> None:
+@given(
+    code=_xml_text,
+    err=_xml_text,
+    auth=_xml_text,
+    with_header=st.booleans(),
+    lead=st.sampled_from(["", "  \n", "\ufeff"]),
+)
+def test_gateway_envelope_parity(
+    python_hooks: ModuleType, rust_hooks: ModuleType, code, err, auth, with_header, lead
+) -> None:
     fields = f"<errMsg>{err}</errMsg><returnAuthMsg>{auth}</returnAuthMsg><returnReasonCode>{code}</returnReasonCode>"
     inner = f"<cmmMsgHeader>{fields}</cmmMsgHeader>" if with_header else fields
     body = f"{lead}<OpenAPI_ServiceResponse>{inner}</OpenAPI_ServiceResponse>".encode()
@@ -225,7 +302,9 @@ def test_gateway_envelope_parity(python_hooks: ModuleType, rust_hooks: ModuleTyp
 
 @SETTINGS
 @given(body=st.binary(max_size=64) | st.text(max_size=40).map(str.encode))
-def test_arbitrary_bytes_never_crash(python_hooks: ModuleType, rust_hooks: ModuleType, body: bytes) -> None:
+def test_arbitrary_bytes_never_crash(
+    python_hooks: ModuleType, rust_hooks: ModuleType, body: bytes
+) -> None:
     """Junk is rejected the same way (an input or portal error), never with a crash."""
     assert_same_outcome(python_hooks.wind_to_long, rust_hooks.wind_to_long, body, "end")
     assert_same_outcome(python_hooks.pv_to_long, rust_hooks.pv_to_long, body)
@@ -233,15 +312,64 @@ def test_arbitrary_bytes_never_crash(python_hooks: ModuleType, rust_hooks: Modul
 
 
 NUMBER_STRINGS = [
-    " 12.5", "12.5 ", "\t7\n", "\x0b5\x0c", "1_0", "nan", "NaN", " nan ", "inf", "-inf", "Infinity",
-    "-Infinity", "iNfInItY", "+inf", "Infinity ", " inf", "\tinf", "1e5", "1E+05", "1e", "0x10",
-    "1,000", "+5", ".5", "5.", ".", "-", "", "  ", "١٢", "１２", "1.5.2", "1e400", "-1e400", "1e-400",
-    "00012", "12abc", "true", "- 5", "+.5e-3", ".e5", "1.e5", "9007199254740993",
-    "12345678901234567890123", "\u30005", "\xa05", "5\x00", "0.1e-310", "-0", "-0.0",
+    " 12.5",
+    "12.5 ",
+    "\t7\n",
+    "\x0b5\x0c",
+    "1_0",
+    "nan",
+    "NaN",
+    " nan ",
+    "inf",
+    "-inf",
+    "Infinity",
+    "-Infinity",
+    "iNfInItY",
+    "+inf",
+    "Infinity ",
+    " inf",
+    "\tinf",
+    "1e5",
+    "1E+05",
+    "1e",
+    "0x10",
+    "1,000",
+    "+5",
+    ".5",
+    "5.",
+    ".",
+    "-",
+    "",
+    "  ",
+    "١٢",
+    "１２",  # noqa: RUF001 - full-width digits on purpose: not a number in either backend
+    "1.5.2",
+    "1e400",
+    "-1e400",
+    "1e-400",
+    "00012",
+    "12abc",
+    "true",
+    "- 5",
+    "+.5e-3",
+    ".e5",
+    "1.e5",
+    "9007199254740993",
+    "12345678901234567890123",
+    "\u30005",
+    "\xa05",
+    "5\x00",
+    "0.1e-310",
+    "-0",
+    "-0.0",
 ]
 
 
 def test_number_strings_parity(python_hooks: ModuleType, rust_hooks: ModuleType) -> None:
-    items = [{"tm": "2024-01-15 01:00", "stnId": "108", "stnNm": "서울", "ta": s} for s in NUMBER_STRINGS]
-    body = json.dumps({"response": {"header": {"resultCode": "00"}, "body": {"items": {"item": items}}}})
+    items = [
+        {"tm": "2024-01-15 01:00", "stnId": "108", "stnNm": "서울", "ta": s} for s in NUMBER_STRINGS
+    ]
+    body = json.dumps(
+        {"response": {"header": {"resultCode": "00"}, "body": {"items": {"item": items}}}}
+    )
     assert_same_outcome(python_hooks.asos_to_frame, rust_hooks.asos_to_frame, body.encode(), ["ta"])

@@ -62,8 +62,14 @@ def test_kernel_reads_prepare_arrays_in_place(native: ModuleType) -> None:
     assert not values.flags.writeable and values.flags.c_contiguous
     assert native._buffer_address(values) == values.ctypes.data
     filled, methods = native.impute_kernel(
-        prepared.x, prepared.group_starts, values, prepared.clim_key,
-        prepared.hist_group, prepared.hist_key, prepared.hist_values["ta"], 3,
+        prepared.x,
+        prepared.group_starts,
+        values,
+        prepared.clim_key,
+        prepared.hist_group,
+        prepared.hist_key,
+        prepared.hist_values["ta"],
+        3,
     )
     assert not np.shares_memory(filled, values)
     assert methods.dtype == np.int8 and filled.dtype == np.float64

@@ -10,10 +10,10 @@ test that finishes late never shows up in a later test's request log.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
 import random
-import itertools
 import traceback
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
@@ -71,17 +71,23 @@ class Kit:
 
     # -- client ---------------------------------------------------------------------
 
-    def client(self, *, key: str = PLAIN_KEY, base_url: str | None = None, **kw: Any) -> PortalClient:
+    def client(
+        self, *, key: str = PLAIN_KEY, base_url: str | None = None, **kw: Any
+    ) -> PortalClient:
         options: dict[str, Any] = {
             "timeout_s": 0.3,
             "max_concurrency": 4,
             "requests_per_second": 1000.0,
-            "retry": RetryPolicy(max_retries=3, base_delay_s=0.001, max_delay_s=0.004, limit_pause_s=0.02),
+            "retry": RetryPolicy(
+                max_retries=3, base_delay_s=0.001, max_delay_s=0.004, limit_pause_s=0.02
+            ),
             "sleep": self.sleep,
             "rng": random.Random(7),
         }
         options.update(kw)
-        return PortalClient(base_url=base_url or self.base_url, service_key=ServiceKey(key), **options)
+        return PortalClient(
+            base_url=base_url or self.base_url, service_key=ServiceKey(key), **options
+        )
 
     def run(self, fn: Callable[[PortalClient], Awaitable[T]], **kw: Any) -> T:
         """Run ``fn(client)`` in a fresh event loop with a client that is closed afterwards."""

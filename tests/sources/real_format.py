@@ -25,11 +25,46 @@ from typing import Any
 # -- ASOS ------------------------------------------------------------------------------
 
 #: The record fields of a real ASOS hourly record, in the API's order.
-ASOS_FIELDS = (
-    "tm rnum stnId stnNm ta taQcflg rn rnQcflg ws wsQcflg wd wdQcflg hm hmQcflg pv td pa paQcflg "
-    "ps psQcflg ss ssQcflg icsr dsnw hr3Fhsc dc10Tca dc10LmcsCa clfmAbbrCd lcsCh vs gndSttCd "
-    "dmstMtphNo ts tsQcflg m005Te m01Te m02Te m03Te"
-).split()
+ASOS_FIELDS = [
+    "tm",
+    "rnum",
+    "stnId",
+    "stnNm",
+    "ta",
+    "taQcflg",
+    "rn",
+    "rnQcflg",
+    "ws",
+    "wsQcflg",
+    "wd",
+    "wdQcflg",
+    "hm",
+    "hmQcflg",
+    "pv",
+    "td",
+    "pa",
+    "paQcflg",
+    "ps",
+    "psQcflg",
+    "ss",
+    "ssQcflg",
+    "icsr",
+    "dsnw",
+    "hr3Fhsc",
+    "dc10Tca",
+    "dc10LmcsCa",
+    "clfmAbbrCd",
+    "lcsCh",
+    "vs",
+    "gndSttCd",
+    "dmstMtphNo",
+    "ts",
+    "tsQcflg",
+    "m005Te",
+    "m01Te",
+    "m02Te",
+    "m03Te",
+]
 
 
 def asos_record(station: int, hour: datetime, rnum: int) -> dict[str, str]:
@@ -56,7 +91,9 @@ def asos_records(station: int, start: date, end: date) -> list[dict[str, str]]:
     return [asos_record(station, first + timedelta(hours=h), h + 1) for h in range(hours)]
 
 
-def asos_page(items: Sequence[dict[str, str]], *, page_no: int, num_of_rows: int, total: int) -> str:
+def asos_page(
+    items: Sequence[dict[str, str]], *, page_no: int, num_of_rows: int, total: int
+) -> str:
     item: Any = items[0] if len(items) == 1 else list(items)
     doc = {
         "response": {
@@ -80,7 +117,32 @@ PV_NAME = "한국남부발전(주)_신인천전망대 태양광발전실적"
 
 def pv_record(day: date, gencd: str, hogi: int, *, dashed: bool = True) -> str:
     """One (plant, unit, day) record's fields as XML (no enclosing element)."""
-    hours = [0, 0, 0, 0, 0, 1, 38, 85, 137, 184, 224, 247, 251, 250, 240, 200, 150, 90, 30, 2, 0, 0, 0, 0]
+    hours = [
+        0,
+        0,
+        0,
+        0,
+        0,
+        1,
+        38,
+        85,
+        137,
+        184,
+        224,
+        247,
+        251,
+        250,
+        240,
+        200,
+        150,
+        90,
+        30,
+        2,
+        0,
+        0,
+        0,
+        0,
+    ]
     ymd = day.isoformat() if dashed else day.strftime("%Y%m%d")
     fields = [
         ("ymd", ymd),
@@ -126,7 +188,12 @@ WIND_UNITS = (("9997", 1, "영흥풍력"), ("9997", 2, "영흥풍력"), ("9994",
 
 
 def wind_record(day: date, ippt: str, hogi: int, name: str) -> dict[str, Any]:
-    record: dict[str, Any] = {"dgenYmd": day.isoformat(), "ippt": ippt, "hogi": str(hogi), "ipptNam": name}
+    record: dict[str, Any] = {
+        "dgenYmd": day.isoformat(),
+        "ippt": ippt,
+        "hogi": str(hogi),
+        "ipptNam": name,
+    }
     values = [round(400.0 + 10 * h + day.day, 3) for h in range(1, 25)]
     record.update({f"qhorGen{h:02d}": v for h, v in enumerate(values, start=1)})
     record.update(
@@ -153,5 +220,10 @@ def wind_records(start: date, end: date) -> list[dict[str, Any]]:
 
 
 def wind_page(records: Sequence[dict[str, Any]], *, key: str = "reponse") -> str:
-    doc = {key: {"header": {"resultCode": "00", "resultMsg": "NORMAL_SERVICE"}, "body": {"content": list(records)}}}
+    doc = {
+        key: {
+            "header": {"resultCode": "00", "resultMsg": "NORMAL_SERVICE"},
+            "body": {"content": list(records)},
+        }
+    }
     return json.dumps(doc, ensure_ascii=False)

@@ -43,7 +43,9 @@ def items_of(pages: list[bytes]) -> list[dict[str, str]]:
     return out
 
 
-def fetch_range(kit: Any, start: date, end: date, *, page_size: int = 999, station: int = 108) -> list[bytes]:
+def fetch_range(
+    kit: Any, start: date, end: date, *, page_size: int = 999, station: int = 108
+) -> list[bytes]:
     async def fn(client: Any) -> list[bytes]:
         return await LiveAsosSource(client, page_size=page_size).fetch_range(station, start, end)
 
@@ -69,7 +71,11 @@ def test_a_range_is_one_query_paged_by_total_count_one_request_per_page(kit):
     assert sorted(kit.params(i)["pageNo"] for i in range(3)) == ["1", "2", "3"]
     for i in range(3):
         params = kit.params(i)
-        assert (params["startDt"], params["endDt"], params["numOfRows"]) == ("20240101", "20240103", "30")
+        assert (params["startDt"], params["endDt"], params["numOfRows"]) == (
+            "20240101",
+            "20240103",
+            "30",
+        )
         assert (params["stnIds"], params["dataCd"], params["dateCd"]) == ("108", "ASOS", "HR")
 
 
@@ -105,7 +111,15 @@ def test_one_day_is_a_one_day_range_with_the_documented_parameters(kit):
 
 @pytest.mark.parametrize(
     ("days", "page_size", "expected"),
-    [(1, 999, 1), (41, 999, 1), (42, 999, 2), (365, 999, 9), (366, 999, 9), (3, 30, 3), (10, 24, 10)],
+    [
+        (1, 999, 1),
+        (41, 999, 1),
+        (42, 999, 2),
+        (365, 999, 9),
+        (366, 999, 9),
+        (3, 30, 3),
+        (10, 24, 10),
+    ],
 )
 def test_request_count_is_hours_over_page_size_rounded_up(days, page_size, expected):
     start = date(2023, 1, 1)

@@ -51,7 +51,9 @@ def test_counting_ledger_counts_per_source_and_raises_past_the_budget():
 
     err = info.value
     assert (err.source, err.budget, err.spent, err.day) == ("pv", 2, 2, DAY)
-    assert ledger.spent("pv") == 2 and ledger.spent("asos") == 1  # the refused request is not counted
+    assert (
+        ledger.spent("pv") == 2 and ledger.spent("asos") == 1
+    )  # the refused request is not counted
     ledger.spend("wind")  # not budgeted: counted, never refused
     assert ledger.spent("wind") == 1
 
@@ -88,7 +90,10 @@ def test_error_says_what_is_spent_and_how_to_continue():
     assert text.startswith("pv: ")
     assert "1000 of 1000" in text and "2024-06-01" in text
     assert "midnight KST" in text
-    assert "[sources.pv] daily_request_budget" in text and "ENERGY_SOURCES__PV__DAILY_REQUEST_BUDGET" in text
+    assert (
+        "[sources.pv] daily_request_budget" in text
+        and "ENERGY_SOURCES__PV__DAILY_REQUEST_BUDGET" in text
+    )
     # Neither "no data" nor a portal error (whose retry/no-data handling would swallow it).
     assert isinstance(err, SourceError)
     assert not isinstance(err, (SourcePortalError, NoDataError, SourceUnavailableError))
@@ -106,7 +111,9 @@ def run_get(kit: Any, ledger: RequestLedger, *, source: str = "asos", **client_k
 
 def test_every_attempt_is_charged_retries_included(kit):
     kit.expect_once(PATH).respond_with_data("busy", status=500)
-    kit.expect_once(PATH).respond_with_data(kit.json_error("22", "LIMITED_NUMBER_OF_SERVICE_REQUESTS_EXCEEDS_ERROR"))
+    kit.expect_once(PATH).respond_with_data(
+        kit.json_error("22", "LIMITED_NUMBER_OF_SERVICE_REQUESTS_EXCEEDS_ERROR")
+    )
     kit.expect_once(PATH).respond_with_data(OK)
     ledger = CountingLedger({"asos": 10})
 
@@ -151,7 +158,9 @@ def test_ledger_is_charged_only_once_a_slot_is_free(kit):
     kit.expect(PATH).respond_with_handler(handler)
 
     async def fn(client: PortalClient) -> list[bytes]:
-        return list(await asyncio.gather(*(client.get(PATH, {"n": n}, source="asos") for n in range(4))))
+        return list(
+            await asyncio.gather(*(client.get(PATH, {"n": n}, source="asos") for n in range(4)))
+        )
 
     kit.run(fn, ledger=ledger, max_concurrency=1)
 
@@ -163,7 +172,14 @@ def test_asos_paging_spends_one_request_per_page(kit):
     def handler(request: Request) -> Response:
         items = asos_records(108, DAY, date(2024, 6, 3))
         page, size = int(request.args["pageNo"]), int(request.args["numOfRows"])
-        return Response(asos_page(items[(page - 1) * size : page * size], page_no=page, num_of_rows=size, total=len(items)))
+        return Response(
+            asos_page(
+                items[(page - 1) * size : page * size],
+                page_no=page,
+                num_of_rows=size,
+                total=len(items),
+            )
+        )
 
     kit.expect(ASOS_PATH).respond_with_handler(handler)
     ledger = CountingLedger({"asos": 100})

@@ -23,10 +23,10 @@ from sources import IncompleteAnswerError, NoDataError
 from sources.budget import CountingLedger
 from sources.kma_asos import PATH as ASOS_PATH
 from sources.kma_asos import LiveAsosSource
-from sources.namdong_wind import PATH as WIND_PATH
-from sources.namdong_wind import LiveWindSource
 from sources.nambu_pv import PATH as PV_PATH
 from sources.nambu_pv import LiveNambuPvSource
+from sources.namdong_wind import PATH as WIND_PATH
+from sources.namdong_wind import LiveWindSource
 from sources.pv_xml import item_elements, parse_success
 from tests.sources.real_format import (
     asos_page,

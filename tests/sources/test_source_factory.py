@@ -17,9 +17,9 @@ from sources import FatalPortalError, NoDataError, open_sources
 from sources.budget import CountingLedger
 from sources.errors import BudgetExhaustedError
 from sources.kma_asos import LiveAsosSource
-from sources.namdong_wind import LiveWindSource
 from sources.nambu_pv import PATH as PV_PATH
 from sources.nambu_pv import LiveNambuPvSource
+from sources.namdong_wind import LiveWindSource
 from sources.replay import ASOS_PATH, WIND_PATH, Catalog
 from sources.retry import RetryPolicy
 
@@ -111,7 +111,7 @@ def test_replay_refuses_a_transport():
 
 
 def test_replay_reads_the_configured_samples_dir(tmp_path):
-    with pytest.raises(Exception, match="manifest.json"):
+    with pytest.raises(Exception, match=r"manifest\.json"):
         open_sources(SourceSettings(samples_dir=tmp_path))
 
 
@@ -135,15 +135,26 @@ def live_options(kit: Any) -> dict[str, Any]:
 
 
 def test_live_sources_share_one_client_and_report_no_window(kit):
-    answer = Catalog.load().emulator().answer(
-        PV_PATH, {"serviceKey": "k", "strSdate": "20240129", "strEdate": "20240130", "numOfRows": "100"}
+    answer = (
+        Catalog.load()
+        .emulator()
+        .answer(
+            PV_PATH,
+            {"serviceKey": "k", "strSdate": "20240129", "strEdate": "20240130", "numOfRows": "100"},
+        )
     )
     kit.expect(PV_PATH).respond_with_data(answer.body, content_type=answer.content_type)
     ledger = CountingLedger({"pv": 10})
 
     async def fn(src: Any) -> Any:
         pages = await src.pv.fetch_range(DAY, DAY)
-        return src.mode, src.sample_window(), pages, src.client.stats.requests, src.asos.client is src.pv.client
+        return (
+            src.mode,
+            src.sample_window(),
+            pages,
+            src.client.stats.requests,
+            src.asos.client is src.pv.client,
+        )
 
     mode, window, pages, requests, shared = run(
         live_settings(kit, pv={"page_size": 100}), fn, ledger=ledger, **live_options(kit)
@@ -185,7 +196,11 @@ def test_retry_timings_come_from_settings() -> None:
     client = PortalClient.from_settings(settings)
     try:
         assert client.retry == RetryPolicy(
-            max_retries=2, base_delay_s=0.1, max_delay_s=1.5, limit_pause_s=7.0, max_retry_after_s=9.0
+            max_retries=2,
+            base_delay_s=0.1,
+            max_delay_s=1.5,
+            limit_pause_s=7.0,
+            max_retry_after_s=9.0,
         )
     finally:
         asyncio.run(client.aclose())

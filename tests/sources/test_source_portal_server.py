@@ -30,7 +30,9 @@ def client(server: PortalServer, concurrency: int = 4) -> PortalClient:
     )
 
 
-def fetch_all(server: PortalServer, start: date, end: date, page_size: int = 999) -> list[list[bytes]]:
+def fetch_all(
+    server: PortalServer, start: date, end: date, page_size: int = 999
+) -> list[list[bytes]]:
     async def main() -> Any:
         async with client(server) as c:
             source = LiveAsosSource(c, page_size=page_size)
@@ -69,7 +71,9 @@ def test_unknown_paths_are_404_over_http():
     with PortalServer(PortalEmulator()) as server:
         with httpx.Client(base_url=server.base_url) as http:
             missing = http.get("/nowhere", params={"serviceKey": "k"})
-            no_data = http.get(PV_PATH, params={"serviceKey": "k", "strSdate": "20240101", "strEdate": "20240102"})
+            no_data = http.get(
+                PV_PATH, params={"serviceKey": "k", "strSdate": "20240101", "strEdate": "20240102"}
+            )
         counts = server.counts
 
     assert missing.status_code == 404

@@ -27,7 +27,12 @@ def _day(text: str) -> date:
     return date(int(text[:4]), int(text[4:6]), int(text[6:8]))
 
 
-def portal(*, units: tuple[tuple[str, int], ...] = UNITS, next_day_only: frozenset[date] = frozenset(), **page_kw: Any) -> Any:
+def portal(
+    *,
+    units: tuple[tuple[str, int], ...] = UNITS,
+    next_day_only: frozenset[date] = frozenset(),
+    **page_kw: Any,
+) -> Any:
     """The PV API: one record per (day, plant, unit) of strSdate..strEdate, paged by numOfRows.
 
     A day in ``next_day_only`` has records only when it is not the last day
@@ -50,7 +55,10 @@ def portal(*, units: tuple[tuple[str, int], ...] = UNITS, next_day_only: frozens
         if not records:
             return Response(kit_xml_error("03"), content_type=XML)
         chunk = records[(page - 1) * size : page * size]
-        return Response(pv_page(chunk, page_no=page, num_of_rows=size, total=len(records), **page_kw), content_type=XML)
+        return Response(
+            pv_page(chunk, page_no=page, num_of_rows=size, total=len(records), **page_kw),
+            content_type=XML,
+        )
 
     return handler
 
@@ -62,7 +70,9 @@ def kit_xml_error(code: str) -> str:
     )
 
 
-def fetch(kit: Any, start: date, end: date, unit: tuple[str, int] | None = None, *, page_size: int = 100) -> list[bytes]:
+def fetch(
+    kit: Any, start: date, end: date, unit: tuple[str, int] | None = None, *, page_size: int = 100
+) -> list[bytes]:
     async def fn(client: Any) -> list[bytes]:
         return await LiveNambuPvSource(client, page_size=page_size).fetch_range(start, end, unit)
 
@@ -73,7 +83,13 @@ def records_of(pages: list[bytes]) -> list[tuple[str, str, str]]:
     out = []
     for page in pages:
         for item in item_elements(load_xml_response(page, source="pv")):
-            out.append((item.findtext("ymd") or "", item.findtext("gencd") or "", item.findtext("hogi") or ""))
+            out.append(
+                (
+                    item.findtext("ymd") or "",
+                    item.findtext("gencd") or "",
+                    item.findtext("hogi") or "",
+                )
+            )
     return out
 
 
@@ -92,7 +108,11 @@ def test_all_units_range_is_paged_by_total_cnt_with_the_800_header(kit):
     for i in range(3):
         params = kit.params(i)
         assert "strOrgCd" not in params and "strHoki" not in params
-        assert (params["strSdate"], params["strEdate"], params["numOfRows"]) == ("20240601", "20240603", "4")
+        assert (params["strSdate"], params["strEdate"], params["numOfRows"]) == (
+            "20240601",
+            "20240603",
+            "4",
+        )
     assert sorted(kit.params(i)["pageNo"] for i in range(3)) == ["1", "2", "3"]
 
 
@@ -125,7 +145,12 @@ def test_a_day_the_api_only_serves_with_the_next_day_as_end_is_fetched(kit):
 
 
 def test_two_day_answer_is_returned_verbatim_and_t4_reads_it(kit):
-    body = pv_page([pv_record(DAY, "997S", 1), pv_record(DAY + timedelta(days=1), "997S", 1)], page_no=1, num_of_rows=100, total=2)
+    body = pv_page(
+        [pv_record(DAY, "997S", 1), pv_record(DAY + timedelta(days=1), "997S", 1)],
+        page_no=1,
+        num_of_rows=100,
+        total=2,
+    )
     kit.expect(PATH).respond_with_data(body, content_type=XML)
 
     pages = fetch(kit, DAY, DAY, ("997S", 1))
@@ -146,7 +171,15 @@ def test_older_answer_format_total_count_code_00_undashed_ymd(kit):
     def handler(request: Request) -> Response:
         page, size = int(request.args["pageNo"]), int(request.args["numOfRows"])
         chunk = records[(page - 1) * size : page * size]
-        body = pv_page(chunk, page_no=page, num_of_rows=size, total=5, code="00", message="NORMAL SERVICE.", count_tag="totalCount")
+        body = pv_page(
+            chunk,
+            page_no=page,
+            num_of_rows=size,
+            total=5,
+            code="00",
+            message="NORMAL SERVICE.",
+            count_tag="totalCount",
+        )
         return Response(body, content_type=XML)
 
     kit.expect(PATH).respond_with_handler(handler)
@@ -228,7 +261,9 @@ def test_a_plan_runs_against_the_api_and_no_data_queries_give_empty_lists(kit):
     ticks: list[int] = []
 
     async def fn(client: Any) -> list[list[bytes]]:
-        return await fetch_pv_queries(LiveNambuPvSource(client), plan, on_done=lambda: ticks.append(1))
+        return await fetch_pv_queries(
+            LiveNambuPvSource(client), plan, on_done=lambda: ticks.append(1)
+        )
 
     result = kit.run(fn)
 
@@ -246,7 +281,9 @@ class FakePv:
     def __init__(self, answers: dict[date, list[bytes] | Exception]) -> None:
         self.answers = answers
 
-    async def fetch_range(self, start: date, end: date, unit: tuple[str, int] | None = None) -> list[bytes]:
+    async def fetch_range(
+        self, start: date, end: date, unit: tuple[str, int] | None = None
+    ) -> list[bytes]:
         await asyncio.sleep(0.001 * (40 - start.day))  # later days finish first
         answer = self.answers[start]
         if isinstance(answer, Exception):
@@ -257,7 +294,9 @@ class FakePv:
 def test_fetch_pv_queries_keeps_input_order_and_propagates_other_errors():
     days = [date(2024, 6, d) for d in (1, 2, 3)]
     queries = [PvQuery(d, d, None, 1) for d in days]
-    pv = FakePv({days[0]: [b"a"], days[1]: NoDataError("03", "none", source="pv"), days[2]: [b"c1", b"c2"]})
+    pv = FakePv(
+        {days[0]: [b"a"], days[1]: NoDataError("03", "none", source="pv"), days[2]: [b"c1", b"c2"]}
+    )
 
     assert asyncio.run(fetch_pv_queries(pv, queries)) == [[b"a"], [], [b"c1", b"c2"]]
 

@@ -25,7 +25,8 @@ def plan(wanted, *, units=31, page_size=100, max_days=366):
 
 def covered(queries: list[PvQuery], wanted) -> bool:
     return all(
-        any(q.start <= d <= q.end and (q.unit is None or q.unit == (g, h)) for q in queries) for g, h, d in wanted
+        any(q.start <= d <= q.end and (q.unit is None or q.unit == (g, h)) for q in queries)
+        for g, h, d in wanted
     )
 
 
@@ -69,7 +70,10 @@ def test_few_units_over_a_long_span_go_per_unit():
 
 def test_a_long_gap_splits_the_span_a_short_one_does_not():
     far = [(g, h, d) for g, h in UNITS for d in (D0, D0 + timedelta(days=300))]
-    assert plan(far) == [PvQuery(D0, D0, None, 1), PvQuery(D0 + timedelta(days=300), D0 + timedelta(days=300), None, 1)]
+    assert plan(far) == [
+        PvQuery(D0, D0, None, 1),
+        PvQuery(D0 + timedelta(days=300), D0 + timedelta(days=300), None, 1),
+    ]
 
     # One unit, days 1-10 and 15-20: one query (1 request) beats two (2 requests).
     near = [("997S", 1, d) for d in days(10) + days(6, D0 + timedelta(days=14))]
@@ -107,7 +111,9 @@ def _random_wanted(rng: random.Random, n_units: int, span: int, density: float):
 @pytest.mark.parametrize("seed", range(12))
 def test_plans_cover_everything_within_windows_with_honest_estimates_in_a_fixed_order(seed):
     rng = random.Random(seed)
-    wanted = _random_wanted(rng, rng.randint(1, 31), rng.randint(1, 900), rng.choice([0.02, 0.3, 0.9]))
+    wanted = _random_wanted(
+        rng, rng.randint(1, 31), rng.randint(1, 900), rng.choice([0.02, 0.3, 0.9])
+    )
     page_size = rng.choice([10, 100, 1000])
 
     queries = plan(wanted, page_size=page_size)
@@ -151,12 +157,19 @@ def test_the_chosen_cover_is_the_cheapest_split(seed):
     page_size, units, max_days = rng.choice([(5, 3, 30), (10, 4, 60), (3, 2, 20)])
 
     all_units = plan(
-        [(g, h, d) for g, h in UNITS[:units] for d in wanted_days], units=units, page_size=page_size, max_days=max_days
+        [(g, h, d) for g, h in UNITS[:units] for d in wanted_days],
+        units=units,
+        page_size=page_size,
+        max_days=max_days,
     )
-    one_unit = plan([("997S", 1, d) for d in wanted_days], units=units, page_size=page_size, max_days=max_days)
+    one_unit = plan(
+        [("997S", 1, d) for d in wanted_days], units=units, page_size=page_size, max_days=max_days
+    )
 
     window = max_days - 1
-    cheapest_all = _brute_force(wanted_days, lambda s: math.ceil(units * (s + 1) / page_size), window)
+    cheapest_all = _brute_force(
+        wanted_days, lambda s: math.ceil(units * (s + 1) / page_size), window
+    )
     cheapest_unit = _brute_force(wanted_days, lambda s: math.ceil((s + 1) / page_size), window)
     assert total_requests(one_unit) == cheapest_unit
     # Every unit wanted on every day: the plan is the cheaper of the two kinds.

@@ -18,10 +18,10 @@ from werkzeug import Request, Response
 from sources.errors import FatalPortalError
 from sources.kma_asos import PATH as ASOS_PATH
 from sources.kma_asos import LiveAsosSource
-from sources.namdong_wind import PATH as WIND_PATH
-from sources.namdong_wind import LiveWindSource
 from sources.nambu_pv import PATH as PV_PATH
 from sources.nambu_pv import LiveNambuPvSource
+from sources.namdong_wind import PATH as WIND_PATH
+from sources.namdong_wind import LiveWindSource
 from tests.sources.real_format import wind_page
 
 REAL = Path(__file__).resolve().parents[1] / "fixtures" / "payloads" / "real"
@@ -67,7 +67,11 @@ def test_asos_real_page_with_numeric_paging_fields(kit):
 
 
 @pytest.mark.parametrize(
-    "name", ["wind_namdong_20220101_reponse_reconstructed.json", "wind_namdong_20251231_reponse_reconstructed.json"]
+    "name",
+    [
+        "wind_namdong_20220101_reponse_reconstructed.json",
+        "wind_namdong_20251231_reponse_reconstructed.json",
+    ],
 )
 def test_wind_real_reponse_page_then_empty_page(kit, name):
     body = real(name)

@@ -37,11 +37,46 @@ REPO = Path(__file__).resolve().parents[2]
 WINDOW = (date(2024, 1, 29), date(2024, 1, 31))
 KEY = {"serviceKey": "replay-test"}
 #: The keys of the verbatim real record (tests/fixtures/payloads/real/asos_hourly_108_20190120_verbatim_item.json).
-REAL_ASOS_FIELDS = (
-    "tm rnum stnId stnNm ta taQcflg rn rnQcflg ws wsQcflg wd wdQcflg hm hmQcflg pv td pa paQcflg ps psQcflg "
-    "ss ssQcflg icsr dsnw hr3Fhsc dc10Tca dc10LmcsCa clfmAbbrCd lcsCh vs gndSttCd dmstMtphNo ts tsQcflg "
-    "m005Te m01Te m02Te m03Te"
-).split()
+REAL_ASOS_FIELDS = [
+    "tm",
+    "rnum",
+    "stnId",
+    "stnNm",
+    "ta",
+    "taQcflg",
+    "rn",
+    "rnQcflg",
+    "ws",
+    "wsQcflg",
+    "wd",
+    "wdQcflg",
+    "hm",
+    "hmQcflg",
+    "pv",
+    "td",
+    "pa",
+    "paQcflg",
+    "ps",
+    "psQcflg",
+    "ss",
+    "ssQcflg",
+    "icsr",
+    "dsnw",
+    "hr3Fhsc",
+    "dc10Tca",
+    "dc10LmcsCa",
+    "clfmAbbrCd",
+    "lcsCh",
+    "vs",
+    "gndSttCd",
+    "dmstMtphNo",
+    "ts",
+    "tsQcflg",
+    "m005Te",
+    "m01Te",
+    "m02Te",
+    "m03Te",
+]
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +89,9 @@ def emulator(catalog: Catalog) -> PortalEmulator:
     return catalog.emulator()
 
 
-def asos_query(start: str, end: str, station: int = 108, rows: int = 999, page: int = 1, **kw: str) -> dict[str, str]:
+def asos_query(
+    start: str, end: str, station: int = 108, rows: int = 999, page: int = 1, **kw: str
+) -> dict[str, str]:
     """``start``/``end`` as ``YYYYMMDDHH``."""
     return {
         **KEY,
@@ -73,7 +110,14 @@ def asos_query(start: str, end: str, station: int = 108, rows: int = 999, page: 
 
 
 def pv_query(start: str, end: str, rows: int = 100, page: int = 1, **kw: str) -> dict[str, str]:
-    return {**KEY, "pageNo": str(page), "numOfRows": str(rows), "strSdate": start, "strEdate": end, **kw}
+    return {
+        **KEY,
+        "pageNo": str(page),
+        "numOfRows": str(rows),
+        "strSdate": start,
+        "strEdate": end,
+        **kw,
+    }
 
 
 def wind_query(start: str, end: str, size: int = 100, page: int = 1) -> dict[str, str]:
@@ -87,7 +131,9 @@ def asos_items(body: bytes) -> list[dict[str, str]]:
 
 def portal_code(body: bytes, source: str) -> str:
     with pytest.raises(PortalError) as info:
-        (load_xml_response if body.lstrip().startswith(b"<") else load_json_response)(body, source=source)
+        (load_xml_response if body.lstrip().startswith(b"<") else load_json_response)(
+            body, source=source
+        )
     return info.value.code
 
 
@@ -162,12 +208,16 @@ def test_samples_keep_the_irregularities(catalog: Catalog):
 
     fields = [dict(r.fields) for r in catalog.pv]
     assert any(f.get("qhorgen13") == "" for f in fields)  # empty element
-    assert any(len([k for k in f if k.startswith("qhorgen")]) == 23 for f in fields)  # absent element
-    assert [(r.gencd, r.hogi, r.day) for r in catalog.pv if r.next_day_only] == [("H997", 3, date(2024, 1, 30))]
+    assert any(
+        len([k for k in f if k.startswith("qhorgen")]) == 23 for f in fields
+    )  # absent element
+    assert [(r.gencd, r.hogi, r.day) for r in catalog.pv if r.next_day_only] == [
+        ("H997", 3, date(2024, 1, 30))
+    ]
 
 
 def test_missing_samples_dir_is_a_clear_error(tmp_path: Path):
-    with pytest.raises(SourceError, match="manifest.json.*sources.samples.generate"):
+    with pytest.raises(SourceError, match=r"manifest\.json.*sources\.samples\.generate"):
         Catalog.load(tmp_path)
     (tmp_path / "manifest.json").write_text('{"window": {}}')
     with pytest.raises(SourceError, match="not a valid sample"):
@@ -178,7 +228,10 @@ def test_missing_samples_dir_is_a_clear_error(tmp_path: Path):
 
 
 def test_asos_range_is_paged_with_counts_in_time_order(emulator: PortalEmulator):
-    pages = [emulator.answer(ASOS_PATH, asos_query("2024012905", "2024013102", rows=30, page=p)) for p in (1, 2, 3)]
+    pages = [
+        emulator.answer(ASOS_PATH, asos_query("2024012905", "2024013102", rows=30, page=p))
+        for p in (1, 2, 3)
+    ]
     assert {(a.status, a.content_type) for a in pages} == {(200, "application/json;charset=UTF-8")}
 
     docs = [load_json_response(a.body, source="asos") for a in pages]
@@ -201,7 +254,13 @@ def test_asos_one_record_page_and_station_filter(emulator: PortalEmulator):
     assert isinstance(item, dict) and item["stnId"] == "143" and item["tm"] == "2024-01-30 12:00"
     assert len(asos_to_frame(one.body).frame) == 1
 
-    assert portal_code(emulator.answer(ASOS_PATH, asos_query("2024013000", "2024013023", station=90)).body, "asos") == "03"
+    assert (
+        portal_code(
+            emulator.answer(ASOS_PATH, asos_query("2024013000", "2024013023", station=90)).body,
+            "asos",
+        )
+        == "03"
+    )
 
 
 @pytest.mark.parametrize(
@@ -225,7 +284,10 @@ def test_asos_error_answers(emulator: PortalEmulator, params: dict[str, str], co
 
 def test_unknown_path_is_404_and_a_keyless_request_the_gateway_error(emulator: PortalEmulator):
     assert emulator.answer("/1360000/Other/service", KEY).status == 404
-    keyless = emulator.answer(ASOS_PATH, {k: v for k, v in asos_query("2024013000", "2024013023").items() if k != "serviceKey"})
+    keyless = emulator.answer(
+        ASOS_PATH,
+        {k: v for k, v in asos_query("2024013000", "2024013023").items() if k != "serviceKey"},
+    )
     assert portal_code(keyless.body, "asos") == "30"
     # A test's base-URL prefix is fine: paths are matched by their ending.
     assert emulator.answer("/t7" + ASOS_PATH, asos_query("2024013000", "2024013000")).status == 200
@@ -236,7 +298,10 @@ def test_unknown_path_is_404_and_a_keyless_request_the_gateway_error(emulator: P
 
 def test_pv_all_units_range_is_paged_by_day_then_unit(catalog: Catalog, emulator: PortalEmulator):
     units = len(catalog.pv_units)
-    pages = [emulator.answer(PV_PATH, pv_query("20240129", "20240201", rows=7, page=p)) for p in range(1, 7)]
+    pages = [
+        emulator.answer(PV_PATH, pv_query("20240129", "20240201", rows=7, page=p))
+        for p in range(1, 7)
+    ]
     assert {a.content_type for a in pages} == {"text/xml;charset=UTF-8"}
     roots = [load_xml_response(a.body, source="pv") for a in pages]
     assert {r.findtext("header/resultCode") for r in roots} == {"800"}
@@ -253,23 +318,33 @@ def test_pv_all_units_range_is_paged_by_day_then_unit(catalog: Catalog, emulator
 
 
 def test_pv_unit_filters_and_single_record_shape(emulator: PortalEmulator):
-    answer = emulator.answer(PV_PATH, pv_query("20240129", "20240129", strOrgCd="B997", strHoki="2"))
+    answer = emulator.answer(
+        PV_PATH, pv_query("20240129", "20240129", strOrgCd="B997", strHoki="2")
+    )
     root = load_xml_response(answer.body, source="pv")
     assert root.find("body/items/item") is None and root.findtext("body/items/gencd") == "B997"
     assert [(r["gencd"], r["hogi"]) for r in records_from_body(answer.body)] == [("B997", "2")]
 
-    both = records_from_body(emulator.answer(PV_PATH, pv_query("20240129", "20240131", strOrgCd="B997")).body)
-    assert [(r["ymd"], r["hogi"]) for r in both] == [(d, h) for d in ("2024-01-29", "2024-01-30", "2024-01-31") for h in ("1", "2")]
+    both = records_from_body(
+        emulator.answer(PV_PATH, pv_query("20240129", "20240131", strOrgCd="B997")).body
+    )
+    assert [(r["ymd"], r["hogi"]) for r in both] == [
+        (d, h) for d in ("2024-01-29", "2024-01-30", "2024-01-31") for h in ("1", "2")
+    ]
 
 
 def test_pv_next_day_quirk(emulator: PortalEmulator):
     unit = {"strOrgCd": "H997", "strHoki": "3"}
     alone = emulator.answer(PV_PATH, pv_query("20240130", "20240130", **unit))
     assert portal_code(alone.body, "pv") == "03"
-    ending = records_from_body(emulator.answer(PV_PATH, pv_query("20240129", "20240130", **unit)).body)
+    ending = records_from_body(
+        emulator.answer(PV_PATH, pv_query("20240129", "20240130", **unit)).body
+    )
     assert [r["ymd"] for r in ending] == ["2024-01-29"]
     # Any later strEdate publishes it; all-units answers follow the same rule.
-    later = records_from_body(emulator.answer(PV_PATH, pv_query("20240130", "20240131", **unit)).body)
+    later = records_from_body(
+        emulator.answer(PV_PATH, pv_query("20240130", "20240131", **unit)).body
+    )
     assert [r["ymd"] for r in later] == ["2024-01-30", "2024-01-31"]
     all_units = emulator.answer(PV_PATH, pv_query("20240130", "20240130"))
     assert ("H997", "3") not in {(r["gencd"], r["hogi"]) for r in records_from_body(all_units.body)}
@@ -295,7 +370,10 @@ def test_pv_error_answers(emulator: PortalEmulator, params: dict[str, str], code
 
 
 def test_wind_is_paged_by_size_until_an_empty_content(catalog: Catalog, emulator: PortalEmulator):
-    pages = [emulator.answer(WIND_PATH, wind_query("20240101", "20240131", size=60, page=p)) for p in (1, 2, 3, 4)]
+    pages = [
+        emulator.answer(WIND_PATH, wind_query("20240101", "20240131", size=60, page=p))
+        for p in (1, 2, 3, 4)
+    ]
     docs = [parse_json(a.body, source="wind") for a in pages]
     assert all(list(d) == ["reponse"] for d in docs)
     assert all("totalCount" not in d["reponse"]["body"] for d in docs)
@@ -315,7 +393,10 @@ def test_wind_sub_range_filters_both_date_forms(emulator: PortalEmulator):
 
 def test_wind_outside_the_samples_is_03_in_the_wind_format(emulator: PortalEmulator):
     answer = emulator.answer(WIND_PATH, wind_query("20240201", "20240229"))
-    assert json.loads(answer.body)["reponse"]["header"] == {"resultCode": "03", "resultMsg": "NODATA_ERROR"}
+    assert json.loads(answer.body)["reponse"]["header"] == {
+        "resultCode": "03",
+        "resultMsg": "NODATA_ERROR",
+    }
     assert portal_code(answer.body, "wind") == "03"
 
 
@@ -324,7 +405,9 @@ def test_wind_outside_the_samples_is_03_in_the_wind_format(emulator: PortalEmula
 
 def test_synthetic_ten_years_of_43_stations_are_served_lazily():
     stations = list(range(90, 90 + 43))
-    emulator = PortalEmulator(asos=SyntheticAsos(stations, date(2015, 1, 1), date(2024, 12, 31), seed=3))
+    emulator = PortalEmulator(
+        asos=SyntheticAsos(stations, date(2015, 1, 1), date(2024, 12, 31), seed=3)
+    )
     hours = (date(2024, 12, 31) - date(2015, 1, 1)).days * 24 + 24
 
     page = emulator.answer(ASOS_PATH, asos_query("2015010100", "2024123123", station=120, page=50))
@@ -332,24 +415,32 @@ def test_synthetic_ten_years_of_43_stations_are_served_lazily():
     items = doc["items"]["item"]
     assert doc["totalCount"] == hours and len(items) == 999
     assert items[0]["rnum"] == str(49 * 999 + 1) and items[0]["stnId"] == "120"
-    assert datetime.strptime(items[0]["tm"], "%Y-%m-%d %H:%M") == datetime(2015, 1, 1) + (49 * 999) * (
-        datetime(2015, 1, 1, 1) - datetime(2015, 1, 1)
-    )
+    assert datetime.strptime(items[0]["tm"], "%Y-%m-%d %H:%M") == datetime(2015, 1, 1) + (
+        49 * 999
+    ) * (datetime(2015, 1, 1, 1) - datetime(2015, 1, 1))
     again = emulator.answer(ASOS_PATH, asos_query("2015010100", "2024123123", station=120, page=50))
     assert again.body == page.body  # seeded
     assert len(asos_to_frame(page.body).frame) == 999
 
 
 def test_synthetic_pv_and_wind():
-    units = [("997S", 1, "한국남부발전(주)_신인천전망대 태양광발전실적"), ("B997", 2, "한국남부발전(주)_부산본부 태양광발전실적")]
+    units = [
+        ("997S", 1, "한국남부발전(주)_신인천전망대 태양광발전실적"),
+        ("B997", 2, "한국남부발전(주)_부산본부 태양광발전실적"),
+    ]
     emulator = PortalEmulator(
         pv=SyntheticPv(units, date(2023, 1, 1), date(2023, 12, 31)),
         wind=SyntheticWind([("9997", 1, "영흥풍력")], date(2023, 1, 1), date(2023, 12, 31)),
     )
-    root = load_xml_response(emulator.answer(PV_PATH, pv_query("20230101", "20231231", rows=100, page=8)).body, source="pv")
+    root = load_xml_response(
+        emulator.answer(PV_PATH, pv_query("20230101", "20231231", rows=100, page=8)).body,
+        source="pv",
+    )
     assert root.findtext("body/totalCnt") == "730"
     assert len(root.findall("body/items/item")) == 30
     wind = emulator.answer(WIND_PATH, wind_query("20231201", "20240131", size=100)).body
     assert len(load_json_response(wind, source="wind")["body"]["content"]) == 31
-    assert portal_code(emulator.answer(ASOS_PATH, asos_query("2023010100", "2023010123")).body, "asos") == "03"
-
+    assert (
+        portal_code(emulator.answer(ASOS_PATH, asos_query("2023010100", "2023010123")).body, "asos")
+        == "03"
+    )

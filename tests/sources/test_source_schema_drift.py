@@ -31,13 +31,33 @@ def replayed(catalog: Catalog) -> dict[str, list[bytes]]:
     asos = [
         emulator.answer(
             ASOS_PATH,
-            {**key, "numOfRows": "999", "dataType": "JSON", "dataCd": "ASOS", "dateCd": "HR",
-             "startDt": start, "startHh": "00", "endDt": end, "endHh": "23", "stnIds": str(stn)},
+            {
+                **key,
+                "numOfRows": "999",
+                "dataType": "JSON",
+                "dataCd": "ASOS",
+                "dateCd": "HR",
+                "startDt": start,
+                "startHh": "00",
+                "endDt": end,
+                "endHh": "23",
+                "stnIds": str(stn),
+            },
         ).body
         for stn in catalog.asos_stations
     ]
-    wind = [emulator.answer(WIND_PATH, {**key, "size": "40", "page": str(p), "startD": "20240101", "endD": "20240131"}).body for p in (1, 2, 3, 4)]
-    pv = [emulator.answer(PV_PATH, {**key, "numOfRows": "100", "strSdate": start, "strEdate": end}).body]
+    wind = [
+        emulator.answer(
+            WIND_PATH,
+            {**key, "size": "40", "page": str(p), "startD": "20240101", "endD": "20240131"},
+        ).body
+        for p in (1, 2, 3, 4)
+    ]
+    pv = [
+        emulator.answer(
+            PV_PATH, {**key, "numOfRows": "100", "strSdate": start, "strEdate": end}
+        ).body
+    ]
     return {"asos": asos, "wind": wind, "pv": pv}
 
 
@@ -47,16 +67,36 @@ def samples() -> dict[str, list[bytes]]:
 
 
 def asos_body(item: dict[str, Any]) -> bytes:
-    doc = {"response": {"header": {"resultCode": "00"}, "body": {"items": {"item": [item]}, "totalCount": 1}}}
+    doc = {
+        "response": {
+            "header": {"resultCode": "00"},
+            "body": {"items": {"item": [item]}, "totalCount": 1},
+        }
+    }
     return json.dumps(doc, ensure_ascii=False).encode()
 
 
 def wind_body(records: list[dict[str, Any]], key: str = "response") -> bytes:
-    return json.dumps({key: {"header": {"resultCode": "00"}, "body": {"content": records}}}).encode()
+    return json.dumps(
+        {key: {"header": {"resultCode": "00"}, "body": {"content": records}}}
+    ).encode()
 
 
-ASOS_ITEM = {"tm": "2024-01-30 00:00", "stnId": "108", "stnNm": "서울", "ta": "-4.0", "hm": "70", "rn": ""}
-WIND_RECORD = {"dgenYmd": "20240101", "ippt": "9997", "hogi": 1, "ipptNam": "영흥풍력", "qhorGen01": 1.5}
+ASOS_ITEM = {
+    "tm": "2024-01-30 00:00",
+    "stnId": "108",
+    "stnNm": "서울",
+    "ta": "-4.0",
+    "hm": "70",
+    "rn": "",
+}
+WIND_RECORD = {
+    "dgenYmd": "20240101",
+    "ippt": "9997",
+    "hogi": 1,
+    "ipptNam": "영흥풍력",
+    "qhorGen01": 1.5,
+}
 
 
 def test_sample_signatures_have_the_contract_fields_and_no_drift_against_themselves(samples):
@@ -68,7 +108,9 @@ def test_sample_signatures_have_the_contract_fields_and_no_drift_against_themsel
 
 
 def test_json_types_and_missing_values():
-    sig = compute_signature("wind", wind_body([WIND_RECORD, {**WIND_RECORD, "qhorGen01": None, "hogi": "2"}]))
+    sig = compute_signature(
+        "wind", wind_body([WIND_RECORD, {**WIND_RECORD, "qhorGen01": None, "hogi": "2"}])
+    )
 
     assert sig["fields"]["qhorGen01"] == ["null", "number"]
     assert sig["fields"]["hogi"] == ["number", "string"]
@@ -102,7 +144,9 @@ def test_new_missing_and_retyped_optional_fields_are_warnings():
 
 def test_null_and_empty_are_missing_values_not_types():
     base = compute_signature("wind", wind_body([WIND_RECORD]))
-    now = compute_signature("wind", wind_body([{**WIND_RECORD, "qhorGen01": None}, {**WIND_RECORD, "qhorGen01": ""}]))
+    now = compute_signature(
+        "wind", wind_body([{**WIND_RECORD, "qhorGen01": None}, {**WIND_RECORD, "qhorGen01": ""}])
+    )
 
     assert compare(base, now).retyped == {}
 
@@ -122,7 +166,11 @@ def test_first_real_value_of_an_always_empty_field_is_not_a_retype():
         ("asos", asos_body({k: v for k, v in ASOS_ITEM.items() if k != "tm"}), "tm"),
         ("asos", asos_body({k: v for k, v in ASOS_ITEM.items() if k != "hm"}), "hm"),
         ("wind", wind_body([{k: v for k, v in WIND_RECORD.items() if k != "dgenYmd"}]), "dgenYmd"),
-        ("wind", wind_body([{k: v for k, v in WIND_RECORD.items() if k != "qhorGen01"}]), "qhorGen"),
+        (
+            "wind",
+            wind_body([{k: v for k, v in WIND_RECORD.items() if k != "qhorGen01"}]),
+            "qhorGen",
+        ),
     ],
 )
 def test_missing_required_field_stops_even_without_a_baseline(source, body, missing):
@@ -136,7 +184,9 @@ def test_missing_required_field_stops_even_without_a_baseline(source, body, miss
 
 def test_pv_required_fields_and_hour_group(samples):
     base = signature_of("pv", samples["pv"])
-    body = samples["pv"][0].replace(b"<gencd>", b"<plantcode>").replace(b"</gencd>", b"</plantcode>")
+    body = (
+        samples["pv"][0].replace(b"<gencd>", b"<plantcode>").replace(b"</gencd>", b"</plantcode>")
+    )
 
     report = compare(base, compute_signature("pv", body))
 

@@ -15,7 +15,14 @@ from sources.redaction import redact
 from sources.service_key import ServiceKey
 
 PATH = "/B552520/PwrSunLightInfo/getDataService"
-PARAMS = {"pageNo": 1, "numOfRows": 10, "strSdate": "20240130", "strEdate": "20240130", "strOrgCd": "B997", "strHoki": 1}
+PARAMS = {
+    "pageNo": 1,
+    "numOfRows": 10,
+    "strSdate": "20240130",
+    "strEdate": "20240130",
+    "strOrgCd": "B997",
+    "strHoki": 1,
+}
 OK = "<response><header><resultCode>00</resultCode></header><body><items/></body></response>"
 
 EXPECTED_QUERY = (

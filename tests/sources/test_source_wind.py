@@ -21,7 +21,9 @@ def _day(text: str) -> date:
     return date(int(text[:4]), int(text[4:6]), int(text[6:8]))
 
 
-def portal(*, key: str = "reponse", end: str | None = None, empty_months: frozenset[int] = frozenset()) -> Any:
+def portal(
+    *, key: str = "reponse", end: str | None = None, empty_months: frozenset[int] = frozenset()
+) -> Any:
     """The wind API: records of startD..endD paged by size/page, no totalCount, then an empty page.
 
     ``end`` replaces the empty page after the last one (e.g. a code-03 body).
@@ -80,7 +82,9 @@ def test_a_range_is_one_query_per_calendar_month_in_date_order(kit):
     pages = fetch(kit, start, end)
 
     assert content(pages) == wind_records(start, end)
-    asked = sorted({(kit.params(i)["startD"], kit.params(i)["endD"]) for i in range(len(kit.requests()))})
+    asked = sorted(
+        {(kit.params(i)["startD"], kit.params(i)["endD"]) for i in range(len(kit.requests()))}
+    )
     assert asked == [("20240120", "20240131"), ("20240201", "20240229"), ("20240301", "20240305")]
     assert len(kit.requests()) == 6  # per month: one page of records and the empty page
 
@@ -135,7 +139,13 @@ def test_server_that_ignores_page_is_caught(kit):
 def test_runaway_paging_stops_at_max_pages(kit):
     def endless(request: Request) -> Response:
         n = request.args["page"]
-        record = {"dgenYmd": "2024-01-01", "ippt": "X", "hogi": "1", "ipptNam": "n", "qhorGen01": int(n)}
+        record = {
+            "dgenYmd": "2024-01-01",
+            "ippt": "X",
+            "hogi": "1",
+            "ipptNam": "n",
+            "qhorGen01": int(n),
+        }
         return Response(wind_page([record]), content_type=JSON)
 
     kit.expect(PATH).respond_with_handler(endless)

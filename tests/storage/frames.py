@@ -55,7 +55,9 @@ def pv_frame(
     for gencd, hogi in sorted(units):
         for day in sorted(days):
             stamps = pd.Timestamp(day) + pd.to_timedelta(list(hours), unit="h")
-            generation = np.clip(np.sin((np.asarray(hours) - 6) / 12 * np.pi), 0, None) * 900 * scale
+            generation = (
+                np.clip(np.sin((np.asarray(hours) - 6) / 12 * np.pi), 0, None) * 900 * scale
+            )
             generation = generation + rng.random(len(hours))
             parts.append(
                 pd.DataFrame(
@@ -104,7 +106,9 @@ def weather_frame(
     return pd.concat(parts, ignore_index=True)
 
 
-def fill_like_t2(frame: pd.DataFrame, method: FillMethod = FillMethod.LINEAR) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+def fill_like_t2(
+    frame: pd.DataFrame, method: FillMethod = FillMethod.LINEAR
+) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     """A T2-shaped result: every missing value filled (by ``method``) and the method codes."""
     filled = frame.copy()
     methods = {}

@@ -25,11 +25,18 @@ from tests.storage.frames import wind_frame
 def test_postgres_urls_use_psycopg_3(raw: str) -> None:
     url = normalize_url(raw)
     assert url.drivername == "postgresql+psycopg"
-    assert (url.username, url.password, url.host, url.port, url.database) == ("energy", "pw", "db", 5432, "energy")
+    assert (url.username, url.password, url.host, url.port, url.database) == (
+        "energy",
+        "pw",
+        "db",
+        5432,
+        "energy",
+    )
 
 
 @pytest.mark.parametrize(
-    "raw", ["postgresql+psycopg2://energy:s3cret-pw@db/energy", "mysql://energy:s3cret-pw@db/energy"]
+    "raw",
+    ["postgresql+psycopg2://energy:s3cret-pw@db/energy", "mysql://energy:s3cret-pw@db/energy"],
 )
 def test_unsupported_urls_are_refused_without_the_password(raw: str) -> None:
     with pytest.raises(StorageError, match="unsupported database URL") as info:
@@ -72,7 +79,10 @@ def test_sqlite_transactions_are_real_including_ddl(tmp_path: Path) -> None:
             conn.execute(text("CREATE TABLE t (x INTEGER)"))
             raise RuntimeError("abort")
         with engine.connect() as conn:
-            assert conn.exec_driver_sql("SELECT count(*) FROM sqlite_master WHERE name = 't'").scalar() == 0
+            assert (
+                conn.exec_driver_sql("SELECT count(*) FROM sqlite_master WHERE name = 't'").scalar()
+                == 0
+            )
     finally:
         engine.dispose()
 

@@ -56,7 +56,12 @@ def install(db: Storage, statements: list[str]) -> None:
 
 def remove(db: Storage) -> None:
     with db.engine.begin() as conn:
-        conn.execute(text("DROP TRIGGER inject_failure" + (" ON pv_generation_hourly" if db.dialect == "postgresql" else "")))
+        conn.execute(
+            text(
+                "DROP TRIGGER inject_failure"
+                + (" ON pv_generation_hourly" if db.dialect == "postgresql" else "")
+            )
+        )
 
 
 def day_rows(db: Storage, day: str) -> list[tuple]:
@@ -129,9 +134,13 @@ def test_a_failing_wind_load_writes_nothing(storage: Storage, batch_size: int) -
     frame = wind_frame(hours=48)
     fail_at = "2024-03-02 01:00:00"  # row 25 of the first plant: in the third batch of 10
     if storage.dialect == "sqlite":
-        statements = sqlite_abort_trigger("wind_generation_hourly", f"NEW.timestamp = '{fail_at}.000000'")
+        statements = sqlite_abort_trigger(
+            "wind_generation_hourly", f"NEW.timestamp = '{fail_at}.000000'"
+        )
     else:
-        statements = postgres_trigger("wind_generation_hourly", f"NEW.timestamp = '{fail_at}'", ABORT)
+        statements = postgres_trigger(
+            "wind_generation_hourly", f"NEW.timestamp = '{fail_at}'", ABORT
+        )
     install(storage, statements)
     storage.batch_size = batch_size
     with pytest.raises(StorageError, match="injected failure"):
@@ -146,7 +155,12 @@ def test_a_connection_lost_mid_wind_load_writes_nothing_and_the_pool_recovers(
 ) -> None:
     with Storage.from_url(pg_url, copy_threshold=copy_threshold, batch_size=10) as db:
         db.create_schema()
-        install(db, postgres_trigger("wind_generation_hourly", "NEW.timestamp = '2024-03-02 01:00:00'", TERMINATE))
-        with pytest.raises(StorageError, match="(?i)terminat|closed|lost"):
+        install(
+            db,
+            postgres_trigger(
+                "wind_generation_hourly", "NEW.timestamp = '2024-03-02 01:00:00'", TERMINATE
+            ),
+        )
+        with pytest.raises(StorageError, match=r"(?i)terminat|closed|lost"):
             db.load_wind(wind_frame(hours=48))
         assert db.counts()["wind_generation_hourly"] == 0  # a new connection from the same pool

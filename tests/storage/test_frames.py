@@ -74,7 +74,11 @@ def test_instant_columns_format_as_utc() -> None:
         (pd.Series(["2024-01-01"], name="timestamp"), "kst", "must be datetime64"),
         (pd.Series([pd.NaT], dtype="datetime64[ns]", name="timestamp"), "kst", "missing values"),
         (pd.Series(["x"], name="generation"), "float", "not numeric"),
-        (pd.Series([None], dtype="str", name="plant_code"), "str", "missing values at rows \\[0\\]"),
+        (
+            pd.Series([None], dtype="str", name="plant_code"),
+            "str",
+            "missing values at rows \\[0\\]",
+        ),
     ],
 )
 def test_bad_columns_are_named(series: pd.Series, kind, message: str) -> None:

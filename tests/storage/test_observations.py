@@ -31,13 +31,15 @@ def stored_weather(db: Storage) -> pd.DataFrame:
     w = weather_hourly
     with db.engine.connect() as conn:
         rows = conn.execute(select(w).order_by(w.c.station_id, w.c.tm)).all()
-    frame = pd.DataFrame(rows, columns=[c.name for c in w.columns]).astype({"ta": "float64", "hm": "float64"})
+    frame = pd.DataFrame(rows, columns=[c.name for c in w.columns]).astype(
+        {"ta": "float64", "hm": "float64"}
+    )
     frame["tm"] = pd.to_datetime(frame["tm"])
     return frame
 
 
 def stored_table(db: Storage, table) -> pd.DataFrame:
-    keys = [c for c in table.primary_key.columns]
+    keys = list(table.primary_key.columns)
     with db.engine.connect() as conn:
         rows = conn.execute(select(table).order_by(*keys)).all()
     return pd.DataFrame(rows, columns=[c.name for c in table.columns])
@@ -45,12 +47,17 @@ def stored_table(db: Storage, table) -> pd.DataFrame:
 
 def blanked(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """The same keys, every value in ``columns`` blank: what the probe's empty answers parse to."""
-    return frame.assign(**{c: np.nan for c in columns})
+    return frame.assign(**dict.fromkeys(columns, np.nan))
 
 
 def no_fills() -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     empty = pd.DataFrame(
-        {"tm": pd.Series([], dtype="datetime64[ns]"), "stnId": pd.Series([], dtype="int64"), "ta": [], "hm": []}
+        {
+            "tm": pd.Series([], dtype="datetime64[ns]"),
+            "stnId": pd.Series([], dtype="int64"),
+            "ta": [],
+            "hm": [],
+        }
     )
     return empty, {c: np.array([], dtype=np.int8) for c in ("ta", "hm")}
 
@@ -58,7 +65,8 @@ def no_fills() -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
 def summary(revisions: list[Revision]) -> list[tuple]:
     """Engine- and path-independent content of revisions (no ids, no times)."""
     return sorted(
-        (r.table_name, tuple(sorted(r.key.items())), r.column, r.old_value, r.new_value, r.run_id) for r in revisions
+        (r.table_name, tuple(sorted(r.key.items())), r.column, r.old_value, r.new_value, r.run_id)
+        for r in revisions
     )
 
 
@@ -98,10 +106,14 @@ def test_weather_observations_are_not_replaced_by_fills_of_a_later_answer(storag
     for column in ("ta", "hm"):
         was_observed = (before[f"{column}_method"] == "observed").to_numpy()
         assert (after[f"{column}_method"].to_numpy()[was_observed] == "observed").all()
-        np.testing.assert_array_equal(after[column].to_numpy()[was_observed], before[column].to_numpy()[was_observed])
+        np.testing.assert_array_equal(
+            after[column].to_numpy()[was_observed], before[column].to_numpy()[was_observed]
+        )
         # The stored fills are fills: they do take the new ones.
         assert (after[f"{column}_method"].to_numpy()[~was_observed] == "station_mean").all()
-    assert loaded.kept == int((before["ta_method"] == "observed").sum() + (before["hm_method"] == "observed").sum())
+    assert loaded.kept == int(
+        (before["ta_method"] == "observed").sum() + (before["hm_method"] == "observed").sum()
+    )
     assert storage.table_digest(WEATHER) != digest  # only because the fills moved
     storage.load_weather(*fill_like_t2(raw, FillMethod.SPLINE))
     assert storage.table_digest(WEATHER) == digest
@@ -125,21 +137,31 @@ def test_a_changed_weather_observation_is_applied_and_recorded_per_column(storag
     (revision,) = storage.observation_revisions()
     assert revision.table_name == WEATHER
     assert revision.key == {"station_id": 108, "tm": raw.loc[row, "tm"].isoformat()}
-    assert (revision.column, revision.old_value, revision.new_value) == ("hm", raw.loc[row, "hm"], raw.loc[row, "hm"] + 2.5)
+    assert (revision.column, revision.old_value, revision.new_value) == (
+        "hm",
+        raw.loc[row, "hm"],
+        raw.loc[row, "hm"] + 2.5,
+    )
     assert revision.run_id == "run-2" and revision.reverts is None
-    assert revision.changed_at.tzinfo is not None and revision.changed_at >= before.replace(microsecond=0)
+    assert revision.changed_at.tzinfo is not None and revision.changed_at >= before.replace(
+        microsecond=0
+    )
 
 
 def test_a_fill_gives_way_to_an_observation_without_a_revision(storage: Storage) -> None:
     raw = weather_frame(hours=24)
     storage.load_weather(*fill_like_t2(raw, FillMethod.LINEAR))
-    late = raw.assign(ta=raw["ta"].fillna(-7.25), hm=raw["hm"].fillna(55.5))  # the portal filled its gaps
+    late = raw.assign(
+        ta=raw["ta"].fillna(-7.25), hm=raw["hm"].fillna(55.5)
+    )  # the portal filled its gaps
 
     result = storage.load_weather(late, observed_methods(late))
 
     after = stored_weather(storage)
     assert (after["ta_method"] == "observed").all() and (after["hm_method"] == "observed").all()
-    np.testing.assert_array_equal(after["ta"].to_numpy(), late.sort_values(["stnId", "tm"])["ta"].to_numpy())
+    np.testing.assert_array_equal(
+        after["ta"].to_numpy(), late.sort_values(["stnId", "tm"])["ta"].to_numpy()
+    )
     assert result.revisions == 0 and storage.observation_revisions() == []
 
 
@@ -175,7 +197,9 @@ def test_a_changed_wind_value_is_applied_recorded_and_reverted(storage: Storage)
     noisy = revised.assign(generation=revised["generation"] * (1 + OBSERVATION_TOLERANCE / 10))
 
     assert storage.load_wind(revised, run_id="portal-fix").revisions == 2
-    assert storage.load_wind(noisy).revisions == 0  # within the noise: nothing changes, nothing recorded
+    assert (
+        storage.load_wind(noisy).revisions == 0
+    )  # within the noise: nothing changes, nothing recorded
 
     back = stored_table(storage, wind_generation_hourly)
     assert back.loc[[3, 30], "generation"].tolist() == [111.0, 2222.0]
@@ -200,14 +224,19 @@ def test_a_superseded_or_unknown_revision_is_not_reverted(storage: Storage) -> N
     storage.load_wind(frame.assign(generation=frame["generation"] + 2.0))
     first, second = storage.observation_revisions()[0], storage.observation_revisions()[len(frame)]
     digest = storage.table_digest(WIND)
-    with pytest.raises(StorageError, match=f"revision {first.revision_id}: .* not the revision's new value"):
+    with pytest.raises(
+        StorageError, match=f"revision {first.revision_id}: .* not the revision's new value"
+    ):
         storage.revert_revisions([first.revision_id])
     with pytest.raises(StorageError, match="no observation revision with id"):
         storage.revert_revisions([10**9])
     assert storage.table_digest(WIND) == digest
     # Newest first: the later revision is undone before the earlier one is checked.
     storage.revert_revisions([second.revision_id, first.revision_id])
-    assert stored_table(storage, wind_generation_hourly).loc[0, "generation"] == frame.loc[0, "generation"]
+    assert (
+        stored_table(storage, wind_generation_hourly).loc[0, "generation"]
+        == frame.loc[0, "generation"]
+    )
 
 
 # --------------------------------------------------------------------------- PV
@@ -234,7 +263,9 @@ def test_pv_hours_missing_from_a_later_answer_are_kept(storage: Storage) -> None
     assert storage.counts()[PV] == 24
 
 
-def test_a_changed_pv_hour_is_applied_and_recorded_and_the_day_stays_whole(storage: Storage) -> None:
+def test_a_changed_pv_hour_is_applied_and_recorded_and_the_day_stays_whole(
+    storage: Storage,
+) -> None:
     frame = pv_frame(units=[("5707", 1)], days=["2024-05-01"])
     storage.replace_pv_days(frame)
     answer = frame.iloc[10:14].copy()  # an answer with 4 hours, one of them revised
@@ -248,7 +279,10 @@ def test_a_changed_pv_hour_is_applied_and_recorded_and_the_day_stays_whole(stora
     expected[11] = 123.5
     np.testing.assert_array_equal(back["generation"].to_numpy(dtype=float), expected)
     # The day's total is the day's: all 24 rows carry the new one, not only the 4 answered.
-    assert back["daily_total"].nunique() == 1 and back["daily_total"].iloc[0] == answer["daily_total"].iloc[0]
+    assert (
+        back["daily_total"].nunique() == 1
+        and back["daily_total"].iloc[0] == answer["daily_total"].iloc[0]
+    )
     assert result.revisions == 1 + 24
     revisions = storage.observation_revisions(PV, run_id="pv-2")
     generation = [r for r in revisions if r.column == "generation"]
@@ -261,8 +295,12 @@ def test_a_changed_pv_hour_is_applied_and_recorded_and_the_day_stays_whole(stora
 
 
 def test_the_days_total_reaches_every_hour_even_where_the_answer_is_blank(storage: Storage) -> None:
-    storage.replace_pv_days(pv_frame(units=[("5707", 1)], days=["2024-05-01"], hours=range(12)))  # 0-11
-    answer = pv_frame(units=[("5707", 1)], days=["2024-05-01"], hours=range(6, 18))  # 6-11 again, 12-17 new
+    storage.replace_pv_days(
+        pv_frame(units=[("5707", 1)], days=["2024-05-01"], hours=range(12))
+    )  # 0-11
+    answer = pv_frame(
+        units=[("5707", 1)], days=["2024-05-01"], hours=range(6, 18)
+    )  # 6-11 again, 12-17 new
     answer = answer.assign(generation=np.nan, daily_avg=np.nan, daily_max=np.nan, daily_min=np.nan)
     answer["daily_total"] = [5000.0] * 3 + [np.nan] * 9  # given on 3 rows only
 
@@ -282,7 +320,9 @@ def test_pv_revisions_of_a_run_can_be_reverted_whole(storage: Storage) -> None:
     digest = storage.table_digest(PV)
     storage.replace_pv_days(pv_frame(seed=2, scale=2.0), run_id="bad-answer")
     assert storage.table_digest(PV) != digest
-    storage.revert_revisions([r.revision_id for r in storage.observation_revisions(run_id="bad-answer")])
+    storage.revert_revisions(
+        [r.revision_id for r in storage.observation_revisions(run_id="bad-answer")]
+    )
     assert storage.table_digest(PV) == digest
 
 

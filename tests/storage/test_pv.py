@@ -27,7 +27,9 @@ def stored_day(db: Storage, gencd: str, hogi: int, day: str) -> pd.DataFrame:
         .order_by(t.c.datetime)
     )
     with db.engine.connect() as conn:
-        return pd.DataFrame(conn.execute(query).all(), columns=["datetime", "generation", "daily_total"])
+        return pd.DataFrame(
+            conn.execute(query).all(), columns=["datetime", "generation", "daily_total"]
+        )
 
 
 def test_days_are_merged_per_hour(storage: Storage) -> None:
@@ -37,12 +39,16 @@ def test_days_are_merged_per_hour(storage: Storage) -> None:
     storage.replace_pv_days(pv_frame())
     before = stored_day(storage, "5707", 1, "2024-05-02")
     other_before = stored_day(storage, "8760", 1, "2024-05-02")
-    revised = pv_frame(units=[("5707", 1)], days=["2024-05-02"], hours=range(2, 22), seed=9, scale=2.0)
+    revised = pv_frame(
+        units=[("5707", 1)], days=["2024-05-02"], hours=range(2, 22), seed=9, scale=2.0
+    )
     result = storage.replace_pv_days(revised)
     assert result.days == (("5707", 1, date(2024, 5, 2)),)
     assert result.rows == 20
     day = stored_day(storage, "5707", 1, "2024-05-02")
-    assert pd.to_datetime(day["datetime"]).tolist() == pd.to_datetime(before["datetime"]).tolist()  # all 24
+    assert (
+        pd.to_datetime(day["datetime"]).tolist() == pd.to_datetime(before["datetime"]).tolist()
+    )  # all 24
     expected = before["generation"].to_numpy(dtype=float).copy()
     expected[2:22] = revised["generation"].to_numpy()
     np.testing.assert_array_equal(day["generation"].to_numpy(dtype=float), expected)
@@ -82,11 +88,15 @@ def test_malformed_frames_are_refused_before_writing(storage: Storage) -> None:
 
 
 def test_incomplete_days_lists_missing_and_partial_days(storage: Storage) -> None:
-    storage.replace_pv_days(pv_frame(units=[("5707", 1), ("8760", 1)], days=["2024-05-01", "2024-05-03"]))
+    storage.replace_pv_days(
+        pv_frame(units=[("5707", 1), ("8760", 1)], days=["2024-05-01", "2024-05-03"])
+    )
     storage.replace_pv_days(pv_frame(units=[("5707", 1)], days=["2024-05-02"], hours=range(23)))
     # A unit that is not asked about never shows up, even with rows stored.
     storage.replace_pv_days(pv_frame(units=[("5707", 2)], days=["2024-05-02"], hours=range(3)))
-    todo = storage.pv_incomplete_days([("5707", 1), ("8760", 1), ("9977", 1)], date(2024, 5, 1), date(2024, 5, 3))
+    todo = storage.pv_incomplete_days(
+        [("5707", 1), ("8760", 1), ("9977", 1)], date(2024, 5, 1), date(2024, 5, 3)
+    )
     assert todo == [
         ("5707", 1, date(2024, 5, 2)),
         ("8760", 1, date(2024, 5, 2)),
@@ -104,7 +114,9 @@ def test_incomplete_days_can_require_a_value_in_every_hour(storage: Storage) -> 
     storage.replace_pv_days(frame)
     span = (date(2024, 5, 1), date(2024, 5, 1))
     assert storage.pv_incomplete_days([("5707", 1)], *span) == []
-    assert storage.pv_incomplete_days([("5707", 1)], *span, require_value=True) == [("5707", 1, date(2024, 5, 1))]
+    assert storage.pv_incomplete_days([("5707", 1)], *span, require_value=True) == [
+        ("5707", 1, date(2024, 5, 1))
+    ]
 
 
 def test_incomplete_days_refuses_a_reversed_range(storage: Storage) -> None:

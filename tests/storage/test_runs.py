@@ -31,7 +31,10 @@ def test_a_run_is_recorded_at_start_and_updated_at_the_end(storage: Storage) -> 
             rows_fetched=np.int64(192),
             rows_loaded=190,
             backends={"impute_missing_values": "rust", "asos_to_frame": "python"},
-            report={"ta": {"서울": {"gaps_by_length": {3: np.int64(2)}, "unfilled": 0}}, "nan": float("nan")},
+            report={
+                "ta": {"서울": {"gaps_by_length": {3: np.int64(2)}, "unfilled": 0}},
+                "nan": float("nan"),
+            },
         )
     )
     run = storage.get_run("run-1")
@@ -62,7 +65,9 @@ def test_naive_run_times_are_refused(storage: Storage) -> None:
 
 
 def test_long_errors_are_cut(storage: Storage) -> None:
-    storage.record_run(RunRecord("r", "pv", datetime.now(UTC), "failed", error="x" * (MAX_ERROR_CHARS + 5)))
+    storage.record_run(
+        RunRecord("r", "pv", datetime.now(UTC), "failed", error="x" * (MAX_ERROR_CHARS + 5))
+    )
     run = storage.get_run("r")
     assert run is not None and run.error is not None
     assert run.error.startswith("x" * MAX_ERROR_CHARS) and run.error.endswith("[5 more characters]")
@@ -81,7 +86,9 @@ def load_everything(db: Storage) -> None:
     db.load_weather(*fill_like_t2(weather_frame(hours=72)))
     db.load_wind(wind_frame(hours=72))
     db.replace_pv_days(pv_frame(days=["2024-05-01", "2024-05-02"]))
-    db.record_run(RunRecord("r1", "wind", datetime(2024, 5, 1, tzinfo=UTC), "completed", report={"rows": 1}))
+    db.record_run(
+        RunRecord("r1", "wind", datetime(2024, 5, 1, tzinfo=UTC), "completed", report={"rows": 1})
+    )
     db.put_signature("wind", {"fields": ["dgenYmd"]})
 
 
@@ -113,7 +120,9 @@ def test_digests_agree_between_sqlite_and_postgres(pg_url: URL, tmp_path) -> Non
 
 
 def test_open_storage_uses_the_settings_url_under_data_dir(tmp_path) -> None:
-    settings = load_settings("test", data_dir=tmp_path / "state", database={"url": "sqlite:///db/energy.sqlite"})
+    settings = load_settings(
+        "test", data_dir=tmp_path / "state", database={"url": "sqlite:///db/energy.sqlite"}
+    )
     with open_storage(settings) as db:
         assert db.dialect == "sqlite"
         assert db.counts()["pipeline_runs"] == 0  # schema created
@@ -136,7 +145,9 @@ execute("weather_daily", "asos", "2024-01-29", load_settings("test", data_dir=sy
 """
 
 
-def test_a_run_killed_by_sigkill_is_marked_interrupted_when_the_pipeline_next_starts(tmp_path) -> None:
+def test_a_run_killed_by_sigkill_is_marked_interrupted_when_the_pipeline_next_starts(
+    tmp_path,
+) -> None:
     import os
     import signal
     import subprocess
@@ -183,7 +194,9 @@ def test_a_run_killed_by_sigkill_is_marked_interrupted_when_the_pipeline_next_st
     assert statuses == ["completed", "interrupted"]
 
 
-def test_running_rows_of_live_processes_and_recent_other_hosts_are_left_alone(storage: Storage) -> None:
+def test_running_rows_of_live_processes_and_recent_other_hosts_are_left_alone(
+    storage: Storage,
+) -> None:
     from storage.runs import INTERRUPTED_ERROR, ProcessIdentity, mark_interrupted_runs
 
     me = ProcessIdentity.current()
@@ -199,7 +212,13 @@ def test_running_rows_of_live_processes_and_recent_other_hosts_are_left_alone(st
     for run_id, (started, report) in rows.items():
         storage.record_run(RunRecord(run_id, "weather", started, "running", report=report))
     storage.record_run(
-        RunRecord("done", "weather", now - timedelta(days=5), "completed", finished_at=now - timedelta(days=5))
+        RunRecord(
+            "done",
+            "weather",
+            now - timedelta(days=5),
+            "completed",
+            finished_at=now - timedelta(days=5),
+        )
     )
 
     marked = mark_interrupted_runs(storage.engine, now=now, me=me)

@@ -32,14 +32,18 @@ def test_create_schema_is_idempotent_and_stamps_the_version(engine: Engine) -> N
 
 def test_a_database_of_another_schema_version_is_refused(engine: Engine) -> None:
     with engine.begin() as conn:
-        conn.execute(storage_schema_version.insert().values(version=SCHEMA_VERSION + 1, applied_at=datetime.now(UTC)))
+        conn.execute(
+            storage_schema_version.insert().values(
+                version=SCHEMA_VERSION + 1, applied_at=datetime.now(UTC)
+            )
+        )
     with pytest.raises(SchemaVersionError, match=f"version {SCHEMA_VERSION + 1}, newer"):
         create_schema(engine)
 
 
 def test_method_columns_only_take_fill_method_labels(engine: Engine) -> None:
     row = "(108, '서울', '2024-01-01 00:00:00', 1.0, 2.0, 'guessed', 'observed', '2024-01-01 00:00:00')"
-    with pytest.raises(Exception, match="(?i)check"), engine.begin() as conn:
+    with pytest.raises(Exception, match=r"(?i)check"), engine.begin() as conn:
         conn.execute(text(f"INSERT INTO weather_hourly VALUES {row}"))
 
 
@@ -59,9 +63,17 @@ def test_postgres_column_types(pg_url: URL) -> None:
             )
     finally:
         engine.dispose()
-    for column in ("weather_hourly.tm", "wind_generation_hourly.timestamp", "pv_generation_hourly.datetime"):
+    for column in (
+        "weather_hourly.tm",
+        "wind_generation_hourly.timestamp",
+        "pv_generation_hourly.datetime",
+    ):
         assert types[column] == "timestamp without time zone"  # naive KST
-    for column in ("weather_hourly.loaded_at", "pipeline_runs.started_at", "source_signatures.updated_at"):
+    for column in (
+        "weather_hourly.loaded_at",
+        "pipeline_runs.started_at",
+        "source_signatures.updated_at",
+    ):
         assert types[column] == "timestamp with time zone"
     assert types["pv_generation_hourly.generation"] == "double precision"
     assert types["pipeline_runs.backends"] == "jsonb"

@@ -31,8 +31,12 @@ def test_values_are_stored_with_their_method_labels(storage: Storage) -> None:
     result = storage.load_weather(filled, methods)
     assert (result.rows, result.duplicates) == (len(raw), 0)
     back = stored(storage)
-    assert back["ta_method"].tolist() == ["climatology" if m else "observed" for m in raw["ta"].isna()]
-    assert back["hm_method"].tolist() == ["climatology" if m else "observed" for m in raw["hm"].isna()]
+    assert back["ta_method"].tolist() == [
+        "climatology" if m else "observed" for m in raw["ta"].isna()
+    ]
+    assert back["hm_method"].tolist() == [
+        "climatology" if m else "observed" for m in raw["hm"].isna()
+    ]
     np.testing.assert_allclose(back["ta"].to_numpy(dtype=float), filled["ta"].to_numpy())
     assert back["station_name"].tolist() == raw["stnNm"].tolist()
     assert back["loaded_at"].notna().all()
@@ -45,20 +49,29 @@ def test_history_returns_observed_values_only_in_t2_input_shape(storage: Storage
     assert list(history.columns) == ["tm", "stnNm", "ta", "hm"]
     assert history.dtypes.astype(str).tolist() == ["datetime64[ns]", "str", "float64", "float64"]
     # Fills are NaN again; rows with neither value observed are left out.
-    expected = raw.loc[raw["ta"].notna() | raw["hm"].notna(), ["tm", "stnNm", "ta", "hm"]].reset_index(drop=True)
+    expected = raw.loc[
+        raw["ta"].notna() | raw["hm"].notna(), ["tm", "stnNm", "ta", "hm"]
+    ].reset_index(drop=True)
     pd.testing.assert_frame_equal(history, expected)
 
 
 def test_history_range_is_half_open_and_filters_stations(storage: Storage) -> None:
     raw = weather_frame(hours=48)
     storage.load_weather(raw, observed_methods(raw))
-    history = storage.read_weather_history([108], pd.Timestamp("2024-01-01 10:00"), "2024-01-01 20:00")
+    history = storage.read_weather_history(
+        [108], pd.Timestamp("2024-01-01 10:00"), "2024-01-01 20:00"
+    )
     assert history["stnNm"].unique().tolist() == ["서울"]
     assert history["tm"].min() >= pd.Timestamp("2024-01-01 10:00")
     assert history["tm"].max() < pd.Timestamp("2024-01-01 20:00")
     assert storage.read_weather_history([], "2024-01-01", "2024-02-01").empty
     empty = storage.read_weather_history(["없는역"], "2024-01-01", "2024-02-01")
-    assert empty.empty and empty.dtypes.astype(str).tolist() == ["datetime64[ns]", "str", "float64", "float64"]
+    assert empty.empty and empty.dtypes.astype(str).tolist() == [
+        "datetime64[ns]",
+        "str",
+        "float64",
+        "float64",
+    ]
 
 
 def test_a_reload_updates_values_and_provenance(storage: Storage) -> None:
@@ -89,7 +102,9 @@ def test_same_data_twice_gives_the_same_digest(storage: Storage) -> None:
         (lambda m: {**m, "ta": np.zeros_like(m["ta"])}, "disagree"),  # NaN values labelled observed
     ],
 )
-def test_inconsistent_methods_are_refused_before_writing(storage: Storage, methods, message: str) -> None:
+def test_inconsistent_methods_are_refused_before_writing(
+    storage: Storage, methods, message: str
+) -> None:
     raw = weather_frame()
     with pytest.raises(FrameError, match=message):
         storage.load_weather(raw, methods(observed_methods(raw)))

@@ -70,17 +70,32 @@ def test_observed_read_keeps_every_row_with_fills_as_nan(storage: Storage) -> No
 
     back = storage.read_weather_observed([159, 108], "2024-01-01 00:00", "2024-01-03 00:00")
     assert list(back.columns) == ["tm", "stnId", "stnNm", "ta", "hm"]
-    assert back.dtypes.astype(str).tolist() == ["datetime64[ns]", "int64", "str", "float64", "float64"]
-    expected = raw[["tm", "stnId", "stnNm", "ta", "hm"]].sort_values(["stnId", "tm"]).reset_index(drop=True)
+    assert back.dtypes.astype(str).tolist() == [
+        "datetime64[ns]",
+        "int64",
+        "str",
+        "float64",
+        "float64",
+    ]
+    expected = (
+        raw[["tm", "stnId", "stnNm", "ta", "hm"]]
+        .sort_values(["stnId", "tm"])
+        .reset_index(drop=True)
+    )
     pd.testing.assert_frame_equal(back, expected)
 
 
 def test_observed_read_is_half_open_and_filters_stations(storage: Storage) -> None:
     raw = weather_frame(hours=48)
     storage.load_weather(raw, observed_methods(raw))
-    back = storage.read_weather_observed([108], pd.Timestamp("2024-01-01 10:00"), datetime(2024, 1, 1, 20))
+    back = storage.read_weather_observed(
+        [108], pd.Timestamp("2024-01-01 10:00"), datetime(2024, 1, 1, 20)
+    )
     assert back["stnId"].unique().tolist() == [108]
-    assert (back["tm"].min(), back["tm"].max()) == (pd.Timestamp("2024-01-01 10:00"), pd.Timestamp("2024-01-01 19:00"))
+    assert (back["tm"].min(), back["tm"].max()) == (
+        pd.Timestamp("2024-01-01 10:00"),
+        pd.Timestamp("2024-01-01 19:00"),
+    )
     empty = storage.read_weather_observed([], "2024-01-01", "2024-02-01")
     assert empty.empty and list(empty.columns) == ["tm", "stnId", "stnNm", "ta", "hm"]
 
@@ -107,13 +122,19 @@ def test_fill_writer_revises_fills_and_never_touches_observed_values(storage: St
     assert result.rows == int((filled["ta"] | filled["hm"]).sum())
     assert result.methods == {c: {"spline": int(filled[c].sum())} for c in ("ta", "hm")}
     for c in ("ta", "hm"):
-        np.testing.assert_array_equal(after[c].to_numpy()[~filled[c]], before[c].to_numpy()[~filled[c]])
+        np.testing.assert_array_equal(
+            after[c].to_numpy()[~filled[c]], before[c].to_numpy()[~filled[c]]
+        )
         assert (after[f"{c}_method"].to_numpy()[~filled[c]] == "observed").all()
-        np.testing.assert_allclose(after[c].to_numpy()[filled[c]], before[c].to_numpy()[filled[c]] + 1.0)
+        np.testing.assert_allclose(
+            after[c].to_numpy()[filled[c]], before[c].to_numpy()[filled[c]] + 1.0
+        )
         assert (after[f"{c}_method"].to_numpy()[filled[c]] == "spline").all()
-    touched = (filled["ta"] | filled["hm"])
+    touched = filled["ta"] | filled["hm"]
     assert (after["loaded_at"].to_numpy()[touched] >= before["loaded_at"].max()).all()
-    assert (after["loaded_at"].to_numpy()[~touched] == before["loaded_at"].to_numpy()[~touched]).all()
+    assert (
+        after["loaded_at"].to_numpy()[~touched] == before["loaded_at"].to_numpy()[~touched]
+    ).all()
 
     # The same fills again change nothing.
     again = storage.write_weather_fills(frame, methods)
@@ -146,7 +167,9 @@ def test_fill_writer_refuses_inconsistent_input_and_writes_nothing(storage: Stor
         storage.write_weather_fills(frame, methods)
     with pytest.raises(FrameError, match="duplicate"):
         doubled = pd.concat([frame.iloc[1:], frame.iloc[1:2]], ignore_index=True)
-        storage.write_weather_fills(doubled, {c: np.concatenate([m[1:], m[1:2]]) for c, m in methods.items()})
+        storage.write_weather_fills(
+            doubled, {c: np.concatenate([m[1:], m[1:2]]) for c, m in methods.items()}
+        )
     assert storage.table_digest(TABLE) == digest
 
 
@@ -157,7 +180,10 @@ def test_load_and_revision_share_one_transaction(storage: Storage) -> None:
     day2 = weather_frame(start="2024-01-02", hours=24, seed=1)
     filled2, methods2 = fill_like_t2(day2, FillMethod.SPLINE)
     revise, revise_methods = fills_frame(storage)
-    revise_methods = {c: np.where(m == FillMethod.OBSERVED, m, FillMethod.SPLINE) for c, m in revise_methods.items()}
+    revise_methods = {
+        c: np.where(m == FillMethod.OBSERVED, m, FillMethod.SPLINE)
+        for c, m in revise_methods.items()
+    }
 
     bad = revise.copy()
     bad.loc[bad.index[0], "hm"] = np.nan

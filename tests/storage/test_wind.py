@@ -35,7 +35,9 @@ def test_rows_round_trip_with_nan_as_null(storage: Storage) -> None:
     assert pd.to_datetime(back["timestamp"]).tolist() == frame["timestamp"].tolist()
     t = wind_generation_hourly
     with storage.engine.connect() as conn:
-        raw = conn.execute(select(t.c.generation).order_by(t.c.plant_code, t.c.unit, t.c.timestamp)).scalars()
+        raw = conn.execute(
+            select(t.c.generation).order_by(t.c.plant_code, t.c.unit, t.c.timestamp)
+        ).scalars()
         generation = list(raw)
     assert frame["generation"].isna().sum() > 0
     assert generation == [None if math.isnan(v) else v for v in frame["generation"]]
@@ -50,7 +52,9 @@ def test_a_second_load_of_the_same_frame_leaves_the_same_database(storage: Stora
     assert storage.counts() == counts
 
 
-def test_new_values_replace_stored_ones_blanks_do_not_and_new_keys_are_added(storage: Storage) -> None:
+def test_new_values_replace_stored_ones_blanks_do_not_and_new_keys_are_added(
+    storage: Storage,
+) -> None:
     # Until the observation rule, the table then held exactly the revised frame,
     # blanks included: a blank answer erased stored values. Now a blank keeps the
     # stored value (storage.observations), everything else is the revised frame.
@@ -60,7 +64,9 @@ def test_new_values_replace_stored_ones_blanks_do_not_and_new_keys_are_added(sto
     result = storage.load_wind(revised)
     after_upsert = storage.table_digest(TABLE)
 
-    old = revised.merge(first, on=["plant_code", "unit", "timestamp"], how="left", suffixes=("", "_old"))
+    old = revised.merge(
+        first, on=["plant_code", "unit", "timestamp"], how="left", suffixes=("", "_old")
+    )
     blank_over_value = (old["generation"].isna() & old["generation_old"].notna()).to_numpy()
     assert blank_over_value.any(), "the frames must exercise the blank-over-value case"
     expected = revised.assign(generation=old["generation"].fillna(old["generation_old"]).to_numpy())
@@ -84,7 +90,9 @@ def test_duplicate_keys_in_a_frame_keep_the_last_row(storage: Storage) -> None:
 
 def test_timezone_aware_timestamps_are_stored_as_kst_wall_clock(storage: Storage) -> None:
     frame = wind_frame(hours=2)
-    utc = frame.assign(timestamp=frame["timestamp"].dt.tz_localize("Asia/Seoul").dt.tz_convert("UTC"))
+    utc = frame.assign(
+        timestamp=frame["timestamp"].dt.tz_localize("Asia/Seoul").dt.tz_convert("UTC")
+    )
     storage.load_wind(utc)
     assert pd.to_datetime(stored(storage)["timestamp"]).tolist() == frame["timestamp"].tolist()
 
@@ -98,7 +106,9 @@ def test_timezone_aware_timestamps_are_stored_as_kst_wall_clock(storage: Storage
         (lambda f: f.assign(unit=pd.array([None] * len(f), dtype="Int64")), "missing values"),
     ],
 )
-def test_malformed_frames_are_refused_before_writing(storage: Storage, change, message: str) -> None:
+def test_malformed_frames_are_refused_before_writing(
+    storage: Storage, change, message: str
+) -> None:
     with pytest.raises(FrameError, match=message):
         storage.load_wind(change(wind_frame()))
     assert storage.counts()[TABLE] == 0
@@ -174,7 +184,9 @@ def test_the_staging_table_never_touches_a_real_table_of_the_same_name(pg_url: U
         db.load_wind(wind_frame())
         db.load_wind(wind_frame(seed=1))
         with db.engine.connect() as conn:
-            assert conn.exec_driver_sql('SELECT x FROM public."_stage_wind_generation_hourly"').all() == [(7,)]
+            assert conn.exec_driver_sql(
+                'SELECT x FROM public."_stage_wind_generation_hourly"'
+            ).all() == [(7,)]
 
 
 def _unit_day(plant: str, unit: int, day: str, hours: int = 24) -> pd.DataFrame:

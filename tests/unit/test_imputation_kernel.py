@@ -15,7 +15,9 @@ EMPTY_I = np.zeros(0, dtype=np.int64)
 EMPTY_F = np.zeros(0)
 
 
-def kernel(values, group_starts=None, x=None, clim_key=None, hist=(EMPTY_I, EMPTY_I, EMPTY_F), gap=3):
+def kernel(
+    values, group_starts=None, x=None, clim_key=None, hist=(EMPTY_I, EMPTY_I, EMPTY_F), gap=3
+):
     values = np.asarray(values, dtype=np.float64)
     n = len(values)
     group_starts = np.array([0, n] if group_starts is None else group_starts, dtype=np.int64)
@@ -80,7 +82,10 @@ def test_unknown_station_history_only_reaches_the_global_mean() -> None:
         ({"group_starts": [0, 3]}, "group_starts must run from 0 to 4"),
         ({"group_starts": [0, 2, 2, 4]}, "strictly increasing"),
         ({"x": [0.0, 1.0]}, "must be 1-D of one length"),
-        ({"hist": (np.array([5]), np.array([1]), np.array([1.0]))}, "hist_group values must lie in -1..0"),
+        (
+            {"hist": (np.array([5]), np.array([1]), np.array([1.0]))},
+            "hist_group values must lie in -1..0",
+        ),
         ({"hist": (np.array([0]), EMPTY_I, EMPTY_F)}, "hist_group, hist_key and hist_values"),
         ({"gap": -1}, "max_spline_gap must be an int >= 0"),
     ],
@@ -104,13 +109,17 @@ def test_assemble_rejects_unknown_method_codes() -> None:
     frame = pd.DataFrame({"tm": ["2024-01-01 00:00"], "stnNm": ["서울"], "ta": [1.0], "hm": [1.0]})
     options = ImputeOptions(columns=("ta",))
     prepared = prepare(frame, options)
-    with pytest.raises(ValueError, match="method codes outside 0..7"):
+    with pytest.raises(ValueError, match=r"method codes outside 0\.\.7"):
         assemble(frame, prepared, {"ta": np.ones(1)}, {"ta": np.array([9], dtype=np.int8)}, options)
 
 
 def test_assemble_scatters_sorted_results_back_to_input_order() -> None:
     frame = pd.DataFrame(
-        {"tm": ["2024-01-01 01:00", "2024-01-01 00:00"], "stnNm": ["서울", "서울"], "ta": [NAN, NAN]}
+        {
+            "tm": ["2024-01-01 01:00", "2024-01-01 00:00"],
+            "stnNm": ["서울", "서울"],
+            "ta": [NAN, NAN],
+        }
     )
     options = ImputeOptions(columns=("ta",), with_methods=True)
     prepared = prepare(frame, options)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,7 +15,9 @@ from registry.errors import TransformInputError
 OPTIONS = ImputeOptions()
 
 
-def frame_of(times: list, stations: list, ta: list | None = None, hm: list | None = None) -> pd.DataFrame:
+def frame_of(
+    times: list, stations: list, ta: list | None = None, hm: list | None = None
+) -> pd.DataFrame:
     n = len(times)
     return pd.DataFrame(
         {
@@ -54,25 +58,34 @@ def test_unparseable_times_name_their_rows() -> None:
 
 def test_numeric_time_column_is_refused_with_the_fix() -> None:
     frame = frame_of([2024010100, 2024010101], ["서울", "서울"])
-    with pytest.raises(TransformInputError, match="holds numbers.*'2024-01-31 13:00'"):
+    with pytest.raises(TransformInputError, match=r"holds numbers.*'2024-01-31 13:00'"):
         prepare(frame, OPTIONS)
 
 
 def test_empty_station_values_name_their_rows() -> None:
     frame = frame_of(["2024-01-01 00:00"] * 4, ["서울", "", None, "  "])
-    with pytest.raises(TransformInputError, match=r"station column 'stnNm' is empty at rows \[1, 2, 3\]"):
+    with pytest.raises(
+        TransformInputError, match=r"station column 'stnNm' is empty at rows \[1, 2, 3\]"
+    ):
         prepare(frame, OPTIONS)
 
 
 def test_missing_station_in_a_nullable_string_column_is_named() -> None:
-    frame = frame_of(["2024-01-01 00:00", "2024-01-01 01:00"], pd.array(["서울", pd.NA], dtype="string"))
+    frame = frame_of(
+        ["2024-01-01 00:00", "2024-01-01 01:00"], pd.array(["서울", pd.NA], dtype="string")
+    )
     with pytest.raises(TransformInputError, match=r"is empty at rows \[1\]"):
         prepare(frame, OPTIONS)
 
 
 def test_stations_that_collide_as_text_are_refused() -> None:
     frame = pd.DataFrame(
-        {"tm": ["2024-01-01 00:00"] * 2, "stnNm": pd.Series([108, "108"], dtype=object), "ta": 1.0, "hm": 1.0}
+        {
+            "tm": ["2024-01-01 00:00"] * 2,
+            "stnNm": pd.Series([108, "108"], dtype=object),
+            "ta": 1.0,
+            "hm": 1.0,
+        }
     )
     with pytest.raises(TransformInputError, match="read the same as text"):
         prepare(frame, OPTIONS)
@@ -83,7 +96,9 @@ def test_duplicate_station_time_pairs_name_every_row_involved() -> None:
         ["2024-01-01 00:00", "2024-01-01 01:00", "2024-01-01 00:00", "2024-01-01 01:00"],
         ["서울", "서울", "부산", "서울"],
     )
-    with pytest.raises(TransformInputError, match=r"duplicate \(stnNm, tm\) pairs at rows \[1, 3\]"):
+    with pytest.raises(
+        TransformInputError, match=r"duplicate \(stnNm, tm\) pairs at rows \[1, 3\]"
+    ):
         prepare(frame, OPTIONS)
 
 
@@ -170,12 +185,14 @@ def test_python_datetime_objects_naive_are_kst_and_aware_are_converted() -> None
 
     naive = [datetime(2024, 1, 1, 0), datetime(2024, 1, 1, 1)]
     assert prepare(frame_of(naive, ["서울"] * 2), OPTIONS).x.tolist() == [
-        KST_HOURS_2024_01_01, KST_HOURS_2024_01_01 + 1
+        KST_HOURS_2024_01_01,
+        KST_HOURS_2024_01_01 + 1,
     ]
-    aware = [datetime(2023, 12, 31, 15, tzinfo=timezone.utc),
+    aware = [datetime(2023, 12, 31, 15, tzinfo=UTC),
              datetime(2024, 1, 1, 1, tzinfo=timezone(timedelta(hours=9)))]  # fmt: skip
     assert prepare(frame_of(aware, ["서울"] * 2), OPTIONS).x.tolist() == [
-        KST_HOURS_2024_01_01, KST_HOURS_2024_01_01 + 1
+        KST_HOURS_2024_01_01,
+        KST_HOURS_2024_01_01 + 1,
     ]
 
 
@@ -188,7 +205,9 @@ def test_leading_empty_time_string_does_not_hide_the_format() -> None:
 def test_string_and_datetime64_columns_prepare_identically() -> None:
     stamps = pd.date_range("2024-02-28 22:00", periods=5, freq="h")
     as_datetime = prepare(frame_of(stamps, ["서울"] * 5), OPTIONS)
-    as_strings = prepare(frame_of(stamps.strftime("%Y-%m-%d %H:%M").tolist(), ["서울"] * 5), OPTIONS)
+    as_strings = prepare(
+        frame_of(stamps.strftime("%Y-%m-%d %H:%M").tolist(), ["서울"] * 5), OPTIONS
+    )
     assert np.array_equal(as_datetime.x, as_strings.x)
     assert np.array_equal(as_datetime.clim_key, as_strings.clim_key)
     # Feb 29 exists in 2024 and the calendar key says so.

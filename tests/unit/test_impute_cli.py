@@ -40,13 +40,20 @@ def source(tmp_path: Path) -> Path:
     return path
 
 
-def test_impute_writes_filled_csv_and_summary(app: typer.Typer, source: Path, tmp_path: Path) -> None:
+def test_impute_writes_filled_csv_and_summary(
+    app: typer.Typer, source: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "out.csv"
     result = runner.invoke(app, ["impute", str(source), "-o", str(out), "--backend", "python"])
     assert result.exit_code == 0, result.output
     written = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert list(written.columns) == ["tm", "stnNm", "ta", "hm", "note"]
-    assert written["ta"].tolist() == ["1.0", "2.0", "3.0", "2.0"]  # linear, linear, observed, global mean
+    assert written["ta"].tolist() == [
+        "1.0",
+        "2.0",
+        "3.0",
+        "2.0",
+    ]  # linear, linear, observed, global mean
     assert written["hm"].tolist() == ["50.0", "51.0", "51.0", "60.0"]  # edge gap -> nearest
     assert written["note"].tolist() == ["a", "b", "c", "d"]
     assert "backend: python (requested python, rule caller" in result.stdout
@@ -57,7 +64,18 @@ def test_impute_writes_filled_csv_and_summary(app: typer.Typer, source: Path, tm
 def test_flags_add_method_labels(app: typer.Typer, source: Path, tmp_path: Path) -> None:
     out = tmp_path / "out.csv"
     result = runner.invoke(
-        app, ["impute", str(source), "-o", str(out), "--columns", "ta", "--flags", "--max-spline-gap", "0"]
+        app,
+        [
+            "impute",
+            str(source),
+            "-o",
+            str(out),
+            "--columns",
+            "ta",
+            "--flags",
+            "--max-spline-gap",
+            "0",
+        ],
     )
     assert result.exit_code == 0, result.output
     written = pd.read_csv(out, dtype=str, keep_default_na=False)
@@ -72,7 +90,17 @@ def test_history_file_feeds_the_climatology(app: typer.Typer, source: Path, tmp_
     out = tmp_path / "out.csv"
     result = runner.invoke(
         app,
-        ["impute", str(source), "-o", str(out), "--history", str(history), "--max-spline-gap", "0", "--flags"],
+        [
+            "impute",
+            str(source),
+            "-o",
+            str(out),
+            "--history",
+            str(history),
+            "--max-spline-gap",
+            "0",
+            "--flags",
+        ],
     )
     assert result.exit_code == 0, result.output
     written = pd.read_csv(out, dtype=str, keep_default_na=False)
@@ -81,7 +109,9 @@ def test_history_file_feeds_the_climatology(app: typer.Typer, source: Path, tmp_
 
 def test_bad_input_exits_2_with_the_transform_message(app: typer.Typer, tmp_path: Path) -> None:
     source = tmp_path / "dup.csv"
-    source.write_text("tm,stnNm,ta,hm\n2024-03-01 00:00,서울,1,2\n2024-03-01 00:00,서울,3,4\n", encoding="utf-8")
+    source.write_text(
+        "tm,stnNm,ta,hm\n2024-03-01 00:00,서울,1,2\n2024-03-01 00:00,서울,3,4\n", encoding="utf-8"
+    )
     result = runner.invoke(app, ["impute", str(source), "-o", str(tmp_path / "o.csv")])
     assert result.exit_code == 2
     assert "duplicate (stnNm, tm) pairs at rows [0, 1]" in result.stderr
@@ -89,19 +119,27 @@ def test_bad_input_exits_2_with_the_transform_message(app: typer.Typer, tmp_path
 
 
 def test_missing_column_option_is_named(app: typer.Typer, source: Path, tmp_path: Path) -> None:
-    result = runner.invoke(app, ["impute", str(source), "-o", str(tmp_path / "o.csv"), "--time-col", "when"])
+    result = runner.invoke(
+        app, ["impute", str(source), "-o", str(tmp_path / "o.csv"), "--time-col", "when"]
+    )
     assert result.exit_code == 2
     assert "frame has no column 'when'" in result.stderr
 
 
-def test_unknown_backend_lists_the_valid_ones(app: typer.Typer, source: Path, tmp_path: Path) -> None:
-    result = runner.invoke(app, ["impute", str(source), "-o", str(tmp_path / "o.csv"), "--backend", "nosuch"])
+def test_unknown_backend_lists_the_valid_ones(
+    app: typer.Typer, source: Path, tmp_path: Path
+) -> None:
+    result = runner.invoke(
+        app, ["impute", str(source), "-o", str(tmp_path / "o.csv"), "--backend", "nosuch"]
+    )
     assert result.exit_code == 2
     assert "unknown backend 'nosuch'" in result.stderr
 
 
 def test_empty_columns_option_is_refused(app: typer.Typer, source: Path, tmp_path: Path) -> None:
-    result = runner.invoke(app, ["impute", str(source), "-o", str(tmp_path / "o.csv"), "--columns", " , "])
+    result = runner.invoke(
+        app, ["impute", str(source), "-o", str(tmp_path / "o.csv"), "--columns", " , "]
+    )
     assert result.exit_code == 2
     assert "--columns needs at least one column name" in result.stderr
 
@@ -109,7 +147,11 @@ def test_empty_columns_option_is_refused(app: typer.Typer, source: Path, tmp_pat
 def test_summary_rows_add_up_stations() -> None:
     report = {
         "ta": {
-            "A": {"gaps_by_length": {1: 2, 5: 1}, "methods": {"spline": 2, "climatology": 5}, "unfilled": 0},
+            "A": {
+                "gaps_by_length": {1: 2, 5: 1},
+                "methods": {"spline": 2, "climatology": 5},
+                "unfilled": 0,
+            },
             "B": {"gaps_by_length": {1: 1}, "methods": {"edge": 1}, "unfilled": 3},
         }
     }

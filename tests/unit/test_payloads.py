@@ -57,8 +57,15 @@ def test_success_bodies_pass(name: str) -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [b"", b"not json", b"<html><body>502 Bad Gateway</body></html>", b"[1, 2]", b"{}",
-     b"<unclosed", b'{"response": {"header": {}}}'],
+    [
+        b"",
+        b"not json",
+        b"<html><body>502 Bad Gateway</body></html>",
+        b"[1, 2]",
+        b"{}",
+        b"<unclosed",
+        b'{"response": {"header": {}}}',
+    ],
 )
 def test_other_bodies_are_not_portal_errors(body: bytes) -> None:
     assert payloads.raise_for_portal_error(body, source="s") is None
@@ -99,14 +106,23 @@ def test_json_result_code_as_number_or_string(code: object, raises: bool) -> Non
 
 def test_success_codes_are_00_and_800() -> None:
     # 800 / NORMAL_SERVICE. is the Nambu PV service's documented success header
-    assert payloads.SUCCESS_CODES == {"00", "800"}
+    assert {"00", "800"} == payloads.SUCCESS_CODES
     assert payloads.OK_CODE in payloads.SUCCESS_CODES
 
 
 @pytest.mark.parametrize(
     ("code", "raises"),
-    [("800", False), (800, False), ("00", False), (" 800 ", False), ("801", True),
-     ("080", True), ("0800", True), ("8", True), (80, True)],
+    [
+        ("800", False),
+        (800, False),
+        ("00", False),
+        (" 800 ", False),
+        ("801", True),
+        ("080", True),
+        ("0800", True),
+        ("8", True),
+        (80, True),
+    ],
 )
 def test_json_result_code_800_is_success_and_near_misses_are_not(
     code: object, raises: bool
@@ -120,8 +136,9 @@ def test_json_result_code_800_is_success_and_near_misses_are_not(
         assert payloads.raise_for_portal_error(body, source="s") is None
 
 
-@pytest.mark.parametrize(("code", "raises"), [("800", False), ("00", False), ("801", True),
-                                              ("03", True), ("99", True)])
+@pytest.mark.parametrize(
+    ("code", "raises"), [("800", False), ("00", False), ("801", True), ("03", True), ("99", True)]
+)
 def test_xml_result_code_800_is_success(code: str, raises: bool) -> None:
     body = (
         f"<response><header><resultCode>{code}</resultCode><resultMsg>NORMAL_SERVICE."
@@ -200,13 +217,31 @@ def test_non_bytes_body_is_an_input_error() -> None:
 
 
 def test_parse_days() -> None:
-    values = ["20240301", "2024-03-01", " 20240229 ", 20240101, "2024-02-30", "2024/03/01",
-              "", None, "2024031", "2024-3-1", "00010101", "20240301 00:00"]
+    values = [
+        "20240301",
+        "2024-03-01",
+        " 20240229 ",
+        20240101,
+        "2024-02-30",
+        "2024/03/01",
+        "",
+        None,
+        "2024031",
+        "2024-3-1",
+        "00010101",
+        "20240301 00:00",
+    ]
     day = np.datetime64("2024-03-01", "ns").astype(np.int64)
-    expected = [day, day, np.datetime64("2024-02-29", "ns").astype(np.int64),
-                np.datetime64("2024-01-01", "ns").astype(np.int64)] + [payloads.UNPARSEABLE] * 8
+    expected = [
+        day,
+        day,
+        np.datetime64("2024-02-29", "ns").astype(np.int64),
+        np.datetime64("2024-01-01", "ns").astype(np.int64),
+    ] + [payloads.UNPARSEABLE] * 8
     assert payloads.parse_days(values).tolist() == expected
-    assert payloads.parse_days(["19691231"]).tolist() == [np.datetime64("1969-12-31", "ns").astype(np.int64)]
+    assert payloads.parse_days(["19691231"]).tolist() == [
+        np.datetime64("1969-12-31", "ns").astype(np.int64)
+    ]
     assert payloads.parse_days([]).dtype == np.int64
 
 
@@ -241,6 +276,8 @@ def test_xml_in_a_multibyte_encoding_is_an_input_error() -> None:
     from plugins.python_backend.payloads import parse_xml
     from registry.errors import TransformInputError
 
-    body = '<?xml version="1.0" encoding="EUC-KR"?><items><ipptnm>남부</ipptnm></items>'.encode("euc-kr")
+    body = '<?xml version="1.0" encoding="EUC-KR"?><items><ipptnm>남부</ipptnm></items>'.encode(
+        "euc-kr"
+    )
     with pytest.raises(TransformInputError, match="unreadable XML body"):
         parse_xml(body, source="pv_to_long")

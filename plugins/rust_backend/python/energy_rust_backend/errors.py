@@ -25,4 +25,3 @@ def native_errors(native: ModuleType, source: str) -> Iterator[None]:
     except native.PortalError as exc:
         code, message = exc.args
         raise PortalError(code, message, source=source) from None
-

@@ -23,9 +23,9 @@ import numpy as np
 
 from energy_rust_backend.errors import native_errors
 from plugins.python_backend import frames
-from plugins.python_backend.limits import resolve as resolve_limits
 from plugins.python_backend.asos import DEFAULT_FIELDS as ASOS_DEFAULT_FIELDS
 from plugins.python_backend.asos import check_fields
+from plugins.python_backend.limits import resolve as resolve_limits
 from plugins.python_backend.payloads import as_bytes
 from plugins.python_backend.wind import check_hour_label
 from registry.contracts import TransformOutput
