@@ -22,9 +22,9 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from benchmarks.generator import GeneratorSpec, generate
 from registry import build_registry, load_settings
 from registry.contracts import ImputeOptions, TransformOutput
-from tests.benchmark.generator import GeneratorSpec, generate
 from tests.equivalence.compare import (
     assert_frames_equivalent,
     assert_methods_equal,

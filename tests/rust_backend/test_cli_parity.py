@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from benchmarks.generator import generate, spec_for_rows
 from energy_cli.main import app
 from registry import TRANSFORMS
 from registry.equivalence import float_mismatches
-from tests.benchmark.generator import generate, spec_for_rows
 
 runner = CliRunner()
 pytestmark = pytest.mark.usefixtures("rust_available")

@@ -2,9 +2,9 @@
 
 Run::
 
-    uv run --frozen --no-sync python -m tests.benchmark.quota_use               # print only
-    uv run --frozen --no-sync python -m tests.benchmark.quota_use --write-docs  # + docs section, PNG
-    uv run --frozen --no-sync python -m tests.benchmark.quota_use --quick       # smoke test, seconds
+    uv run --frozen --no-sync python -m benchmarks.quota_use               # print only
+    uv run --frozen --no-sync python -m benchmarks.quota_use --write-docs  # + docs section, PNG
+    uv run --frozen --no-sync python -m benchmarks.quota_use --quick       # smoke test, seconds
 
 Development keys of data.go.kr allow 1,000 requests a day on the Nambu PV API
 and 10,000 on ASOS and Namdong wind, so what a backfill costs is counted in
@@ -81,13 +81,13 @@ from sources.replay import (
 from sources.retry import RetryPolicy
 from sources.service_key import ServiceKey
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "pipeline_benchmarks.md"
 PNG = ROOT / "docs" / "img" / "quota_use.png"
 SECTION = "## Quota use: backfill requests, old way against new"
 #: Sections this benchmark replaces (the benchmark it succeeds wrote the first).
 OLD_SECTIONS = ("## PV backfill concurrency",)
-COMMAND = "uv run --frozen --no-sync python -m tests.benchmark.quota_use --write-docs"
+COMMAND = "uv run --frozen --no-sync python -m benchmarks.quota_use --write-docs"
 
 #: Requests a day on a development key (the portal counts every request, retries included).
 DEV_QUOTA = {"asos": 10_000, "pv": 1_000, "wind": 10_000}
@@ -610,7 +610,7 @@ def section(
     lines = [
         SECTION,
         "",
-        f"Command: `{COMMAND}`{' (--quick: small slices)' if quick else ''}. Source: `tests/benchmark/quota_use.py`.",
+        f"Command: `{COMMAND}`{' (--quick: small slices)' if quick else ''}. Source: `benchmarks/quota_use.py`.",
         "",
         "What a backfill costs in requests, the unit of the portal's daily quota (development keys: "
         "1,000 requests a day on Nambu PV, 10,000 on KMA ASOS and on Namdong wind; retries count). "

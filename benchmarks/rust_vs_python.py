@@ -1,7 +1,7 @@
 """Phase 1 of the seed plan: the rust backend against the (optimised) python backend.
 
-    uv run python -m tests.benchmark.rust_vs_python           # full run, several minutes
-    uv run python -m tests.benchmark.rust_vs_python --quick   # small sizes only, for development
+    uv run python -m benchmarks.rust_vs_python           # full run, several minutes
+    uv run python -m benchmarks.rust_vs_python --quick   # small sizes only, for development
 
 Writes ``docs/rust_vs_python.md`` and ``docs/img/rust_vs_python.png`` (or the
 paths given), ending with the seed's Go/No-Go per transform. Both backends run
@@ -26,15 +26,15 @@ from typing import Any
 import numpy as np
 
 import plugins.python_backend as python_hooks
+from benchmarks.generator import generate, spec_for_rows
+from benchmarks.measure import Memory, Timing, machine_info, peak_rss, time_call
+from benchmarks.rust_payloads import asos_body, pv_body, wind_body
 from registry import Registry, discover_backends, load_settings
 from registry.contracts import ImputeOptions
 from registry.equivalence import differences
 from registry.settings import LimitSettings
-from tests.benchmark.generator import generate, spec_for_rows
-from tests.benchmark.measure import Memory, Timing, machine_info, peak_rss, time_call
-from tests.benchmark.rust_payloads import asos_body, pv_body, wind_body
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 #: Phase 1 success (seed plan section 9): at least a 50% cut in wall time.
 GO_REDUCTION = 0.5
 #: Phase 0 -> 1 entry size (seed plan section 9): at least 10,000 rows.
@@ -400,7 +400,7 @@ def write_report(results: Results, out: Path, image: Path) -> None:
     lines = [
         "# Rust backend vs python backend (Phase 1)",
         "",
-        "Command: `uv run python -m tests.benchmark.rust_vs_python`"
+        "Command: `uv run python -m benchmarks.rust_vs_python`"
         + (" (this file: `--quick`, small sizes only)" if results.quick else "")
         + ". Both backends' hook functions run in one process on the same inputs;",
         "times are medians of several calls (wall and CPU of this process), the ratio is",

@@ -2,8 +2,8 @@
 
 Run::
 
-    uv run python -m tests.benchmark.db_load                 # 10k, 100k, 1M rows
-    uv run python -m tests.benchmark.db_load --write-docs    # also update the docs section + PNG
+    uv run python -m benchmarks.db_load                 # 10k, 100k, 1M rows
+    uv run python -m benchmarks.db_load --write-docs    # also update the docs section + PNG
 
 Each measurement is one ``Storage.load_wind(frame)`` call into an empty
 ``wind_generation_hourly`` table (TRUNCATE and CHECKPOINT before each), timed
@@ -48,11 +48,11 @@ from storage.upsert import copy_to_stage, insert_from_stage
 from storage.wind import WIND_COLUMNS, WIND_KEYS
 from tests.postgres_server import URL_VAR, find_server_bindir, start_cluster
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DOCS = PROJECT_ROOT / "docs" / "pipeline_benchmarks.md"
 PNG = PROJECT_ROOT / "docs" / "img" / "db_load.png"
 SECTION = "## PostgreSQL load"
-COMMAND = "uv run python -m tests.benchmark.db_load --write-docs"
+COMMAND = "uv run python -m benchmarks.db_load --write-docs"
 TABLE = "wind_generation_hourly"
 PLANTS = 20
 

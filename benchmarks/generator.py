@@ -11,7 +11,7 @@ realised ratio and lengths are reported by :func:`describe`, not assumed).
 
 Usage::
 
-    from tests.benchmark.generator import GeneratorSpec, generate, spec_for_rows
+    from benchmarks.generator import GeneratorSpec, generate, spec_for_rows
     frame = generate(spec_for_rows(10_000))            # 3 stations x 3334 hours
     frame = generate(GeneratorSpec(stations=100, hours=10_000, missing_ratio=0.1))
 """

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.benchmark.profile_target import TARGETS
+from benchmarks.profile_target import TARGETS
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 
 
 @dataclass(frozen=True)
@@ -84,18 +84,18 @@ def _area(frame: str) -> str:
 def pyspy_top(
     implementation: str, rows: int, *, repeats: int = 1, rate: int = 250, limit: int = 10
 ) -> PySpySummary:
-    """Run py-spy on :mod:`tests.benchmark.profile_target` and summarise its samples."""
+    """Run py-spy on :mod:`benchmarks.profile_target` and summarise its samples."""
     target = TARGETS[implementation]
     pyspy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "samples.txt"
         command = [
             pyspy, "record", "--format", "raw", "--rate", str(rate), "--output", str(out), "--",
-            sys.executable, "-m", "tests.benchmark.profile_target", implementation, str(rows),
+            sys.executable, "-m", "benchmarks.profile_target", implementation, str(rows),
             "--repeats", str(repeats),
         ]  # fmt: skip
         shown = (
-            f"py-spy record --format raw --rate {rate} -- python -m tests.benchmark.profile_target "
+            f"py-spy record --format raw --rate {rate} -- python -m benchmarks.profile_target "
             f"{implementation} {rows} --repeats {repeats}"
         )
         summary = PySpySummary(command=shown)

@@ -5,15 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from plugins.python_backend.imputation import impute_missing_values
-from plugins.python_backend.imputation_kernel import find_gaps
-from registry.contracts import FillMethod, ImputeOptions
-from tests.benchmark.generator import GeneratorSpec, describe, generate, spec_for_rows
-from tests.benchmark.legacy_baseline import (
+from benchmarks.generator import GeneratorSpec, describe, generate, spec_for_rows
+from benchmarks.legacy_baseline import (
     find_consecutive_missing_groups,
     impute_missing_values_legacy,
 )
-from tests.benchmark.measure import frame_bytes, peak_traced_memory, time_call
+from benchmarks.measure import frame_bytes, peak_traced_memory, time_call
+from plugins.python_backend.imputation import impute_missing_values
+from plugins.python_backend.imputation_kernel import find_gaps
+from registry.contracts import FillMethod, ImputeOptions
 from tests.equivalence.compare import assert_floats_equivalent
 
 SMALL = GeneratorSpec(stations=3, hours=200, missing_ratio=0.1, seed=3)

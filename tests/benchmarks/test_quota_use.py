@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.benchmark import quota_use
+from benchmarks import quota_use
 
 
 def test_quick_run_counts_requests_server_side():

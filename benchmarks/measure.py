@@ -2,7 +2,7 @@
 
 Usage::
 
-    from tests.benchmark.measure import time_call, peak_traced_memory, frame_bytes
+    from benchmarks.measure import time_call, peak_traced_memory, frame_bytes
 
     timing = time_call(lambda: impute(frame), repeats=5)
     timing.median_wall_s, timing.median_cpu_s, timing.cpu_share

@@ -1,20 +1,20 @@
 """A process for an external sampling profiler (py-spy) to watch: one T2 implementation in a loop.
 
     uv run py-spy record --format raw -o out.txt -- \\
-        python -m tests.benchmark.profile_target optimised 1000000 --repeats 3
+        python -m benchmarks.profile_target optimised 1000000 --repeats 3
 
 The frame is generated before the loop; :data:`TARGETS` names the function
-whose samples :mod:`tests.benchmark.phase0` keeps, so set-up is excluded.
+whose samples :mod:`benchmarks.phase0` keeps, so set-up is excluded.
 """
 
 from __future__ import annotations
 
 import argparse
 
+from benchmarks.generator import generate, spec_for_rows
+from benchmarks.legacy_baseline import impute_missing_values_legacy
 from plugins.python_backend.imputation import impute_missing_values
 from registry.contracts import ImputeOptions
-from tests.benchmark.generator import generate, spec_for_rows
-from tests.benchmark.legacy_baseline import impute_missing_values_legacy
 
 #: Implementation name -> the function name that marks its samples in a stack.
 TARGETS = {"optimised": "impute_missing_values", "baseline": "impute_missing_values_legacy"}

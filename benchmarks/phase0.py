@@ -1,10 +1,10 @@
 """Phase 0 of the seed plan: measure T2 before and after optimisation, write the report.
 
-    uv run python -m tests.benchmark.phase0            # full run, a few minutes
-    uv run python -m tests.benchmark.phase0 --quick    # 1k and 10k rows only, for development
+    uv run python -m benchmarks.phase0            # full run, a few minutes
+    uv run python -m benchmarks.phase0 --quick    # 1k and 10k rows only, for development
 
 Writes ``docs/phase0_report.md`` and ``docs/img/phase0_scaling.png`` (or the
-paths given). "Before" is :mod:`tests.benchmark.legacy_baseline` (the legacy
+paths given). "Before" is :mod:`benchmarks.legacy_baseline` (the legacy
 cost shape), "after" is the python backend's T2
 (:func:`plugins.python_backend.imputation.impute_missing_values`, called
 directly, without the registry's dispatch and logging around it).
@@ -23,16 +23,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from benchmarks.generator import GeneratorSpec, describe, generate, spec_for_rows
+from benchmarks.legacy_baseline import impute_missing_values_legacy
+from benchmarks.measure import Memory, Timing, machine_info, peak_traced_memory, time_call
+from benchmarks.profiling import ProfileRow, PySpySummary, cprofile_top, pyspy_top
 from plugins.python_backend import imputation
 from plugins.python_backend.imputation_kernel import impute_kernel
 from registry.contracts import ImputeOptions
 from registry.equivalence import float_mismatches
-from tests.benchmark.generator import GeneratorSpec, describe, generate, spec_for_rows
-from tests.benchmark.legacy_baseline import impute_missing_values_legacy
-from tests.benchmark.measure import Memory, Timing, machine_info, peak_traced_memory, time_call
-from tests.benchmark.profiling import ProfileRow, PySpySummary, cprofile_top, pyspy_top
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 OPTIONS = ImputeOptions()
 SIZES = (1_000, 10_000, 100_000, 1_000_000)
 #: The baseline is quadratic; past this it runs for tens of minutes.
@@ -187,7 +187,7 @@ def profile(baseline_rows: int, optimised_rows: int, with_pyspy: bool) -> Profil
 
 
 def main(argv: list[str] | None = None) -> int:
-    from tests.benchmark.phase0_report import render_plot, render_report
+    from benchmarks.phase0_report import render_plot, render_report
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1k and 10k rows only, no py-spy")
@@ -205,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
         measure_case(case, with_baseline=case.rows <= BASELINE_MAX_ROWS and not extra)
     profiles = profile(10_000, max(sizes), with_pyspy=not (args.quick or args.no_pyspy))
     machine["load_average_after"] = machine_info()["load_average_1m_5m_15m"]
-    command = "uv run python -m tests.benchmark.phase0" + (" --quick" if args.quick else "")
+    command = "uv run python -m benchmarks.phase0" + (" --quick" if args.quick else "")
     args.plot.parent.mkdir(parents=True, exist_ok=True)
     render_plot(cases, args.plot)
     args.out.write_text(

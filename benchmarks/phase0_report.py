@@ -1,4 +1,4 @@
-"""Render Phase 0 measurements (:mod:`tests.benchmark.phase0`) as Markdown and a PNG plot."""
+"""Render Phase 0 measurements (:mod:`benchmarks.phase0`) as Markdown and a PNG plot."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt
 
 if TYPE_CHECKING:
-    from tests.benchmark.phase0 import Case, Profiles
-    from tests.benchmark.profiling import ProfileRow, PySpySummary
+    from benchmarks.phase0 import Case, Profiles
+    from benchmarks.profiling import ProfileRow, PySpySummary
 
 MB = 1e6
 #: Seed plan section 9: the Phase 1 entry thresholds.
@@ -111,7 +111,7 @@ def render_plot(cases: list[Case], path: Path) -> None:
 
 
 def _frame_mb(case: Case, *, deep: bool) -> float:
-    from tests.benchmark.measure import frame_bytes
+    from benchmarks.measure import frame_bytes
 
     return frame_bytes(case.frame, deep=deep) / MB
 
@@ -336,7 +336,7 @@ def render_report(
         "",
         "## What was measured, and how",
         "",
-        "- **Input**: `tests/benchmark/generator.py`, seeded: hourly KST rows per station (`tm` "
+        "- **Input**: `benchmarks/generator.py`, seeded: hourly KST rows per station (`tm` "
         "datetime64, `stnNm` str, `ta`, `hm` float64), seasonal + diurnal values with noise, gaps of length "
         f"{', '.join(map(str, spec.gap_lengths))} (uniform) placed until {spec.missing_ratio:.0%} of each "
         "column is missing (overlapping gaps merge, so realised ratios are in the table). Sizes via "
@@ -344,7 +344,7 @@ def render_report(
         "shape), then ~10,000 hours per station (1M rows = 100 stations). Rows are station-major and "
         "time-ascending as the portal returns them, except the `shuffled` row. No history frame, except "
         "the `+ history` row (one earlier year of the same 100 stations, 876,000 rows).",
-        "- **Before**: `tests/benchmark/legacy_baseline.py`, a rebuild of the legacy code's cost shape "
+        "- **Before**: `benchmarks/legacy_baseline.py`, a rebuild of the legacy code's cost shape "
         "(the legacy source is not in this repository): a per-element `.iloc[i]` loop to find gaps, an "
         '`interp1d(kind="cubic")` over the whole station series for every short gap, the whole frame '
         "re-filtered by station and (month, day, hour) for every missing value, `.loc` writes per value. "
@@ -363,7 +363,7 @@ def render_report(
         "string counted as if separate, as in a frame read from CSV). The target is judged against the "
         "smaller, shallow size.",
         "- **Profiles**: cProfile in-process; py-spy (sampling, in a child process running "
-        "`tests/benchmark/profile_target.py`), keeping only samples inside the imputation function.",
+        "`benchmarks/profile_target.py`), keeping only samples inside the imputation function.",
         f"- **Machine**: {machine['cpu']}, {machine['logical_cpus']} logical CPUs, {machine['memory_gb']} GB; "
         f"Python {machine['python']}, numpy {machine['numpy']}, pandas {machine['pandas']}, scipy "
         f"{machine['scipy']}. Load average (1/5/15 min) {machine['load_average_1m_5m_15m']} at the start and "
