@@ -24,7 +24,7 @@ Rules for every transform:
   every backend. ``max_body_bytes`` bounds a raw body of T3-T5 (record lists
   are not measured); ``max_json_depth`` bounds the nesting of a JSON body of
   T3/T5, measured without recursion before the body is parsed (brackets
-  outside strings; see ``plugins/python_backend/limits.py``);
+  outside strings; see ``portal/limits.py``);
   ``max_columns`` bounds the columns of T2's frame and history;
 * corrupted numbers: a numeric value given as a string that still holds a C0
   control character (U+0000-U+001F) once the whitespace around a number

@@ -1,6 +1,6 @@
 //! Input limits (`[limits]` in the settings) and the corrupted-value rule,
 //! with the python backend's exact rules and messages
-//! (`plugins/python_backend/limits.py`; the conformance tests compare the two
+//! (`portal/limits.py`; the conformance tests compare the two
 //! backends' messages for equality):
 //!
 //! * body size (T3-T5): a raw body longer than `max_body_bytes` is refused
