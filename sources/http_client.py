@@ -21,7 +21,7 @@ limit. Per attempt it
    one per request: an attempt worth retrying raises the internal
    :class:`_RetryableFailure`, the only type it retries; every other error
    leaves the loop unchanged at once. Portal error bodies are detected with
-   :func:`plugins.python_backend.payloads.raise_for_portal_error` (JSON
+   :func:`portal.raise_for_portal_error` (JSON
    ``resultCode`` and the gateway's XML envelope, which comes with HTTP 200
    even on a JSON request), the same detection the transforms use;
 5. if the caller passed a ``check``, asks it whether the success body is
@@ -53,7 +53,7 @@ import structlog
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 from tenacity.wait import wait_base
 
-from plugins.python_backend.payloads import raise_for_portal_error
+from portal import raise_for_portal_error
 from registry.errors import PortalError
 from registry.settings import SourceSettings
 from sources.budget import RequestLedger

@@ -47,7 +47,7 @@ from typing import Any
 
 import structlog
 
-from plugins.python_backend.payloads import load_json_response
+from portal import load_json_response
 from registry.errors import TransformInputError
 from sources.base import ASOS, ymd
 from sources.concurrency import gather_all

@@ -31,7 +31,7 @@ A range may cover at most :data:`MAX_RANGE_DAYS` days (the API takes up to
 one year per query); a longer one is a ``ValueError`` before any request. Code
 03, or a first page without records, raises :class:`NoDataError`. Success
 headers are ``800`` (``NORMAL_SERVICE.``) or ``00``; telling them from error
-codes is :func:`plugins.python_backend.payloads.raise_for_portal_error`'s job,
+codes is :func:`portal.raise_for_portal_error`'s job,
 through :class:`PortalClient`. :mod:`sources.pv_plan` decides which queries
 to send for a set of missing (plant, unit, day).
 """

@@ -38,7 +38,7 @@ import math
 from datetime import date, timedelta
 from typing import Any
 
-from plugins.python_backend.payloads import load_json_response
+from portal import load_json_response
 from registry.errors import TransformInputError
 from sources.base import WIND, ymd
 from sources.concurrency import gather_all

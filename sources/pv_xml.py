@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from xml.etree.ElementTree import Element
 
-from plugins.python_backend.payloads import load_xml_response
+from portal import load_xml_response
 from registry.errors import TransformInputError
 from sources.base import PV
 from sources.errors import MalformedBodyError

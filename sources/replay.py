@@ -68,7 +68,7 @@ from xml.sax.saxutils import escape
 
 import httpx
 
-from plugins.python_backend.payloads import RESPONSE_KEYS, parse_json, parse_xml
+from portal import RESPONSE_KEYS, parse_json, parse_xml
 from registry.errors import TransformInputError
 from sources.errors import SourceError
 

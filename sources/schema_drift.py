@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.etree.ElementTree import Element
 
-from plugins.python_backend.payloads import load_json_response, load_xml_response
+from portal import load_json_response, load_xml_response
 from registry.errors import EnergyError
 from sources.base import ASOS, PV, WIND
 

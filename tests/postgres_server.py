@@ -38,6 +38,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -58,6 +59,9 @@ FAST_UNSAFE_SETTINGS: Mapping[str, str] = {
     "fsync": "off",
     "synchronous_commit": "off",
     "full_page_writes": "off",
+    # An autovacuum worker runs as the superuser: a test role that drops its
+    # database WITH (FORCE) may not terminate it, and the drop fails.
+    "autovacuum": "off",
 }
 
 
@@ -287,7 +291,19 @@ def postgres_database_url(postgres_url: URL) -> Iterator[URL]:
     try:
         yield postgres_url.set(database=name)
     finally:
-        with psycopg.connect(libpq_conninfo(postgres_url), autocommit=True) as admin:
-            admin.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+        _drop_database(postgres_url, name)
+
+
+def _drop_database(postgres_url: URL, name: str, attempts: int = 20) -> None:
+    """DROP DATABASE ... WITH (FORCE), retried while a process the test role may not
+    terminate (a superuser's autovacuum worker on a server we did not start) holds it."""
+    drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+    for attempt in range(attempts):
+        try:
+            with psycopg.connect(libpq_conninfo(postgres_url), autocommit=True) as admin:
+                admin.execute(drop)
+            return
+        except (psycopg.errors.InsufficientPrivilege, psycopg.errors.ObjectInUse):
+            if attempt + 1 == attempts:
+                raise
+            time.sleep(0.25)

@@ -3,7 +3,7 @@
 Rules beyond the hook spec's docstring, which the rust backend follows too:
 
 * the header's ``resultCode`` must be a success code (``00``; see
-  ``payloads.SUCCESS_CODES``); the paging fields of ``body`` (``pageNo``,
+  ``portal.SUCCESS_CODES``); the paging fields of ``body`` (``pageNo``,
   ``numOfRows``, ``totalCount``, JSON numbers, absent from a lone record) are
   not read;
 * the items are ``response.body.items.item``; ``items`` may be ``""``, null,
@@ -18,7 +18,7 @@ Rules beyond the hook spec's docstring, which the rust backend follows too:
   integral ``stnId``: the output has one row per item, so a bad one raises
   ``TransformInputError`` naming the item positions instead of being dropped;
 * ``stnNm`` is stripped (``""`` when null); values follow
-  ``payloads.numbers``: the API sends every value as a string, and ``""`` (a
+  ``columns.numbers``: the API sends every value as a string, and ``""`` (a
   missing observation, QC flag ``"9"``) or null is NaN; a value holding a
   control character (``limits`` module rule) raises ``TransformInputError``
   naming the first requested field that has one and its first such item.
@@ -37,18 +37,17 @@ import numpy as np
 
 from plugins.python_backend import frames
 from plugins.python_backend import limits as limits_module
-from plugins.python_backend.payloads import (
+from plugins.python_backend.columns import (
     UNPARSEABLE,
-    as_bytes,
     as_records,
     describe_positions,
     field,
     integers,
-    load_json_response,
     numbers,
     parse_timestamps,
     texts,
 )
+from portal import as_bytes, check_body_size, load_json_response
 from registry.contracts import TransformOutput
 from registry.errors import TransformInputError
 from registry.settings import LimitSettings
@@ -104,7 +103,7 @@ def asos_to_frame(
             f"{SOURCE}: expected the raw response body as bytes, got {type(payload).__name__}"
         )
     payload = as_bytes(payload, SOURCE)
-    limits_module.check_body_size(payload, bounds, SOURCE)
+    check_body_size(payload, bounds.max_body_bytes, SOURCE)
     items = as_records(payload, SOURCE, lambda body: items_from_body(body, bounds.max_json_depth))
 
     for name in fields:

@@ -4,7 +4,7 @@ Rules beyond the hook spec's docstring, which the rust backend follows too:
 
 * the header's ``resultCode`` is ``800`` (``NORMAL_SERVICE.``, the documented
   success header of this service) or ``00``; any other code raises PortalError
-  (``payloads.SUCCESS_CODES``);
+  (``portal.SUCCESS_CODES``);
 * the records are the ``<item>`` children of the first ``<items>`` element;
   when ``<items>`` has no ``<item>`` child but other child elements, ``<items>``
   itself is the one record (the API's single-record shape); an empty
@@ -13,7 +13,7 @@ Rules beyond the hook spec's docstring, which the rust backend follows too:
   elements that follow ``<items>`` inside ``<body>`` (``numOfRows``, ``pageNo``,
   ``totalCnt``, older ``totalCount``) are not read;
 * field values are the elements' text, stripped; an empty or absent element
-  is missing; numbers follow ``payloads.numbers`` (an empty string is NaN);
+  is missing; numbers follow ``columns.numbers`` (an empty string is NaN);
   a numeric value holding a control character (``limits`` module rule; XML
   can carry only tab, newline and carriage return) raises
   ``TransformInputError`` naming the first such valid item (an invalid one,
@@ -42,18 +42,17 @@ import numpy as np
 
 from plugins.python_backend import frames
 from plugins.python_backend import limits as limits_module
-from plugins.python_backend.payloads import (
+from plugins.python_backend.columns import (
     UNPARSEABLE,
-    as_bytes,
     as_records,
     field,
     hour_offsets_ns,
     integers,
-    load_xml_response,
     numbers,
     parse_days,
     texts,
 )
+from portal import as_bytes, check_body_size, load_xml_response
 from registry.contracts import TransformOutput
 from registry.errors import TransformInputError
 from registry.settings import LimitSettings
@@ -96,7 +95,7 @@ def pv_to_long(
     bounds = limits_module.resolve(limits)
     if isinstance(payload, bytes | bytearray | memoryview | str):
         payload = as_bytes(payload, SOURCE)
-        limits_module.check_body_size(payload, bounds, SOURCE)
+        check_body_size(payload, bounds.max_body_bytes, SOURCE)
     records = as_records(payload, SOURCE, records_from_body)
     n_items = len(records)
 

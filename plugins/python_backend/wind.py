@@ -4,7 +4,7 @@ Rules beyond the hook spec's docstring, which the rust backend follows too:
 
 * the body's records are ``reponse.body.content`` (the misspelt key real
   answers use) or ``response.body.content``; a ``header``, when present, must
-  carry a success code (``payloads.SUCCESS_CODES``), and a body without one is
+  carry a success code (``portal.SUCCESS_CODES``), and a body without one is
   read as a success; ``totalCount`` is absent in real answers and never read; a
   missing, null or empty ``content`` (or ``body``) is a page without records
   (the end of paging) and gives an empty frame; a single record given as an
@@ -45,19 +45,18 @@ import pandas as pd
 
 from plugins.python_backend import frames
 from plugins.python_backend import limits as limits_module
-from plugins.python_backend.payloads import (
+from plugins.python_backend.columns import (
     UNPARSEABLE,
-    as_bytes,
     as_records,
     describe_positions,
     field,
     hour_offsets_ns,
     integers,
-    load_json_response,
     numbers,
     parse_days,
     texts,
 )
+from portal import as_bytes, check_body_size, load_json_response
 from registry.contracts import TransformOutput
 from registry.errors import TransformInputError
 from registry.settings import LimitSettings
@@ -101,7 +100,7 @@ def wind_to_long(
     bounds = limits_module.resolve(limits)
     if isinstance(payload, bytes | bytearray | memoryview | str):
         payload = as_bytes(payload, SOURCE)
-        limits_module.check_body_size(payload, bounds, SOURCE)
+        check_body_size(payload, bounds.max_body_bytes, SOURCE)
     records = as_records(
         payload, SOURCE, lambda body: records_from_body(body, bounds.max_json_depth)
     )

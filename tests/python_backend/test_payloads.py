@@ -1,4 +1,4 @@
-"""plugins.python_backend.payloads: error-body detection, safe XML, JSON loading, value columns."""
+"""portal (error-body detection, safe XML, JSON loading) and plugins.python_backend.columns."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from plugins.python_backend import payloads
+import portal
+from plugins.python_backend import columns
 from registry.errors import PortalError, TransformInputError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "payloads"
@@ -32,7 +33,7 @@ def fixture(name: str) -> bytes:
 )
 def test_error_bodies_raise(name: str, code: str, message: str) -> None:
     with pytest.raises(PortalError) as info:
-        payloads.raise_for_portal_error(fixture(name), source="test-source")
+        portal.raise_for_portal_error(fixture(name), source="test-source")
     error = info.value
     assert (error.code, error.message, error.source) == (code, message, "test-source")
     assert str(info.value) == f"test-source: portal error {code}: {message}"
@@ -52,7 +53,7 @@ def test_error_bodies_raise(name: str, code: str, message: str) -> None:
     ],
 )
 def test_success_bodies_pass(name: str) -> None:
-    assert payloads.raise_for_portal_error(fixture(name), source="s") is None
+    assert portal.raise_for_portal_error(fixture(name), source="s") is None
 
 
 @pytest.mark.parametrize(
@@ -68,18 +69,18 @@ def test_success_bodies_pass(name: str) -> None:
     ],
 )
 def test_other_bodies_are_not_portal_errors(body: bytes) -> None:
-    assert payloads.raise_for_portal_error(body, source="s") is None
+    assert portal.raise_for_portal_error(body, source="s") is None
 
 
 def test_hostile_xml_is_not_expanded_by_detection() -> None:
-    assert payloads.raise_for_portal_error(fixture("billion_laughs.xml"), source="s") is None
+    assert portal.raise_for_portal_error(fixture("billion_laughs.xml"), source="s") is None
 
 
 def test_gateway_envelope_with_whitespace_bom_and_declaration() -> None:
     declaration = b"\xef\xbb\xbf\n  <?xml version='1.0' encoding='UTF-8'?>"
     body = declaration + fixture("gateway_error_envelope.xml")
     with pytest.raises(PortalError) as info:
-        payloads.raise_for_portal_error(body, source="s")
+        portal.raise_for_portal_error(body, source="s")
     assert info.value.code == "30"
 
 
@@ -89,7 +90,7 @@ def test_gateway_envelope_without_code_or_message() -> None:
         b"</cmmMsgHeader></OpenAPI_ServiceResponse>"
     )
     with pytest.raises(PortalError) as info:
-        payloads.raise_for_portal_error(body, source="s")
+        portal.raise_for_portal_error(body, source="s")
     assert (info.value.code, info.value.message) == ("99", "SERVICE ERROR")
 
 
@@ -98,16 +99,16 @@ def test_json_result_code_as_number_or_string(code: object, raises: bool) -> Non
     body = json.dumps({"response": {"header": {"resultCode": code, "resultMsg": "m"}}}).encode()
     if raises:
         with pytest.raises(PortalError) as info:
-            payloads.raise_for_portal_error(body, source="s")
+            portal.raise_for_portal_error(body, source="s")
         assert info.value.code == "03"
     else:
-        payloads.raise_for_portal_error(body, source="s")
+        portal.raise_for_portal_error(body, source="s")
 
 
 def test_success_codes_are_00_and_800() -> None:
     # 800 / NORMAL_SERVICE. is the Nambu PV service's documented success header
-    assert {"00", "800"} == payloads.SUCCESS_CODES
-    assert payloads.OK_CODE in payloads.SUCCESS_CODES
+    assert {"00", "800"} == portal.SUCCESS_CODES
+    assert portal.OK_CODE in portal.SUCCESS_CODES
 
 
 @pytest.mark.parametrize(
@@ -130,10 +131,10 @@ def test_json_result_code_800_is_success_and_near_misses_are_not(
     body = json.dumps({"reponse": {"header": {"resultCode": code, "resultMsg": "m"}}}).encode()
     if raises:
         with pytest.raises(PortalError) as info:
-            payloads.raise_for_portal_error(body, source="s")
+            portal.raise_for_portal_error(body, source="s")
         assert (info.value.code, info.value.message) == (str(code).strip(), "m")
     else:
-        assert payloads.raise_for_portal_error(body, source="s") is None
+        assert portal.raise_for_portal_error(body, source="s") is None
 
 
 @pytest.mark.parametrize(
@@ -146,10 +147,10 @@ def test_xml_result_code_800_is_success(code: str, raises: bool) -> None:
     ).encode()
     if raises:
         with pytest.raises(PortalError) as info:
-            payloads.load_xml_response(body, source="s")
+            portal.load_xml_response(body, source="s")
         assert (info.value.code, info.value.message) == (code, "NORMAL_SERVICE.")
     else:
-        assert payloads.load_xml_response(body, source="s").tag == "response"
+        assert portal.load_xml_response(body, source="s").tag == "response"
 
 
 # -- safe XML ---------------------------------------------------------------------
@@ -158,21 +159,21 @@ def test_xml_result_code_800_is_success(code: str, raises: bool) -> None:
 @pytest.mark.parametrize("name", ["billion_laughs.xml", "xxe_external_entity.xml"])
 def test_parse_xml_refuses_dtd_and_entities(name: str) -> None:
     with pytest.raises(TransformInputError, match="DTD or entity"):
-        payloads.parse_xml(fixture(name), source="s")
+        portal.parse_xml(fixture(name), source="s")
 
 
 def test_parse_xml_refuses_a_bare_doctype() -> None:
     with pytest.raises(TransformInputError):
-        payloads.parse_xml(b"<!DOCTYPE response><response/>", source="s")
+        portal.parse_xml(b"<!DOCTYPE response><response/>", source="s")
 
 
 def test_parse_xml_malformed() -> None:
     with pytest.raises(TransformInputError, match="malformed XML"):
-        payloads.parse_xml(b"<response><header>", source="s")
+        portal.parse_xml(b"<response><header>", source="s")
 
 
 def test_load_xml_response_returns_root_of_success_body() -> None:
-    root = payloads.load_xml_response(fixture("pv_nambu_multi.xml"), source="s")
+    root = portal.load_xml_response(fixture("pv_nambu_multi.xml"), source="s")
     assert root.tag == "response" and len(root.findall(".//item")) == 3
 
 
@@ -180,37 +181,37 @@ def test_load_xml_response_returns_root_of_success_body() -> None:
 
 
 def test_load_json_response_both_spellings() -> None:
-    right = payloads.load_json_response(fixture("wind_namdong_page1.json"), source="s")
-    misspelt = payloads.load_json_response(fixture("wind_namdong_reponse.json"), source="s")
+    right = portal.load_json_response(fixture("wind_namdong_page1.json"), source="s")
+    misspelt = portal.load_json_response(fixture("wind_namdong_reponse.json"), source="s")
     assert len(right["body"]["content"]) == 4
     assert len(misspelt["body"]["content"]) == 2
 
 
 def test_load_json_response_gateway_xml_raises_portal_error() -> None:
     with pytest.raises(PortalError):
-        payloads.load_json_response(fixture("gateway_error_envelope.xml"), source="s")
+        portal.load_json_response(fixture("gateway_error_envelope.xml"), source="s")
 
 
 def test_load_json_response_other_xml_is_an_input_error() -> None:
     with pytest.raises(TransformInputError, match="expected a JSON body"):
-        payloads.load_json_response(fixture("pv_nambu_multi.xml"), source="s")
+        portal.load_json_response(fixture("pv_nambu_multi.xml"), source="s")
 
 
 @pytest.mark.parametrize("body", [b"{", b"[]", b'{"data": []}', b'{"response": "x"}'])
 def test_load_json_response_rejects_other_shapes(body: bytes) -> None:
     with pytest.raises(TransformInputError):
-        payloads.load_json_response(body, source="s")
+        portal.load_json_response(body, source="s")
 
 
 def test_load_json_response_accepts_bom_and_bytearray() -> None:
     body = bytearray(b"\xef\xbb\xbf" + fixture("asos_seoul_page.json"))
-    response = payloads.load_json_response(body, source="s")
+    response = portal.load_json_response(body, source="s")
     assert response["header"]["resultCode"] == "00"
 
 
 def test_non_bytes_body_is_an_input_error() -> None:
     with pytest.raises(TransformInputError, match="bytes"):
-        payloads.load_json_response(12, source="s")  # type: ignore[arg-type]
+        portal.load_json_response(12, source="s")  # type: ignore[arg-type]
 
 
 # -- value columns ------------------------------------------------------------------
@@ -237,23 +238,23 @@ def test_parse_days() -> None:
         day,
         np.datetime64("2024-02-29", "ns").astype(np.int64),
         np.datetime64("2024-01-01", "ns").astype(np.int64),
-    ] + [payloads.UNPARSEABLE] * 8
-    assert payloads.parse_days(values).tolist() == expected
-    assert payloads.parse_days(["19691231"]).tolist() == [
+    ] + [columns.UNPARSEABLE] * 8
+    assert columns.parse_days(values).tolist() == expected
+    assert columns.parse_days(["19691231"]).tolist() == [
         np.datetime64("1969-12-31", "ns").astype(np.int64)
     ]
-    assert payloads.parse_days([]).dtype == np.int64
+    assert columns.parse_days([]).dtype == np.int64
 
 
 def test_numbers() -> None:
-    got = payloads.numbers(["1.5", " 2 ", 3, 4.25, "", None, "abc", "-0.5"])
+    got = columns.numbers(["1.5", " 2 ", 3, 4.25, "", None, "abc", "-0.5"])
     np.testing.assert_array_equal(got, [1.5, 2.0, 3.0, 4.25, np.nan, np.nan, np.nan, -0.5])
     assert got.dtype == np.float64
-    assert payloads.numbers([]).dtype == np.float64
+    assert columns.numbers([]).dtype == np.float64
 
 
 def test_integers() -> None:
-    ints, valid = payloads.integers(["1", 2, "03", 4.0, "1.5", "", None, "x"])
+    ints, valid = columns.integers(["1", 2, "03", 4.0, "1.5", "", None, "x"])
     assert valid.tolist() == [True, True, True, True, False, False, False, False]
     assert ints[valid].tolist() == [1, 2, 3, 4]
     assert ints.dtype == np.int64
@@ -262,18 +263,18 @@ def test_integers() -> None:
 def test_hour_offsets() -> None:
     hour = 3_600_000_000_000
     labels = np.array([1, 2, 24])
-    assert payloads.hour_offsets_ns(labels, "end").tolist() == [0, hour, 23 * hour]
-    assert payloads.hour_offsets_ns(labels, "legacy").tolist() == [hour, 2 * hour, 24 * hour]
+    assert columns.hour_offsets_ns(labels, "end").tolist() == [0, hour, 23 * hour]
+    assert columns.hour_offsets_ns(labels, "legacy").tolist() == [hour, 2 * hour, 24 * hour]
 
 
 def test_integer_beyond_float_range_is_infinite_not_a_crash() -> None:
-    from plugins.python_backend.payloads import numbers
+    from plugins.python_backend.columns import numbers
 
     assert list(numbers([10**400, -(10**400), "5"])) == [float("inf"), float("-inf"), 5.0]
 
 
 def test_xml_in_a_multibyte_encoding_is_an_input_error() -> None:
-    from plugins.python_backend.payloads import parse_xml
+    from portal import parse_xml
     from registry.errors import TransformInputError
 
     body = '<?xml version="1.0" encoding="EUC-KR"?><items><ipptnm>남부</ipptnm></items>'.encode(

@@ -62,9 +62,10 @@ def test_latency_is_per_response_and_concurrent_requests_overlap():
         assert server.counts == {} and server.max_in_flight == 0
 
     assert [len(p) for p in pages] == [1] * 4
-    assert elapsed >= latency
-    # Four requests at once on four connections: together, not one after another.
-    assert elapsed < 4 * latency and in_flight >= 2
+    assert elapsed >= latency  # every answer waited its latency (a sleep: a floor, not a timing)
+    # Four requests at once on four connections: the server saw them overlap.
+    # (Counted server-side rather than timed: a loaded machine must not fail it.)
+    assert in_flight >= 2
 
 
 def test_unknown_paths_are_404_over_http():

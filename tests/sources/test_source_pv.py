@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from werkzeug import Request, Response
 
-from plugins.python_backend.payloads import load_xml_response
+from portal import load_xml_response
 from sources.backfill import fetch_pv_queries
 from sources.errors import FatalPortalError, MalformedBodyError, NoDataError
 from sources.nambu_pv import PATH, LiveNambuPvSource

@@ -1,7 +1,7 @@
 """The offline replay: the bundled sample records and the portal emulator answering range queries.
 
 Answers are parsed with the python backend's transforms (T3-T5) and
-:mod:`plugins.python_backend.payloads`, the parsers the pipeline uses.
+:mod:`portal`, the envelope readers the pipeline uses.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from plugins.python_backend.asos import asos_to_frame
-from plugins.python_backend.payloads import load_json_response, load_xml_response, parse_json
 from plugins.python_backend.pv import pv_to_long, records_from_body
 from plugins.python_backend.wind import wind_to_long
+from portal import load_json_response, load_xml_response, parse_json
 from registry.errors import PortalError
 from registry.settings import PipelineSettings
 from sources import SourceError

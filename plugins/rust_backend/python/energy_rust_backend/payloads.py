@@ -3,9 +3,11 @@
 The argument checks (hour label, payload type, ``fields``) are the python
 backend's own functions, imported from it, so a bad call fails the same way on
 either backend. The input limits (body size, JSON depth) and the
-control-character rule are enforced by the Rust core itself, with the python
-backend's messages (``plugins/python_backend/limits.py``); the glue only hands
-it the ``[limits]`` values. A list of record dicts (instead of a raw body) is serialised
+control-character rule are enforced by the Rust core itself, with the messages
+of ``portal/limits.py`` (body size, JSON depth) and of the python backend's
+``plugins/python_backend/limits.py`` (control characters); the glue only hands
+it the ``[limits]`` values. A raw body is made bytes by :func:`portal.as_bytes`,
+the one the python backend uses. A list of record dicts (instead of a raw body) is serialised
 to one JSON array and read by the same Rust record reader: ``json.dumps``
 keeps every float and int exact, and values JSON cannot hold are written as
 ``str(v)``, which is what the python backend's ``astype("str")`` reads from
@@ -26,8 +28,8 @@ from plugins.python_backend import frames
 from plugins.python_backend.asos import DEFAULT_FIELDS as ASOS_DEFAULT_FIELDS
 from plugins.python_backend.asos import check_fields
 from plugins.python_backend.limits import resolve as resolve_limits
-from plugins.python_backend.payloads import as_bytes
 from plugins.python_backend.wind import check_hour_label
+from portal import as_bytes
 from registry.contracts import TransformOutput
 from registry.errors import TransformInputError
 from registry.settings import LimitSettings
