@@ -67,7 +67,7 @@ DateOption = Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="YYYY-M
 
 
 class RunCollector:
-    """Listener (see :mod:`prefect_flows.listeners`): keeps summaries, drives an optional progress bar."""
+    """Listener (see :mod:`pipeline.listeners`): keeps summaries, drives an optional progress bar."""
 
     def __init__(self, progress: Progress | None = None) -> None:
         self.summaries: list[Any] = []
@@ -314,7 +314,7 @@ def _print_plans(
     json_output: bool,
 ) -> None:
     """``energy backfill --plan``: requests per source and the days of budget they take."""
-    from prefect_flows.backfill import plan_backfill
+    from pipeline.backfill import plan_backfill
 
     try:
         plans = [
@@ -415,8 +415,8 @@ def register(app: typer.Typer) -> None:
         Prints progress and a summary; every log record goes to a JSON-lines
         file under <data_dir>/logs (named at the end) and, with -v, to stderr.
         """
-        from prefect_flows import listeners
-        from prefect_flows.jobs import plan_main_job, run_main_job
+        from pipeline import listeners
+        from pipeline.jobs import plan_main_job, run_main_job
         from prefect_flows.prefect_env import prepare_prefect_environment
 
         use_verbosity(verbose)
@@ -481,8 +481,8 @@ def register(app: typer.Typer) -> None:
         daily_request_budget) is spent, keeping what it loaded (exit code 3);
         the same command run again resumes.
         """
-        from prefect_flows import listeners
-        from prefect_flows.backfill import (
+        from pipeline import listeners
+        from pipeline.backfill import (
             BACKFILL_SOURCES,
             BackfillStopped,
             check_request,

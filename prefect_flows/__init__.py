@@ -1,16 +1,14 @@
-"""The pipeline's flows: plain-function cores, and thin Prefect 3 wrappers around them.
+"""The Prefect 3 layer: flows, deployments and artifacts around the cores in :mod:`pipeline`.
 
-Modules, one job each:
+Modules:
 
-* ``weather``, ``wind``, ``pv``: the flow cores (``run_weather``, ``run_wind``,
-  ``run_pv``), runnable and testable without Prefect;
-* ``jobs``: the main job's plan (``energy run``) and backfills, as plain functions;
-* ``runtime``: what every core runs inside (registry per run, storage, run log,
-  notification, step runner); ``summary``: what a run did;
-* ``drift``, ``notify``, ``artifacts``, ``logs``, ``listeners``, ``dates``,
-  ``reference`` (the bundled PV unit list);
-* ``flows``: the ``@flow`` wrappers (imports Prefect); ``deployments``: the
-  schedules; ``prefect_env``: Prefect's settings, applied before it is imported.
+* ``flows``: the ``@flow`` wrappers of the cores, with a step runner that makes
+  each stage a Prefect task (imports Prefect);
+* ``deployments``: the deployments on the legacy schedules (``energy serve``);
+* ``artifacts``: a run's summary as Prefect artifacts;
+* ``prefect_env``: Prefect's settings, applied before Prefect is imported (it
+  must not import Prefect itself).
 
-Importing this package does not import Prefect.
+The plain-function cores these wrap live in :mod:`pipeline`; this package
+imports them, never the reverse. Importing this package does not import Prefect.
 """

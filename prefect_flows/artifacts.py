@@ -7,7 +7,7 @@ flows only.
 
 from __future__ import annotations
 
-from prefect_flows.summary import FlowSummary
+from pipeline.summary import FlowSummary
 
 
 def artifact_key(summary: FlowSummary, kind: str) -> str:

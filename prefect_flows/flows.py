@@ -22,13 +22,13 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.states import State
 
+from pipeline.backfill import BackfillStopped, BudgetStop, plan_backfill
+from pipeline.fetching import is_fatal
+from pipeline.jobs import JobFailed, plan_main_job
+from pipeline.pv import DEFAULT_DAYS_BACK, run_pv
+from pipeline.weather import run_weather
+from pipeline.wind import run_wind
 from prefect_flows import artifacts
-from prefect_flows.backfill import BackfillStopped, BudgetStop, plan_backfill
-from prefect_flows.fetching import is_fatal
-from prefect_flows.jobs import JobFailed, plan_main_job
-from prefect_flows.pv import DEFAULT_DAYS_BACK, run_pv
-from prefect_flows.weather import run_weather
-from prefect_flows.wind import run_wind
 from registry import Settings, load_settings
 from registry.log_config import configure_logging
 from sources.errors import BudgetExhaustedError
@@ -152,7 +152,7 @@ def _error(state: State[Any]) -> BaseException | None:
 def backfill(
     source: str, start: date, end: date, only_missing: bool = True
 ) -> list[dict[str, Any]]:
-    """Backfill one source, a subflow per step of :func:`prefect_flows.backfill.plan_backfill`.
+    """Backfill one source, a subflow per step of :func:`pipeline.backfill.plan_backfill`.
 
     Weather: a subflow per 41-day chunk; wind: per month; pv: one for the range.
     When a step runs out of the day's request budget, the backfill stops there

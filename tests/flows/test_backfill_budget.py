@@ -17,7 +17,7 @@ import typer
 from typer.testing import CliRunner, Result
 
 from energy_cli.pipeline_commands import BUDGET_STOP_EXIT, register
-from prefect_flows.request_budget import DatabaseLedger
+from pipeline.request_budget import DatabaseLedger
 from registry import Settings, load_settings
 from sources.budget import kst_today
 from sources.errors import BudgetExhaustedError

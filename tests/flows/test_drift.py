@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from prefect_flows.drift import check_drift
+from pipeline.drift import check_drift
 from sources.replay import WIND_PATH, Catalog
 from sources.schema_drift import SchemaDriftError
 from storage.facade import Storage

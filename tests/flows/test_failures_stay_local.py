@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from prefect_flows.backfill import run_backfill
-from prefect_flows.fetching import PartialRunError
-from prefect_flows.pv import run_pv
-from prefect_flows.reference import pv_units
-from prefect_flows.weather import run_weather
-from prefect_flows.wind import run_wind
+from pipeline.backfill import run_backfill
+from pipeline.fetching import PartialRunError
+from pipeline.pv import run_pv
+from pipeline.reference import pv_units
+from pipeline.weather import run_weather
+from pipeline.wind import run_wind
 from registry import Settings, load_settings
 from sources.errors import FatalPortalError
 from sources.replay import GATEWAY_NO_KEY, Answer, Catalog, PortalEmulator, PortalServer

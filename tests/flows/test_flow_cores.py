@@ -11,9 +11,9 @@ import pytest
 from pytest_httpserver import HTTPServer
 from sqlalchemy import select, text
 
-from prefect_flows.jobs import JobFailed, plan_main_job, run_main_job
-from prefect_flows.weather import run_weather
-from prefect_flows.wind import run_wind
+from pipeline.jobs import JobFailed, plan_main_job, run_main_job
+from pipeline.weather import run_weather
+from pipeline.wind import run_wind
 from registry import Settings
 from sources import FatalPortalError
 from sources.schema_drift import SchemaDriftError

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from prefect_flows.summary import FlowSummary
-from prefect_flows.weather import run_weather
+from pipeline.summary import FlowSummary
+from pipeline.weather import run_weather
 from registry import load_settings
 from sources import IncompleteAnswerError
 from sources.replay import ASOS_PATH, Answer, Catalog, PortalEmulator, PortalServer

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from prefect_flows.jobs import plan_main_job, run_main_job
+from pipeline.jobs import plan_main_job, run_main_job
 from registry import Settings, load_settings
 from sources.replay import Catalog, PortalServer
 from storage.facade import open_storage
@@ -68,7 +68,7 @@ def test_live_clients_load_what_the_replay_loads(
 def test_the_next_day_only_unit_day_is_loaded_from_the_range_answer(
     portal: PortalServer, make_settings: Callable[..., Settings]
 ) -> None:
-    from prefect_flows.pv import run_pv
+    from pipeline.pv import run_pv
 
     catalog = Catalog.load()
     (late,) = [r for r in catalog.pv if r.next_day_only]

@@ -11,9 +11,9 @@ import typer
 from typer.testing import CliRunner
 
 from energy_cli.pipeline_commands import register
-from prefect_flows.dates import last_days, month_bounds, previous_month, yesterday_kst
+from pipeline.dates import last_days, month_bounds, previous_month, yesterday_kst
+from pipeline.reference import pv_units
 from prefect_flows.prefect_env import prepare_prefect_environment
-from prefect_flows.reference import pv_units
 from registry import Settings
 
 

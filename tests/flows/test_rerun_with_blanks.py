@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from prefect_flows.pv import run_pv
-from prefect_flows.summary import FlowSummary
-from prefect_flows.weather import run_weather
-from prefect_flows.wind import run_wind
+from pipeline.pv import run_pv
+from pipeline.summary import FlowSummary
+from pipeline.weather import run_weather
+from pipeline.wind import run_wind
 from registry import Settings, load_settings
 from sources.replay import Answer, Catalog, PortalEmulator, PortalServer
 from storage.facade import open_storage

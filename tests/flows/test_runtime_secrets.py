@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import SecretStr
 
-from prefect_flows.runtime import safe_text, secrets_of
+from pipeline.runtime import safe_text, secrets_of
 from registry import load_settings
 
 

@@ -26,7 +26,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from prefect_flows.weather import run_weather
+from pipeline.weather import run_weather
 from registry import Settings, load_settings
 from sources import ASOS, NoDataError, Sources
 from sources.errors import BudgetExhaustedError

@@ -22,7 +22,7 @@ from pytest_httpserver import HTTPServer
 
 from foundations import redaction
 from foundations.redaction import database_url_secrets, redact, redact_database_url
-from prefect_flows.runtime import describe_error, execute, safe_text
+from pipeline.runtime import describe_error, execute, safe_text
 from registry import load_settings
 from registry.log_config import configure_logging
 from registry.settings import LoggingSettings

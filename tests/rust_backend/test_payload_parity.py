@@ -83,7 +83,7 @@ _day = st.one_of(
     st.sampled_from(["", "2024/03/01", "2024-3-1", "240301", None, 20240301.0]),
 )
 # Names and codes of real units (wind: 영흥풍력 9997, 군위 화산풍력 9995, 삼천포풍력, with the codes of
-# the reconstructed real-format bodies, not official ones; PV: prefect_flows/reference/
+# the reconstructed real-format bodies, not official ones; PV: pipeline/reference/
 # nambu_pv_units.csv), some padded to exercise stripping, plus arbitrary values.
 _name = st.one_of(
     st.sampled_from(

@@ -183,7 +183,7 @@ def test_units_are_the_real_ones(catalog: Catalog):
         ("9996", "1", "삼천포풍력"),
         ("9994", "1", "어음풍력"),
     }
-    with (REPO / "prefect_flows/reference/nambu_pv_units.csv").open(encoding="utf-8") as fh:
+    with (REPO / "pipeline/reference/nambu_pv_units.csv").open(encoding="utf-8") as fh:
         reference = {(r["gencd"], int(r["hogi"])): r["plant_name"] for r in csv.DictReader(fh)}
     for record in catalog.pv:
         assert reference[(record.gencd, record.hogi)] == dict(record.fields)["ipptnm"]

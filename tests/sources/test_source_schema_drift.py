@@ -1,6 +1,6 @@
 """Schema drift: signatures of real-shape bodies, comparison, the required-field policy, baselines.
 
-Keeping a baseline in the database is :mod:`prefect_flows.drift`'s job (tests/flows/test_drift.py);
+Keeping a baseline in the database is :mod:`pipeline.drift`'s job (tests/flows/test_drift.py);
 here a baseline is folded with :func:`merge` as the flows do.
 """
 

@@ -134,7 +134,7 @@ def test_open_storage_uses_the_settings_url_under_data_dir(tmp_path) -> None:
 #: A flow run that logs itself as running, says so, and sleeps until killed.
 _SLEEPING_RUN = """
 import sys, time
-from prefect_flows.runtime import execute
+from pipeline.runtime import execute
 from registry import load_settings
 
 def body(ctx):
@@ -153,7 +153,7 @@ def test_a_run_killed_by_sigkill_is_marked_interrupted_when_the_pipeline_next_st
     import subprocess
     import sys
 
-    from prefect_flows.runtime import execute
+    from pipeline.runtime import execute
     from storage.runs import INTERRUPTED_ERROR
 
     data_dir = tmp_path / "data"

@@ -25,13 +25,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from prefect_flows import listeners, logs
-from prefect_flows.dates import yesterday_kst
-from prefect_flows.drift import check_drift
-from prefect_flows.fetching import Fetched, PartialRunError, fetch_each
-from prefect_flows.retry_hint import retry_command
-from prefect_flows.runtime import FlowContext, execute, note_observations
-from prefect_flows.summary import FlowSummary
+from pipeline import listeners, logs
+from pipeline.dates import yesterday_kst
+from pipeline.drift import check_drift
+from pipeline.fetching import Fetched, PartialRunError, fetch_each
+from pipeline.retry_hint import retry_command
+from pipeline.runtime import FlowContext, execute, note_observations
+from pipeline.summary import FlowSummary
 from registry import ImputeOptions, Settings, TransformOutput
 from registry.contracts import FillMethod
 from sources import ASOS, NoDataError, Sources
@@ -57,13 +57,13 @@ def run_weather(
     (default) a station is fetched only from its first to its last day with
     fewer than 24 rows stored, and not at all if it has none; ``False``
     fetches the whole range for every station. ``options`` go to
-    :func:`prefect_flows.runtime.execute` (step runner, sources factory,
+    :func:`pipeline.runtime.execute` (step runner, sources factory,
     storage, observers, run id).
 
-    Failures stay local (:mod:`prefect_flows.fetching`): every station that
+    Failures stay local (:mod:`pipeline.fetching`): every station that
     answered is loaded; then :class:`sources.errors.BudgetExhaustedError` is
     raised if the request budget ran out, or
-    :class:`prefect_flows.fetching.PartialRunError` naming the stations that
+    :class:`pipeline.fetching.PartialRunError` naming the stations that
     failed and the command that retries them. No data at all (code 03) is
     not a failure: the days stay incomplete and the next run asks again.
     """
@@ -158,7 +158,7 @@ def fetch_ranges(
 
     The sources bound how many requests are in flight and how fast they
     start. A station whose fetch fails is a local failure; a fatal portal
-    error stops every station at once (:mod:`prefect_flows.fetching`).
+    error stops every station at once (:mod:`pipeline.fetching`).
     """
     label = f"weather {min(a for a, _ in spans.values())}..{max(b for _, b in spans.values())}"
     listeners.emit("progress_started", label, len(spans))

@@ -5,7 +5,7 @@ default) the days, months and PV units the bundled samples cover; live, the
 scheduled defaults (yesterday, the previous month, the last 7 days). The
 Prefect flows in :mod:`prefect_flows.flows` run the same plan as subflows;
 :func:`run_main_job` runs it as plain functions. Backfills are in
-:mod:`prefect_flows.backfill`.
+:mod:`pipeline.backfill`.
 
 One failing flow does not stop the others: each run is logged and notified on
 its own, and :class:`JobFailed` is raised at the end naming the failures.
@@ -18,18 +18,18 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from prefect_flows.dates import (
+from pipeline.dates import (
     days_between,
     last_days,
     months_between,
     previous_month,
     yesterday_kst,
 )
-from prefect_flows.fetching import is_fatal
-from prefect_flows.pv import DEFAULT_DAYS_BACK, run_pv
-from prefect_flows.summary import FlowSummary
-from prefect_flows.weather import run_weather
-from prefect_flows.wind import run_wind
+from pipeline.fetching import is_fatal
+from pipeline.pv import DEFAULT_DAYS_BACK, run_pv
+from pipeline.summary import FlowSummary
+from pipeline.weather import run_weather
+from pipeline.wind import run_wind
 from registry import Settings
 from registry.errors import EnergyError
 from sources.replay import Catalog

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from prefect_flows import logs
+from pipeline import logs
 from sources.schema_drift import Signature, compare, merge, signature_of
 from storage.facade import Storage
 

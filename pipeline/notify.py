@@ -2,13 +2,13 @@
 
 With no webhook configured nothing is attempted. The message is built by
 :mod:`notifications.slack`, which redacts every text; the error text in a
-summary was already redacted by :func:`prefect_flows.runtime.describe_error`.
+summary was already redacted by :func:`pipeline.runtime.describe_error`.
 """
 
 from __future__ import annotations
 
 from notifications.slack import RunSummary, SlackNotifier, SourceCounts
-from prefect_flows.summary import FlowSummary
+from pipeline.summary import FlowSummary
 from registry import Settings
 
 

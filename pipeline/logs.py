@@ -2,8 +2,9 @@
 
 Inside a Prefect run the message must reach the run logger to show in the
 Prefect UI and the API's run log; outside (plain-function runs, tests) there is
-no run context and ``get_run_logger()`` raises, so structlog takes it. Prefect
-is never imported here: code that runs without Prefect must not pay its import.
+no run context and ``get_run_logger()`` raises, so structlog takes it. This
+module never brings Prefect in: it uses Prefect's logging only if a flow has
+already imported it, so code that runs without Prefect does not pay its import.
 
 Inside a run the message is ``event {json fields}`` (what the Prefect UI
 shows); the event and its fields also travel on the record as
@@ -21,10 +22,14 @@ from typing import Any
 
 import structlog
 
-_log = structlog.get_logger("prefect_flows")
+_log = structlog.get_logger("pipeline")
 
 
 def _run_logger() -> logging.LoggerAdapter[Any] | logging.Logger | None:
+    # Prefect is optional here: only if a flow already imported it (so a run may
+    # be under way) is its run logger looked up. The import stays inside this
+    # function on purpose: pipeline/ must not import Prefect at module level
+    # (tests/flows/test_layout.py), and by now it costs nothing.
     module = sys.modules.get("prefect.logging")
     if module is None:
         return None

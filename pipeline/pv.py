@@ -1,6 +1,6 @@
 """Nambu PV backfill: find the (plant, unit, day)s with fewer than 24 hourly values stored, fetch only those.
 
-The units come from ``prefect_flows/reference/nambu_pv_units.csv`` (31 pairs).
+The units come from ``pipeline/reference/nambu_pv_units.csv`` (31 pairs).
 Default range: the 7 days ending yesterday (KST), so a daily run also repairs
 days the API published late.
 
@@ -29,14 +29,14 @@ from typing import Any
 
 import pandas as pd
 
-from prefect_flows import listeners, logs
-from prefect_flows.dates import days_between, last_days
-from prefect_flows.drift import check_drift
-from prefect_flows.fetching import Fetched, PartialRunError, fetch_each
-from prefect_flows.reference import pv_units
-from prefect_flows.retry_hint import retry_command
-from prefect_flows.runtime import FlowContext, execute, note_observations
-from prefect_flows.summary import FlowSummary
+from pipeline import listeners, logs
+from pipeline.dates import days_between, last_days
+from pipeline.drift import check_drift
+from pipeline.fetching import Fetched, PartialRunError, fetch_each
+from pipeline.reference import pv_units
+from pipeline.retry_hint import retry_command
+from pipeline.runtime import FlowContext, execute, note_observations
+from pipeline.summary import FlowSummary
 from registry import Settings
 from registry.errors import EnergyError, PortalError, TransformInputError
 from sources import PV, NoDataError, Sources

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Protocol
 import structlog
 
 if TYPE_CHECKING:
-    from prefect_flows.summary import FlowSummary
+    from pipeline.summary import FlowSummary
 
-log = structlog.get_logger("prefect_flows.listeners")
+log = structlog.get_logger("pipeline.listeners")
 
 
 class RunListener(Protocol):

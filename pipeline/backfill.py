@@ -33,15 +33,15 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from prefect_flows.dates import days_between, month_bounds, months_between
-from prefect_flows.fetching import is_fatal
-from prefect_flows.jobs import JobFailed
-from prefect_flows.pv import plan_queries, run_pv
-from prefect_flows.reference import pv_units
-from prefect_flows.request_budget import DatabaseLedger
-from prefect_flows.summary import FlowSummary
-from prefect_flows.weather import run_weather
-from prefect_flows.wind import run_wind
+from pipeline.dates import days_between, month_bounds, months_between
+from pipeline.fetching import is_fatal
+from pipeline.jobs import JobFailed
+from pipeline.pv import plan_queries, run_pv
+from pipeline.reference import pv_units
+from pipeline.request_budget import DatabaseLedger
+from pipeline.summary import FlowSummary
+from pipeline.weather import run_weather
+from pipeline.wind import run_wind
 from registry import Settings
 from registry.errors import EnergyError
 from sources.errors import BudgetExhaustedError
@@ -311,9 +311,9 @@ def run_backfill(
 
     Stops at the first step whose requests ran out of budget (that step
     loads what it fetched) and raises :class:`BackfillStopped`. A fatal
-    portal error (:func:`prefect_flows.fetching.is_fatal`) stops the backfill
+    portal error (:func:`pipeline.fetching.is_fatal`) stops the backfill
     at once and propagates. A step that fails otherwise does not stop the
-    others; :class:`prefect_flows.jobs.JobFailed` names the failures at the end.
+    others; :class:`pipeline.jobs.JobFailed` names the failures at the end.
     """
     plan = plan_backfill(
         settings, source, start, end, only_missing=only_missing, units=units, stations=stations

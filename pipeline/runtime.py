@@ -23,11 +23,11 @@ from datetime import timedelta
 from typing import Any, Protocol, TypeVar
 
 from foundations.redaction import database_url_secrets, redact
-from prefect_flows import listeners, logs
-from prefect_flows.fetching import PartialRunError
-from prefect_flows.notify import notify_run
-from prefect_flows.request_budget import DatabaseLedger
-from prefect_flows.summary import FlowSummary
+from pipeline import listeners, logs
+from pipeline.fetching import PartialRunError
+from pipeline.notify import notify_run
+from pipeline.request_budget import DatabaseLedger
+from pipeline.summary import FlowSummary
 from registry import CallResult, Registry, Settings, build_registry
 from sources import Sources, open_sources
 from sources.budget import RequestLedger
@@ -85,7 +85,7 @@ def run_async(make: Callable[[], Awaitable[T]]) -> T:
         except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
             box["error"] = exc
 
-    worker = threading.Thread(target=target, name="prefect_flows.run_async")
+    worker = threading.Thread(target=target, name="pipeline.run_async")
     worker.start()
     worker.join()
     if "error" in box:

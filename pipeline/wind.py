@@ -15,11 +15,11 @@ from typing import Any
 
 import pandas as pd
 
-from prefect_flows import listeners, logs
-from prefect_flows.dates import month_bounds, previous_month
-from prefect_flows.drift import check_drift
-from prefect_flows.runtime import FlowContext, execute, note_observations
-from prefect_flows.summary import FlowSummary
+from pipeline import listeners, logs
+from pipeline.dates import month_bounds, previous_month
+from pipeline.drift import check_drift
+from pipeline.runtime import FlowContext, execute, note_observations
+from pipeline.summary import FlowSummary
 from registry import Settings
 from sources import WIND, NoDataError, Sources
 
