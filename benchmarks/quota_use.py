@@ -17,11 +17,11 @@ settings defaults (8 in flight, 20 requests/s, ``configs/test.toml``):
 * ASOS, 10 years (2015-01-01..2024-12-31) of the 43 stations of
   ``configs/prod.toml``. New: ``LiveAsosSource.fetch_range(station, first,
   last)`` over chunks of ``page_size // 24`` = 41 days, the chunks one after
-  the other and the stations of a chunk together (``prefect_flows.backfill``
-  and ``prefect_flows.weather``). Old: one ``fetch_range(station, day, day)``
+  the other and the stations of a chunk together (``pipeline.backfill``
+  and ``pipeline.weather``). Old: one ``fetch_range(station, day, day)``
   per station-day.
 * Nambu PV, 2023 (365 days) of the 31 units of
-  ``prefect_flows/reference/nambu_pv_units.csv``. New:
+  ``pipeline/reference/nambu_pv_units.csv``. New:
   ``plan_pv_queries(wanted, units_in_answer=31, page_size=100)`` and one
   ``fetch_range`` per planned query. Old: one ``fetch_range(day, day, unit)``
   per unit-day.
@@ -133,10 +133,10 @@ def prod_stations() -> tuple[int, ...]:
 
 
 def reference_pv_units() -> tuple[tuple[str, int, str], ...]:
-    """(gencd, hogi, plant_name) of the reference CSV, via ``prefect_flows.reference``."""
-    from prefect_flows.reference import PV_UNITS_FILE, pv_units
+    """(gencd, hogi, plant_name) of the reference CSV, via ``pipeline.reference``."""
+    from pipeline.reference import PV_UNITS_FILE, pv_units
 
-    text = files("prefect_flows.reference").joinpath(PV_UNITS_FILE).read_text(encoding="utf-8")
+    text = files("pipeline.reference").joinpath(PV_UNITS_FILE).read_text(encoding="utf-8")
     names = {
         (r["gencd"].strip(), int(r["hogi"])): r["plant_name"]
         for r in csv.DictReader(io.StringIO(text))
@@ -176,7 +176,7 @@ def days(first: date, last: date) -> list[date]:
 
 
 def chunks(first: date, last: date, size: int) -> list[tuple[date, date]]:
-    """``first``..``last`` in chunks of ``size`` days (``prefect_flows.backfill._chunks``)."""
+    """``first``..``last`` in chunks of ``size`` days (``pipeline.backfill._chunks``)."""
     out = []
     while first <= last:
         end = min(last, first + timedelta(days=size - 1))

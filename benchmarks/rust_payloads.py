@@ -17,7 +17,7 @@ import numpy as np
 # Real Namdong wind units; the plant codes (ippt) are not published anywhere, these are the
 # codes of the reconstructed real-format bodies (tests/fixtures/payloads/real/), not official.
 WIND_PLANTS = (("9997", 1, "영흥풍력"), ("9997", 2, "영흥풍력"), ("9995", 1, "군위 화산풍력"))
-# Nambu PV units of prefect_flows/reference/nambu_pv_units.csv (names shortened).
+# Nambu PV units of pipeline/reference/nambu_pv_units.csv (names shortened).
 PV_UNITS = (("997G", 1, "부산신항"), ("H997", 2, "하동본부"), ("B997", 1, "부산본부"))
 STATIONS = ((108, "서울"), (159, "부산"), (133, "대전"))
 _START = date(2024, 1, 1)

@@ -156,7 +156,7 @@ def _logger_name(_logger: WrappedLogger, _method: str, event_dict: EventDict) ->
 
 
 def _foreign_fields(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
-    """A stdlib record's structured parts: Prefect's run names, :mod:`prefect_flows.logs` fields."""
+    """A stdlib record's structured parts: Prefect's run names, :mod:`pipeline.logs` fields."""
     record = event_dict.get("_record")
     if record is None:
         return event_dict
@@ -166,7 +166,7 @@ def _foreign_fields(_logger: WrappedLogger, _method: str, event_dict: EventDict)
             event_dict[name] = str(value)
     event = getattr(record, "energy_event", None)
     if event is not None:
-        # prefect_flows.logs inside a Prefect run: the message is "event {json}",
+        # pipeline.logs inside a Prefect run: the message is "event {json}",
         # for Prefect's UI; the file gets the event and its fields as keys.
         event_dict["event"] = event
         fields = getattr(record, "energy_fields", None) or {}

@@ -35,7 +35,7 @@ Baselines are storage-agnostic: :func:`merge` folds a run's signature into
 the baseline (the union of everything accepted so far, so a new field warns
 once, while a missing one warns on every run that lacks it). Keeping the
 baseline is the caller's business: the flows keep it in the database
-(:func:`prefect_flows.drift.check_drift`, table ``source_signatures``).
+(:func:`pipeline.drift.check_drift`, table ``source_signatures``).
 """
 
 from __future__ import annotations

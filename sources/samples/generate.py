@@ -64,7 +64,7 @@ from sources.replay import (
 
 SEED = 20240131
 SAMPLES_DIR = Path(__file__).resolve().parent
-PV_UNITS_CSV = SAMPLES_DIR.parents[1] / "prefect_flows" / "reference" / "nambu_pv_units.csv"
+PV_UNITS_CSV = SAMPLES_DIR.parents[1] / "pipeline" / "reference" / "nambu_pv_units.csv"
 
 WINDOW_START = date(2024, 1, 29)
 WINDOW_END = date(2024, 1, 31)
