@@ -10,6 +10,9 @@ import json
 from typing import Annotated, Any
 
 import typer
+from rich import box
+from rich.console import Console
+from rich.table import Table
 
 from energy_cli import impute_command, pipeline_commands, transform_command
 from energy_cli.common import OneLineErrors, VerboseOption, fail, open_registry
@@ -62,11 +65,16 @@ def backends(json_output: JsonOption = False) -> None:
     if json_output:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("backend", no_wrap=True)
+    table.add_column("version", no_wrap=True)
+    table.add_column("transforms (or why absent)", overflow="fold")
     for row in rows:
         if row["status"] == "available":
-            typer.echo(f"{row['name']:<10} {row['version']:<12} {', '.join(row['transforms'])}")
+            table.add_row(row["name"], row["version"], ", ".join(row["transforms"]))
         else:
-            typer.echo(f"{row['name']:<10} {'absent':<12} {row['reason']}")
+            table.add_row(row["name"], "absent", row["reason"])
+    Console().print(table)
 
 
 @app.command()
@@ -105,14 +113,29 @@ def explain(env: EnvOption = None, json_output: JsonOption = False) -> None:
             )
         )
         return
-    typer.echo(f"environment: {registry.settings.env}")
+    table = Table(
+        title=f"environment: {registry.settings.env}",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    for column in ("transform", "backend", "rule", "policy", "shadow"):
+        table.add_column(column, no_wrap=True)
+    any_absent = not all(row["available"] for row in rows)
+    if any_absent:
+        table.add_column("absent: runs instead", overflow="fold")
     for row in rows:
-        extra = f"  shadow={row['shadow']}" if row["shadow"] else ""
-        absent = "" if row["available"] else f"  [absent: {row['reason']}; runs {row['would_run']}]"
-        typer.echo(
-            f"{row['transform']:<24} {row['backend']:<8} rule={row['rule']:<42} "
-            f"policy={row['failure_policy']}{extra}{absent}"
-        )
+        cells = [
+            row["transform"],
+            row["backend"],
+            row["rule"],
+            row["failure_policy"],
+            row["shadow"] or "-",
+        ]
+        if any_absent:
+            cells.append("" if row["available"] else f"{row['would_run']} ({row['reason']})")
+        table.add_row(*cells)
+    Console().print(table)
 
 
 transform_command.register(app)
