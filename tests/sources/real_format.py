@@ -20,51 +20,28 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 # -- ASOS ------------------------------------------------------------------------------
 
-#: The record fields of a real ASOS hourly record, in the API's order.
-ASOS_FIELDS = [
-    "tm",
-    "rnum",
-    "stnId",
-    "stnNm",
-    "ta",
-    "taQcflg",
-    "rn",
-    "rnQcflg",
-    "ws",
-    "wsQcflg",
-    "wd",
-    "wdQcflg",
-    "hm",
-    "hmQcflg",
-    "pv",
-    "td",
-    "pa",
-    "paQcflg",
-    "ps",
-    "psQcflg",
-    "ss",
-    "ssQcflg",
-    "icsr",
-    "dsnw",
-    "hr3Fhsc",
-    "dc10Tca",
-    "dc10LmcsCa",
-    "clfmAbbrCd",
-    "lcsCh",
-    "vs",
-    "gndSttCd",
-    "dmstMtphNo",
-    "ts",
-    "tsQcflg",
-    "m005Te",
-    "m01Te",
-    "m02Te",
-    "m03Te",
-]
+#: The verbatim real ASOS hourly record (see tests/fixtures/payloads/real/README.md).
+VERBATIM_ASOS = (
+    Path(__file__).resolve().parents[1]
+    / "fixtures/payloads/real/asos_hourly_108_20190120_verbatim_item.json"
+)
+
+
+def _verbatim_fields() -> list[str]:
+    item = json.loads(VERBATIM_ASOS.read_text(encoding="utf-8"))["response"]["body"]["items"][
+        "item"
+    ]
+    return list(item[0] if isinstance(item, list) else item)
+
+
+#: The record fields of a real ASOS hourly record, in the API's order (read
+#: from the verbatim record, so the two cannot disagree).
+ASOS_FIELDS = _verbatim_fields()
 
 
 def asos_record(station: int, hour: datetime, rnum: int) -> dict[str, str]:

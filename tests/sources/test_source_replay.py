@@ -32,51 +32,11 @@ from sources.replay import (
     SyntheticWind,
 )
 from sources.samples import generate
+from tests.sources.real_format import ASOS_FIELDS
 
 REPO = Path(__file__).resolve().parents[2]
 WINDOW = (date(2024, 1, 29), date(2024, 1, 31))
 KEY = {"serviceKey": "replay-test"}
-#: The keys of the verbatim real record (tests/fixtures/payloads/real/asos_hourly_108_20190120_verbatim_item.json).
-REAL_ASOS_FIELDS = [
-    "tm",
-    "rnum",
-    "stnId",
-    "stnNm",
-    "ta",
-    "taQcflg",
-    "rn",
-    "rnQcflg",
-    "ws",
-    "wsQcflg",
-    "wd",
-    "wdQcflg",
-    "hm",
-    "hmQcflg",
-    "pv",
-    "td",
-    "pa",
-    "paQcflg",
-    "ps",
-    "psQcflg",
-    "ss",
-    "ssQcflg",
-    "icsr",
-    "dsnw",
-    "hr3Fhsc",
-    "dc10Tca",
-    "dc10LmcsCa",
-    "clfmAbbrCd",
-    "lcsCh",
-    "vs",
-    "gndSttCd",
-    "dmstMtphNo",
-    "ts",
-    "tsQcflg",
-    "m005Te",
-    "m01Te",
-    "m02Te",
-    "m03Te",
-]
 
 
 @pytest.fixture(scope="module")
@@ -170,7 +130,7 @@ def test_asos_records_have_the_real_field_set(catalog: Catalog):
     for records in catalog.asos.values():
         assert len(records) == 72
         for record in records:
-            assert list(record) == REAL_ASOS_FIELDS
+            assert list(record) == ASOS_FIELDS
             assert all(isinstance(v, str) for v in record.values())
 
 
