@@ -19,6 +19,7 @@ raises, ``"03"`` (no data) included.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from xml.etree.ElementTree import Element
 
@@ -125,3 +126,25 @@ def load_xml_response(body: bytes, *, source: str) -> Element:
     root = parse_xml(body, source=source)
     check_xml(root, source=source)
     return root
+
+
+def json_items(response: Mapping[str, Any], *, source: str) -> list[Any]:
+    """``body.items.item`` of a JSON response (ASOS's envelope) as a list.
+
+    The API sends one record as an object rather than a one-element list, and
+    no records as ``""`` or without ``items``: all of these come back as a
+    list. Anything else where the records belong raises TransformInputError.
+    """
+    page = response.get("body")
+    items = page.get("items") if isinstance(page, Mapping) else None
+    if isinstance(items, Mapping):
+        items = items.get("item")
+    if items is None or items == "":
+        return []
+    if isinstance(items, Mapping):
+        return [items]
+    if not isinstance(items, list):
+        raise TransformInputError(
+            f"{source}: response.body.items is a {type(items).__name__}, expected a list of items"
+        )
+    return items

@@ -47,7 +47,7 @@ from typing import Any
 
 import structlog
 
-from portal import load_json_response
+from portal import json_items, load_json_response
 from registry.errors import TransformInputError
 from sources.base import ASOS, ymd
 from sources.concurrency import gather_all
@@ -81,22 +81,11 @@ def _total_of(response: Mapping[str, Any], *, what: str) -> int:
 
 
 def _items_of(response: Mapping[str, Any], *, what: str) -> list[Any]:
-    """``body.items.item`` as a list (one object, ``""`` or absent as the API may send them)."""
-    page = response.get("body")
-    items = page.get("items") if isinstance(page, Mapping) else None
-    if isinstance(items, Mapping):
-        items = items.get("item")
-    if items is None or items == "":
-        return []
-    if isinstance(items, Mapping):
-        return [items]
-    if not isinstance(items, list):
-        raise MalformedBodyError(
-            f"{ASOS}: {what}: response.body.items.item is a {type(items).__name__}, "
-            "expected a list of records",
-            source=ASOS,
-        )
-    return items
+    """``body.items.item`` as a list (:func:`portal.json_items`); a malformed one names the request."""
+    try:
+        return json_items(response, source=ASOS)
+    except TransformInputError as exc:
+        raise MalformedBodyError(f"{ASOS}: {what}: {exc}", source=ASOS) from None
 
 
 def total_count(body: bytes, *, what: str) -> int:

@@ -30,7 +30,7 @@ Rules beyond the hook spec's docstring, which the rust backend follows too:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -47,7 +47,7 @@ from plugins.python_backend.columns import (
     parse_timestamps,
     texts,
 )
-from portal import as_bytes, check_body_size, load_json_response
+from portal import as_bytes, check_body_size, json_items, load_json_response
 from registry.contracts import TransformOutput
 from registry.errors import TransformInputError
 from registry.settings import LimitSettings
@@ -59,21 +59,7 @@ TM_PATTERN = r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}"
 
 def items_from_body(body: bytes, max_depth: int | None = None) -> list[Any]:
     response = load_json_response(body, source=SOURCE, max_depth=max_depth)
-    page = response.get("body")
-    items = page.get("items") if isinstance(page, Mapping) else None
-    if items is None or items == "":
-        return []
-    if isinstance(items, Mapping):
-        items = items.get("item")
-        if items is None or items == "":
-            return []
-    if isinstance(items, Mapping):
-        return [items]
-    if not isinstance(items, list):
-        raise TransformInputError(
-            f"{SOURCE}: response.body.items is a {type(items).__name__}, expected a list of items"
-        )
-    return items
+    return json_items(response, source=SOURCE)
 
 
 def check_fields(fields: Sequence[str]) -> tuple[str, ...]:
