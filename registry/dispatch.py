@@ -142,6 +142,18 @@ class Registry:
             )
         self.shadow_counts[(transform, outcome.outcome)] += 1
         level = log.info if outcome.outcome == "match" else log.warning
+        if outcome.outcome == "error" and backend not in self.backends.available:
+            # An absent shadow backend fails every call the same way: say so once
+            # per process on the console, and keep the per-call records in the log.
+            level = log.info
+            if backend not in _warned_absent:
+                _warned_absent.add(backend)
+                log.warning(
+                    "shadow.backend_absent",
+                    shadow_backend=backend,
+                    reason=self.backends.absent.get(backend, "not installed"),
+                    effect="every shadow run is counted as an error; results are unaffected",
+                )
         level(
             "transform.shadow",
             transform=transform,
@@ -152,6 +164,10 @@ class Registry:
             count=self.shadow_counts[(transform, outcome.outcome)],
         )
         return outcome
+
+
+#: Shadow backends whose absence was already reported in this process.
+_warned_absent: set[str] = set()
 
 
 def build_registry(
