@@ -9,7 +9,6 @@ pages in the real ASOS JSON format built from generated series.
 
 from __future__ import annotations
 
-import json
 import math
 import tempfile
 from collections.abc import Callable
@@ -30,6 +29,7 @@ from pipeline.weather import run_weather
 from registry import Settings, load_settings
 from sources import ASOS, NoDataError, Sources
 from sources.errors import BudgetExhaustedError
+from sources.replay import asos_body
 from storage.facade import open_storage
 from storage.schema import weather_hourly
 
@@ -37,23 +37,6 @@ NAMES = {108: "서울", 112: "인천", 119: "수원"}
 PAGE = 999
 TOLERANCE = 1e-9
 HOUR = timedelta(hours=1)
-
-
-def asos_page(items: list[dict[str, str]], page: int, total: int) -> bytes:
-    """One page in the live API's JSON shape."""
-    doc = {
-        "response": {
-            "header": {"resultCode": "00", "resultMsg": "NORMAL_SERVICE"},
-            "body": {
-                "dataType": "JSON",
-                "items": {"item": items},
-                "pageNo": page,
-                "numOfRows": PAGE,
-                "totalCount": total,
-            },
-        }
-    }
-    return json.dumps(doc, ensure_ascii=False).encode()
 
 
 def _text(value: float) -> str:
@@ -96,7 +79,9 @@ class FakeAsos:
             for i, (tm, ta, hm) in enumerate(zip(rows["tm"], rows["ta"], rows["hm"], strict=True))
         ]
         return [
-            asos_page(items[at : at + PAGE], at // PAGE + 1, len(items))
+            asos_body(
+                items[at : at + PAGE], page_no=at // PAGE + 1, num_of_rows=PAGE, total=len(items)
+            )
             for at in range(0, len(items), PAGE)
         ]
 

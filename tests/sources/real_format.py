@@ -23,6 +23,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sources.replay import asos_body
+
 # -- ASOS ------------------------------------------------------------------------------
 
 #: The verbatim real ASOS hourly record (see tests/fixtures/payloads/real/README.md).
@@ -68,23 +70,9 @@ def asos_records(station: int, start: date, end: date) -> list[dict[str, str]]:
     return [asos_record(station, first + timedelta(hours=h), h + 1) for h in range(hours)]
 
 
-def asos_page(
-    items: Sequence[dict[str, str]], *, page_no: int, num_of_rows: int, total: int
-) -> str:
-    item: Any = items[0] if len(items) == 1 else list(items)
-    doc = {
-        "response": {
-            "header": {"resultCode": "00", "resultMsg": "NORMAL_SERVICE"},
-            "body": {
-                "dataType": "JSON",
-                "items": {"item": item},
-                "pageNo": page_no,
-                "numOfRows": num_of_rows,
-                "totalCount": total,
-            },
-        }
-    }
-    return json.dumps(doc, ensure_ascii=False)
+#: A success page in the API's shape: the portal emulator's own serialiser, so
+#: the tests and the emulator cannot disagree on the format.
+asos_page = asos_body
 
 
 # -- Nambu PV ----------------------------------------------------------------------------
