@@ -7,18 +7,21 @@ so a deployment scheduled at 09:00 KST collects the day before *that* run.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
-KST = ZoneInfo("Asia/Seoul")
+from foundations.korean_time import KST, today_kst
 
-
-def today_kst(now: datetime | None = None) -> date:
-    """The current date in Korea (``now`` defaults to the wall clock; naive means UTC)."""
-    moment = now or datetime.now(UTC)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(KST).date()
+__all__ = [
+    "KST",
+    "days_between",
+    "last_days",
+    "month_bounds",
+    "month_start",
+    "months_between",
+    "previous_month",
+    "today_kst",
+    "yesterday_kst",
+]
 
 
 def yesterday_kst(now: datetime | None = None) -> date:

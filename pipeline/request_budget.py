@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
+from foundations.korean_time import today_kst
 from registry import Settings
-from sources.budget import kst_today
 from sources.errors import BudgetExhaustedError
 from storage.facade import Storage
 
@@ -23,7 +23,7 @@ class DatabaseLedger:
     """Counts requests per API and Korean calendar day in ``storage``; refuses past the budget."""
 
     def __init__(
-        self, storage: Storage, settings: Settings, *, today: Callable[[], date] = kst_today
+        self, storage: Storage, settings: Settings, *, today: Callable[[], date] = today_kst
     ) -> None:
         self.storage = storage
         self.settings = settings

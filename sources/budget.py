@@ -11,7 +11,7 @@ Contract of :meth:`RequestLedger.spend`:
 
 * ``source`` is ``"asos"``, ``"wind"`` or ``"pv"``;
 * a call records one request that is about to be sent, on the current Korean
-  calendar date (:func:`kst_today`);
+  calendar date (:func:`foundations.korean_time.today_kst`);
 * when ``budget`` requests have already been recorded for that source and day,
   it raises :class:`BudgetExhaustedError` (``spent`` = what was recorded,
   ``budget``, ``day``) and records nothing.
@@ -24,19 +24,12 @@ lives in ``storage/``.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 from typing import Protocol, runtime_checkable
 
+from foundations.korean_time import today_kst
 from sources.base import SOURCE_NAMES
 from sources.errors import BudgetExhaustedError
-
-#: Korea Standard Time: UTC+9, no daylight saving time.
-KST = timezone(timedelta(hours=9), "KST")
-
-
-def kst_today() -> date:
-    """The current Korean calendar date (the day the portal's quotas count)."""
-    return datetime.now(KST).date()
 
 
 @runtime_checkable
@@ -58,7 +51,7 @@ class CountingLedger:
     """
 
     def __init__(
-        self, budgets: Mapping[str, int], *, today: Callable[[], date] = kst_today
+        self, budgets: Mapping[str, int], *, today: Callable[[], date] = today_kst
     ) -> None:
         for source, budget in budgets.items():
             _check_source(source)

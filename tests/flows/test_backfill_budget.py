@@ -17,9 +17,9 @@ import typer
 from typer.testing import CliRunner, Result
 
 from energy_cli.pipeline_commands import BUDGET_STOP_EXIT, register
+from foundations.korean_time import today_kst
 from pipeline.request_budget import DatabaseLedger
 from registry import Settings, load_settings
-from sources.budget import kst_today
 from sources.errors import BudgetExhaustedError
 from storage.facade import open_storage
 
@@ -42,7 +42,7 @@ def cli(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result
 
 def sent_today(data_dir: Path, api: str) -> int:
     with open_storage(load_settings("test", data_dir=data_dir)) as db:
-        return db.requests_sent(api, kst_today())
+        return db.requests_sent(api, today_kst())
 
 
 def table(data_dir: Path, name: str) -> tuple[int, str]:

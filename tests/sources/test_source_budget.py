@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from werkzeug import Request, Response
 
+from foundations.korean_time import today_kst
 from registry.settings import SourceSettings
-from sources.budget import CountingLedger, RequestLedger, kst_today
+from sources.budget import CountingLedger, RequestLedger
 from sources.errors import (
     BudgetExhaustedError,
     NoDataError,
@@ -79,8 +80,8 @@ def test_ledger_refuses_unknown_sources_and_negative_budgets():
         CountingLedger({}).spend("solar")
 
 
-def test_kst_today_is_a_date():
-    assert isinstance(kst_today(), date)
+def test_today_kst_is_a_date():
+    assert isinstance(today_kst(), date)
 
 
 def test_error_says_what_is_spent_and_how_to_continue():
