@@ -2,7 +2,7 @@
 
 Interface (what the flows use)::
 
-    from sources import open_sources, plan_pv_queries, fetch_pv_queries, NoDataError
+    from sources import open_sources, plan_pv_queries, NoDataError
 
     async with open_sources(settings) as src:  # settings.sources.mode: replay | live
         # list[bytes]: ASOS JSON pages, d0 00:00 .. d1 23:00, one query
@@ -14,8 +14,8 @@ Interface (what the flows use)::
         pages = await src.pv.fetch_range(d0, d1)
         pages = await src.pv.fetch_range(d0, d1, ("997S", 1))  # one unit
         # The fewest requests for a set of missing (gencd, hogi, day):
+        # (pipeline/pv.py runs them side by side, each query failing alone)
         plan = plan_pv_queries(missing, units_in_answer=31, page_size=100)
-        per_query = await fetch_pv_queries(src.pv, plan)  # list[list[bytes]], [] where no data
 
 Every fetch returns raw bodies (bytes), so parsing stays in the registry
 transforms (T3 ``wind_to_long``, T4 ``pv_to_long``, T5 ``asos_to_frame``).
@@ -48,12 +48,10 @@ carries the service key (:mod:`sources.redaction`).
 Modules: ``http_client`` (concurrency bound, rate limit, retries, ledger),
 ``budget`` (request ledgers), ``service_key``, ``retry``, ``ratelimit``,
 ``errors``, ``redaction``, ``kma_asos``, ``namdong_wind``, ``nambu_pv``
-(+ ``pv_xml``), ``pv_plan`` (which PV queries to send), ``backfill``
-(running a PV plan concurrently), ``replay`` (+ ``samples/``),
+(+ ``pv_xml``), ``pv_plan`` (which PV queries to send), ``replay`` (+ ``samples/``),
 ``schema_drift``, ``factory`` (``open_sources``).
 """
 
-from sources.backfill import fetch_pv_queries
 from sources.base import ASOS, PV, SOURCE_NAMES, WIND, AsosSource, PvSource, WindSource
 from sources.budget import CountingLedger, RequestLedger
 from sources.errors import (
@@ -95,7 +93,6 @@ __all__ = [
     "Sources",
     "UnexpectedPortalError",
     "WindSource",
-    "fetch_pv_queries",
     "open_sources",
     "plan_pv_queries",
     "total_requests",

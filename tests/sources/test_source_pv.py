@@ -11,7 +11,6 @@ import pytest
 from werkzeug import Request, Response
 
 from portal import load_xml_response
-from sources.backfill import fetch_pv_queries
 from sources.errors import FatalPortalError, MalformedBodyError, NoDataError
 from sources.nambu_pv import PATH, LiveNambuPvSource
 from sources.pv_plan import PvQuery, plan_pv_queries
@@ -258,48 +257,23 @@ def test_a_plan_runs_against_the_api_and_no_data_queries_give_empty_lists(kit):
         (None, DAY, DAY + timedelta(days=1)),
         (None, empty_day, empty_day),
     ]
-    ticks: list[int] = []
 
     async def fn(client: Any) -> list[list[bytes]]:
-        return await fetch_pv_queries(
-            LiveNambuPvSource(client), plan, on_done=lambda: ticks.append(1)
-        )
+        pv = LiveNambuPvSource(client)
+
+        async def one(query: PvQuery) -> list[bytes]:
+            try:
+                return await pv.fetch_range(query.start, query.end, query.unit)
+            except NoDataError:
+                return []
+
+        return list(await asyncio.gather(*(one(q) for q in plan)))
 
     result = kit.run(fn)
 
-    assert len(result) == len(plan) == len(ticks)
+    assert len(result) == len(plan)
     assert [records_of(pages) for pages in result] == [
         [(d, g, str(h)) for d in ("2024-06-01", "2024-06-02", "2024-06-03") for g, h in UNITS],
         [],
     ]
     assert len(kit.requests()) == 2
-
-
-class FakePv:
-    """A PvSource whose answers are chosen per query start day, finishing in reverse order."""
-
-    def __init__(self, answers: dict[date, list[bytes] | Exception]) -> None:
-        self.answers = answers
-
-    async def fetch_range(
-        self, start: date, end: date, unit: tuple[str, int] | None = None
-    ) -> list[bytes]:
-        await asyncio.sleep(0.001 * (40 - start.day))  # later days finish first
-        answer = self.answers[start]
-        if isinstance(answer, Exception):
-            raise answer
-        return answer
-
-
-def test_fetch_pv_queries_keeps_input_order_and_propagates_other_errors():
-    days = [date(2024, 6, d) for d in (1, 2, 3)]
-    queries = [PvQuery(d, d, None, 1) for d in days]
-    pv = FakePv(
-        {days[0]: [b"a"], days[1]: NoDataError("03", "none", source="pv"), days[2]: [b"c1", b"c2"]}
-    )
-
-    assert asyncio.run(fetch_pv_queries(pv, queries)) == [[b"a"], [], [b"c1", b"c2"]]
-
-    pv.answers[days[1]] = FatalPortalError("30", "SERVICE_KEY_IS_NOT_REGISTERED_ERROR", source="pv")
-    with pytest.raises(FatalPortalError):
-        asyncio.run(fetch_pv_queries(pv, queries))
