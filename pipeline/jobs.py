@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any
 
 from foundations.errors import EnergyError
@@ -89,26 +90,29 @@ def plan_main_job(settings: Settings) -> JobPlan:
     )
 
 
-def _collect(runs: list[Callable[[], FlowSummary]]) -> list[FlowSummary]:
+@dataclass(frozen=True)
+class _FlowRun:
+    """One flow of the main job, named for the failure list."""
+
+    label: str
+    run: Callable[[], FlowSummary]
+
+
+def _collect(runs: list[_FlowRun]) -> list[FlowSummary]:
     summaries: list[FlowSummary] = []
     failures: list[str] = []
     for run in runs:
         try:
-            summaries.append(run())
+            summaries.append(run.run())
         except Exception as exc:
             if is_fatal(exc):
                 # The three APIs share one key: a key, permission or quota
                 # refusal would fail the other flows the same way.
                 raise
-            failures.append(f"{getattr(run, 'label', 'flow')}: {exc}")
+            failures.append(f"{run.label}: {exc}")
     if failures:
         raise JobFailed(failures)
     return summaries
-
-
-def _labelled(label: str, fn: Callable[[], FlowSummary]) -> Callable[[], FlowSummary]:
-    fn.label = label  # type: ignore[attr-defined]
-    return fn
 
 
 def run_main_job(
@@ -117,17 +121,17 @@ def run_main_job(
     """Every flow of ``plan`` (default: :func:`plan_main_job`) as plain functions."""
     plan = plan or plan_main_job(settings)
     runs = [
-        _labelled(f"weather {d}", lambda d=d: run_weather(settings, d, d, **options))
+        _FlowRun(f"weather {d}", partial(run_weather, settings, d, d, **options))
         for d in plan.weather_days
     ]
     runs += [
-        _labelled(f"wind {m:%Y-%m}", lambda m=m: run_wind(settings, m, **options))
+        _FlowRun(f"wind {m:%Y-%m}", partial(run_wind, settings, m, **options))
         for m in plan.wind_months
     ]
     runs.append(
-        _labelled(
+        _FlowRun(
             f"pv {plan.pv_start}..{plan.pv_end}",
-            lambda: run_pv(settings, plan.pv_start, plan.pv_end, units=plan.pv_units, **options),
+            partial(run_pv, settings, plan.pv_start, plan.pv_end, units=plan.pv_units, **options),
         )
     )
     return _collect(runs)

@@ -180,7 +180,9 @@ def fetch_ranges(
 
 def parse(ctx: FlowContext, bodies: list[bytes], columns: list[str]) -> pd.DataFrame:
     """T5 on each body, concatenated in body order."""
-    frames = [ctx.call("asos_to_frame", body, fields=columns).frame for body in bodies]
+    frames: list[pd.DataFrame] = [
+        ctx.call("asos_to_frame", body, fields=columns).frame for body in bodies
+    ]
     return pd.concat(frames, ignore_index=True)
 
 
@@ -276,7 +278,10 @@ def impute(
         max_spline_gap=ctx.settings.pipeline.max_spline_gap,
         with_methods=True,
     )
-    return ctx.call("impute_missing_values", series[["tm", "stnNm", *columns]], options, history)
+    output: TransformOutput = ctx.call(
+        "impute_missing_values", series[["tm", "stnNm", *columns]], options, history
+    )
+    return output
 
 
 def load(
