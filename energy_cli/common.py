@@ -20,10 +20,10 @@ from pydantic import ValidationError
 from pydantic_settings import SettingsError
 from typer.core import TyperGroup
 
+from foundations.errors import ConfigError, EnergyError
+from foundations.log_config import configure_logging, set_verbosity, verbosity
 from foundations.redaction import redact
 from registry import Registry, Settings, build_registry, load_settings
-from registry.errors import ConfigError, EnergyError
-from registry.log_config import configure_logging, set_verbosity, verbosity
 
 EXIT_RUN_FAILED = 1
 EXIT_BAD_INPUT = 2

@@ -16,9 +16,9 @@ from rich.table import Table
 
 from energy_cli import impute_command, pipeline_commands, transform_command
 from energy_cli.common import OneLineErrors, VerboseOption, fail, open_registry
+from foundations.errors import EnergyError
+from foundations.log_config import set_verbosity
 from registry import TRANSFORMS
-from registry.errors import EnergyError
-from registry.log_config import set_verbosity
 
 app = typer.Typer(
     name="energy",

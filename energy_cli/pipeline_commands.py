@@ -12,7 +12,7 @@ What they print: progress bars and the summary (stdout, or stderr with
 (one ``transform.call`` per transform call, ...) go to
 ``<data_dir>/logs/energy-<command>-<UTC time>-<pid>.jsonl`` (JSON lines, INFO
 and above, named on the summary's last line) and, with ``-v``, to stderr
-(:mod:`registry.log_config`).
+(:mod:`foundations.log_config`).
 """
 
 from __future__ import annotations
@@ -42,9 +42,9 @@ from energy_cli.common import (
     load_cli_settings,
     use_verbosity,
 )
+from foundations.errors import EnergyError
+from foundations.log_config import command_log
 from registry import Settings
-from registry.errors import EnergyError
-from registry.log_config import command_log
 
 #: The data tables whose digests show that a re-run changed nothing.
 DIGEST_TABLES = (

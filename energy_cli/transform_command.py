@@ -15,7 +15,7 @@ import pandas as pd
 import typer
 
 from energy_cli.common import check_output, fail, open_registry, require_utf8_text
-from registry.errors import EnergyError
+from foundations.errors import EnergyError
 
 #: The transforms whose input is a raw response body (the file's bytes).
 _PAYLOAD_TRANSFORMS = ("wind_to_long", "pv_to_long", "asos_to_frame")

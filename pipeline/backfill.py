@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from foundations.errors import EnergyError
 from pipeline.dates import days_between, month_bounds, months_between
 from pipeline.fetching import is_fatal
 from pipeline.jobs import JobFailed
@@ -43,7 +44,6 @@ from pipeline.summary import FlowSummary
 from pipeline.weather import run_weather
 from pipeline.wind import run_wind
 from registry import Settings
-from registry.errors import EnergyError
 from sources.errors import BudgetExhaustedError
 from sources.kma_asos import asos_request_count
 from sources.namdong_wind import wind_request_estimate

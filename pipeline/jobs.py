@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from foundations.errors import EnergyError
 from pipeline.dates import (
     days_between,
     last_days,
@@ -31,7 +32,6 @@ from pipeline.summary import FlowSummary
 from pipeline.weather import run_weather
 from pipeline.wind import run_wind
 from registry import Settings
-from registry.errors import EnergyError
 from sources.replay import Catalog
 
 

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from foundations.fill_methods import FillMethod
 from pipeline import listeners, logs
 from pipeline.dates import yesterday_kst
 from pipeline.drift import check_drift
@@ -33,7 +34,6 @@ from pipeline.retry_hint import retry_command
 from pipeline.runtime import FlowContext, execute, note_observations
 from pipeline.summary import FlowSummary
 from registry import ImputeOptions, Settings, TransformOutput
-from registry.contracts import FillMethod
 from sources import ASOS, NoDataError, Sources
 
 FLOW = "weather_daily"

@@ -22,6 +22,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.states import State
 
+from foundations.log_config import configure_logging
 from pipeline.backfill import BackfillStopped, BudgetStop, plan_backfill
 from pipeline.fetching import is_fatal
 from pipeline.jobs import JobFailed, plan_main_job
@@ -30,7 +31,6 @@ from pipeline.weather import run_weather
 from pipeline.wind import run_wind
 from prefect_flows import artifacts
 from registry import Settings, load_settings
-from registry.log_config import configure_logging
 from sources.errors import BudgetExhaustedError
 
 T = TypeVar("T")

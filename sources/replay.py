@@ -68,8 +68,8 @@ from xml.sax.saxutils import escape
 
 import httpx
 
+from foundations.errors import TransformInputError
 from portal import RESPONSE_KEYS, parse_json, parse_xml
-from registry.errors import TransformInputError
 from sources.errors import SourceError
 
 DEFAULT_SAMPLES_DIR = Path(__file__).resolve().parent / "samples"

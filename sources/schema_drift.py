@@ -47,8 +47,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.etree.ElementTree import Element
 
+from foundations.errors import EnergyError
 from portal import load_json_response, load_xml_response
-from registry.errors import EnergyError
 from sources.base import ASOS, PV, WIND
 
 Signature = dict[str, Any]

@@ -20,15 +20,15 @@ import structlog
 from typer.testing import CliRunner
 
 from energy_cli.main import app
-from foundations.redaction import MASK, register_secret
-from registry.log_config import (
+from foundations.log_config import (
     configure_logging,
     log_file,
     log_file_path,
     prune_log_files,
     set_verbosity,
 )
-from registry.settings import LoggingSettings
+from foundations.redaction import MASK, register_secret
+from foundations.settings import LoggingSettings
 
 #: The most lines (stdout + stderr) a default ``energy run`` may print on the samples.
 MAX_LINES = 40

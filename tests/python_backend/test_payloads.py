@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import portal
+from foundations.errors import PortalError, TransformInputError
 from plugins.python_backend import columns
-from registry.errors import PortalError, TransformInputError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "payloads"
 
@@ -274,8 +274,8 @@ def test_integer_beyond_float_range_is_infinite_not_a_crash() -> None:
 
 
 def test_xml_in_a_multibyte_encoding_is_an_input_error() -> None:
+    from foundations.errors import TransformInputError
     from portal import parse_xml
-    from registry.errors import TransformInputError
 
     body = '<?xml version="1.0" encoding="EUC-KR"?><items><ipptnm>남부</ipptnm></items>'.encode(
         "euc-kr"

@@ -37,7 +37,7 @@ from types import ModuleType
 import numpy as np
 import pytest
 
-from registry.settings import LimitSettings
+from foundations.settings import LimitSettings
 
 #: What the main thread can count while a call holds the GIL throughout: nothing.
 GIL_HELD_PROGRESS = 0

@@ -1,4 +1,4 @@
-"""T2 glue: the python backend's ``prepare``/``assemble`` around the Rust kernel.
+"""T2 glue: the shared harness (``backend_harness.imputation``) around the Rust kernel.
 
 Validation, time parsing, sorting and the report are shared code, so the two
 backends can only differ in the kernel; the kernel arrays cross into Rust
@@ -12,41 +12,35 @@ from types import ModuleType
 import numpy as np
 import pandas as pd
 
+from backend_harness.imputation import impute_with_kernel
+from backend_harness.kernel_input import Kernel, KernelInput
 from energy_rust_backend.errors import native_errors
-from plugins.python_backend.imputation import Kernel, impute_with_kernel
+from foundations.settings import LimitSettings
 from registry.contracts import ImputeOptions, TransformOutput
-from registry.settings import LimitSettings
 
 SOURCE = "impute_missing_values"
 
 
 def kernel_of(native: ModuleType, threads: int = 0) -> Kernel:
-    """The Rust kernel with the python kernel's signature and exception types.
+    """The Rust kernel behind the harness's kernel signature and exception types.
 
     ``threads=0`` lets the native side split large inputs over the machine's
     cores (stations are independent, so the result does not depend on it).
     """
 
-    def kernel(
-        x: np.ndarray,
-        group_starts: np.ndarray,
-        values: np.ndarray,
-        clim_key: np.ndarray,
-        hist_group: np.ndarray,
-        hist_key: np.ndarray,
-        hist_values: np.ndarray,
-        max_spline_gap: int,
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def kernel(inputs: KernelInput) -> tuple[np.ndarray, np.ndarray]:
         with native_errors(native, SOURCE):
+            # KernelInput has already made every array its kernel dtype;
+            # ascontiguousarray is a no-op on them and copies only a strided view.
             return native.impute_kernel(
-                np.ascontiguousarray(x, dtype=np.float64),
-                np.ascontiguousarray(group_starts, dtype=np.int64),
-                np.ascontiguousarray(values, dtype=np.float64),
-                np.ascontiguousarray(clim_key, dtype=np.int64),
-                np.ascontiguousarray(hist_group, dtype=np.int64),
-                np.ascontiguousarray(hist_key, dtype=np.int64),
-                np.ascontiguousarray(hist_values, dtype=np.float64),
-                int(max_spline_gap),
+                np.ascontiguousarray(inputs.x),
+                np.ascontiguousarray(inputs.group_starts),
+                np.ascontiguousarray(inputs.values),
+                np.ascontiguousarray(inputs.clim_key),
+                np.ascontiguousarray(inputs.hist_group),
+                np.ascontiguousarray(inputs.hist_key),
+                np.ascontiguousarray(inputs.hist_values),
+                inputs.max_spline_gap,
                 threads,
             )
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from plugins.python_backend.runs import as_float_vector
+from backend_harness.arguments import as_float_vector
 
 __all__ = ["as_float_vector", "find_missing_runs"]
 

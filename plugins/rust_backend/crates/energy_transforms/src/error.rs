@@ -1,5 +1,5 @@
 //! The ways a transform can refuse its input, mirrored by the Python-visible
-//! `registry.errors.TransformInputError` and `PortalError`.
+//! `foundations.errors.TransformInputError` and `PortalError`.
 
 use thiserror::Error;
 
