@@ -107,9 +107,12 @@ fn header_text(
         Some(JsonValue::BigInt(b)) => Ok(b.to_string()),
         None | Some(JsonValue::Null) if width == 0 => Ok(String::new()),
         _ => Err(TransformError::input(format!(
-            "{source}: the header's {name} is not a string or an integer{}; portal answers \
-             carry it as one",
-            if width == 0 { " or null" } else { "" }
+            "{source}: the header's {name} is not {}; portal answers carry it as one",
+            if width == 0 {
+                "a string, an integer or null"
+            } else {
+                "a string or an integer"
+            }
         ))),
     }
 }
