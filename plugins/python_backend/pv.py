@@ -166,7 +166,7 @@ def from_records(records: Sequence[Mapping[str, Any]]) -> TransformOutput:
     hogi, hogi_ok = integers(field(records, "hogi"))
     valid = (day_ns != UNPARSEABLE) & hogi_ok & (gencd != "").to_numpy()
     kept = np.flatnonzero(valid)
-    kept_records = [records[i] for i in kept]
+    kept_records = [records[int(i)] for i in kept]
     m = kept.size
 
     # Per kept item, its 24 hourly values then its four daily ones: the order

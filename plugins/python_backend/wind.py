@@ -160,7 +160,7 @@ def from_records(records: Sequence[Mapping[str, Any]], hour_label: str) -> Trans
     day_ns = parse_days(field(records, "dgenYmd"))
     kept = np.flatnonzero(day_ns != UNPARSEABLE)
     dropped_bad_date = int(n_records - kept.size)
-    kept_records = [records[i] for i in kept]
+    kept_records = [records[int(i)] for i in kept]
 
     plant_code = texts(field(kept_records, "ippt"))
     unit, unit_ok = integers(field(kept_records, "hogi"))
