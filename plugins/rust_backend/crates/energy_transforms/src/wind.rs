@@ -346,6 +346,33 @@ mod tests {
         assert!(out.timestamp.windows(2).skip(24).all(|w| w[0] < w[1]));
     }
 
+    /// Python's `json` numbers and keys: NaN/Infinity literals, floats and
+    /// integers beyond the float range (±inf), the last of repeated keys.
+    #[test]
+    fn python_json_numbers_and_repeated_keys() {
+        let big = format!("1{}", "0".repeat(400));
+        let recs = format!(
+            r#"[{{"dgenYmd":"20240101","ippt":"A","hogi":1,"qhorGen01":NaN,"qhorGen02":Infinity,
+            "qhorGen03":-Infinity,"qhorGen04":1e999,"qhorGen05":{big},"qhorGen06":-{big},
+            "qhorGen07":18446744073709551617,"qhorGen08":1,"qhorGen08":2,"ippt":"B"}}]"#
+        );
+        let out = wind_from_body(&body(&recs), HourLabel::End, &Limits::default()).unwrap();
+        assert!(out.generation[0].is_nan());
+        assert_eq!(
+            out.generation[1..7],
+            [
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                f64::INFINITY,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                18_446_744_073_709_551_616.0
+            ]
+        );
+        assert_eq!(out.generation[7], 2.0);
+        assert_eq!(out.plant_code.get(0), "B");
+    }
+
     #[test]
     fn legacy_labels_and_empty_pages() {
         let recs = r#"[{"dgenYmd":"19700101","ippt":"A","hogi":1,"qhorGen24":1}]"#;
