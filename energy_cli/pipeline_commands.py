@@ -405,6 +405,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("run")
     def run_command(
+        ctx: typer.Context,
         env: EnvOption = None,
         no_prefect: NoPrefectOption = False,
         json_output: JsonOption = False,
@@ -419,7 +420,7 @@ def register(app: typer.Typer) -> None:
         from pipeline.jobs import plan_main_job, run_main_job
         from prefect_flows.prefect_env import prepare_prefect_environment
 
-        use_verbosity(verbose)
+        use_verbosity(ctx, verbose)
         try:
             settings = _settings(env, check_database=False)
         except EnergyError as exc:
@@ -450,6 +451,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def backfill(
+        ctx: typer.Context,
         start: DateOption,
         end: DateOption,
         source: Annotated[
@@ -490,7 +492,7 @@ def register(app: typer.Typer) -> None:
         )
         from prefect_flows.prefect_env import prepare_prefect_environment
 
-        use_verbosity(verbose)
+        use_verbosity(ctx, verbose)
         first, last = start.date(), end.date()
         if source is None and not plan_only:
             raise fail(

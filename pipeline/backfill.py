@@ -35,8 +35,7 @@ from typing import Any
 
 from foundations.errors import EnergyError
 from pipeline.dates import days_between, month_bounds, months_between
-from pipeline.fetching import is_fatal
-from pipeline.jobs import JobFailed
+from pipeline.jobs import FlowRun, run_in_order
 from pipeline.pv import plan_queries, run_pv
 from pipeline.reference import pv_units
 from pipeline.request_budget import DatabaseLedger
@@ -319,22 +318,20 @@ def run_backfill(
         settings, source, start, end, only_missing=only_missing, units=units, stations=stations
     )
     result = BackfillResult(plan)
-    failures: list[str] = []
-    for index, step in enumerate(plan.steps):
-        run = step_runner(settings, plan, step, units=units, stations=stations, **options)
-        try:
-            result.summaries.append(run())
-        except BudgetExhaustedError as exc:
-            result.stop = BudgetStop(source, exc, plan.steps[index:])
-            break
-        except Exception as exc:
-            if is_fatal(exc):
-                # A key, permission or quota refusal fails every later step the
-                # same way: stop now instead of asking for the next days.
-                raise
-            failures.append(f"{step.label}: {exc}")
-    if failures:
-        raise JobFailed(failures)
+    done = run_in_order(
+        [
+            FlowRun(
+                step.label,
+                step_runner(settings, plan, step, units=units, stations=stations, **options),
+            )
+            for step in plan.steps
+        ],
+        stop_at_budget=True,
+    )
+    result.summaries = done.summaries
+    if done.budget_stop is not None:
+        index, exc = done.budget_stop
+        result.stop = BudgetStop(source, exc, plan.steps[index:])
     if result.stop is not None:
         raise BackfillStopped(result.stop)
     return result

@@ -36,7 +36,8 @@ def _run_logger() -> logging.LoggerAdapter[Any] | logging.Logger | None:
     from prefect.exceptions import MissingContextError
 
     try:
-        return module.get_run_logger()
+        run_logger: logging.LoggerAdapter[Any] | logging.Logger = module.get_run_logger()
+        return run_logger
     except MissingContextError:
         return None
 

@@ -201,7 +201,7 @@ def parse(
     message names the body) fails alone, like a station whose fetch failed:
     ``(frame of the others, {station: "ErrorType: message"})``.
     """
-    frames = []
+    frames: list[pd.DataFrame] = []
     unreadable: dict[int, str] = {}
     for station, bodies in per_station.items():
         try:
@@ -305,7 +305,10 @@ def impute(
         max_spline_gap=ctx.settings.pipeline.max_spline_gap,
         with_methods=True,
     )
-    return ctx.call("impute_missing_values", series[["tm", "stnNm", *columns]], options, history)
+    output: TransformOutput = ctx.call(
+        "impute_missing_values", series[["tm", "stnNm", *columns]], options, history
+    )
+    return output
 
 
 def load(

@@ -32,7 +32,7 @@ def kernel_of(native: ModuleType, threads: int = 0) -> Kernel:
         with native_errors(native, SOURCE):
             # KernelInput has already made every array its kernel dtype;
             # ascontiguousarray is a no-op on them and copies only a strided view.
-            return native.impute_kernel(
+            filled, methods = native.impute_kernel(
                 np.ascontiguousarray(inputs.x),
                 np.ascontiguousarray(inputs.group_starts),
                 np.ascontiguousarray(inputs.values),
@@ -43,6 +43,7 @@ def kernel_of(native: ModuleType, threads: int = 0) -> Kernel:
                 inputs.max_spline_gap,
                 threads,
             )
+        return filled, methods
 
     return kernel
 

@@ -68,7 +68,8 @@ def _payload(payload: Any, source: str) -> tuple[bytes, bool]:
 
 def _strings(column: tuple[list[str], np.ndarray]) -> np.ndarray:
     values, codes = column
-    return np.asarray(values, dtype=object)[codes]
+    strings: np.ndarray = np.asarray(values, dtype=object)[codes]
+    return strings
 
 
 def wind_to_long(

@@ -13,4 +13,5 @@ __all__ = ["as_float_vector", "find_missing_runs"]
 
 
 def find_missing_runs(native: ModuleType, values: Any) -> tuple[np.ndarray, np.ndarray]:
-    return native.find_missing_runs(as_float_vector(values))
+    starts, lengths = native.find_missing_runs(as_float_vector(values))
+    return starts, lengths
