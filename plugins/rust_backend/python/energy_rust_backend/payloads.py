@@ -30,15 +30,13 @@ import numpy as np
 from backend_harness import frames
 from backend_harness.arguments import DEFAULT_FIELDS as ASOS_DEFAULT_FIELDS
 from backend_harness.arguments import check_fields, check_hour_label
-from backend_harness.batches import body_batch
+from backend_harness.batches import BODY_TYPES, body_batch
 from backend_harness.limits import resolve as resolve_limits
 from energy_rust_backend.errors import native_errors
 from foundations.errors import TransformInputError
 from foundations.settings import LimitSettings
 from portal import as_bytes
 from registry.contracts import TransformOutput
-
-_BODY_TYPES = (bytes, bytearray, memoryview, str)
 
 
 def _jsonable(value: Any) -> Any:
@@ -56,7 +54,7 @@ def _records_json(records: Sequence[Any]) -> bytes:
 
 def _payload(payload: Any, source: str) -> tuple[bytes, bool]:
     """``(bytes, is_record_list)`` for a raw body or a sequence of record dicts."""
-    if isinstance(payload, _BODY_TYPES):
+    if isinstance(payload, BODY_TYPES):
         return as_bytes(payload, source), False
     if isinstance(payload, Sequence):
         return _records_json(payload), True
@@ -144,7 +142,7 @@ def asos_to_frame(
     names = check_fields(fields)
     bounds = resolve_limits(limits)
     bodies = body_batch(payload, source)
-    if bodies is None and not isinstance(payload, _BODY_TYPES):
+    if bodies is None and not isinstance(payload, BODY_TYPES):
         raise TransformInputError(
             f"{source}: expected the raw response body as bytes, or a sequence of them, "
             f"got {type(payload).__name__}"
