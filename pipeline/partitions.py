@@ -130,6 +130,21 @@ def impute_partition(
     )
 
 
+@dataclass(frozen=True)
+class ImputeWork:
+    """:func:`impute_partition` with its options bound: what a runner sends to a worker.
+
+    A module-level class, not a closure, so plain ``pickle`` can ship it to
+    any worker (Prefect tasks on prefect-dask pickle it that way).
+    """
+
+    options: ImputeOptions
+    selection: BackendSelection
+
+    def __call__(self, partition: Partition) -> PartitionResult:
+        return impute_partition(partition, self.options, self.selection)
+
+
 # --------------------------------------------------------------------------- splitting
 
 
@@ -264,12 +279,8 @@ def impute_by_station(
         value = registry.call(TRANSFORM, frame, options, history).value
         return StationRun(output=value)
     partitions = split_by_station(frame, options, history)
-
-    def work(partition: Partition) -> PartitionResult:
-        return impute_partition(partition, options, selection)
-
     try:
-        results = list(runner.map_unordered(work, partitions))
+        results = list(runner.map_unordered(ImputeWork(options, selection), partitions))
     except TransformInputError:
         # Name the rows as a single call does: run it, in process.
         selection.registry().call(TRANSFORM, frame, options, history)

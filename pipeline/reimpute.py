@@ -32,10 +32,9 @@ from foundations.fill_methods import FillMethod
 from pipeline import logs
 from pipeline.partitions import (
     BackendSelection,
+    ImputeWork,
     Partition,
-    PartitionResult,
     PartitionRunner,
-    impute_partition,
     mean_row,
 )
 from pipeline.runtime import FlowContext, execute
@@ -117,14 +116,11 @@ def _reimpute(
                     positions=np.arange(len(rows), dtype=np.int64),
                 )
 
-    def work(partition: Partition) -> PartitionResult:
-        return impute_partition(partition, options, selection)
-
     workers: set[str] = set()
     used: Counter[str] = Counter()
     filled: dict[str, Counter[str]] = {c: Counter() for c in columns}
     unfilled: Counter[str] = Counter()
-    for result in runner.map_unordered(work, partitions()):
+    for result in runner.map_unordered(ImputeWork(options, selection), partitions()):
         frame = result.output.frame
         methods = result.output.methods or {}
         inside = ((frame["tm"] >= lo) & (frame["tm"] < hi)).to_numpy()
