@@ -51,7 +51,9 @@ def test_task_runner_follows_the_settings(make_settings: Callable[..., Any]) -> 
     assert attached.address == "tcp://10.0.0.1:8786"
     local = task_runner_for(make_settings(pipeline={"task_runner": "dask"}, cluster={"workers": 3}))
     assert isinstance(local, DaskTaskRunner) and local.address is None
-    assert local.cluster_kwargs["n_workers"] == 3 and local.cluster_kwargs["threads_per_worker"] == 1
+    assert (
+        local.cluster_kwargs["n_workers"] == 3 and local.cluster_kwargs["threads_per_worker"] == 1
+    )
 
 
 @pytest.mark.prefect
