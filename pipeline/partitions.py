@@ -22,6 +22,7 @@ single call names them (:func:`impute_by_station`).
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 from collections import Counter
@@ -40,6 +41,7 @@ from foundations.settings import (
     SourceSettings,
 )
 from registry import CallRecord, ImputeOptions, Registry, TransformOutput, discover_backends
+from registry.discovery import Backends
 from registry.selection import ENV_ALL, ENV_PREFIX
 
 T = TypeVar("T")
@@ -86,7 +88,16 @@ class BackendSelection:
         return cls(settings=public, environ=selection)
 
     def registry(self) -> Registry:
-        return Registry(self.settings, discover_backends(), environ=self.environ)
+        return Registry(self.settings, _installed_backends(), environ=self.environ)
+
+
+@functools.cache
+def _installed_backends() -> Backends:
+    # Discovery reads the entry points and imports the backends: once per
+    # process, not once per partition (a worker runs many). What is installed
+    # does not change while a process runs; each partition still gets a fresh
+    # registry, so its call records are its own.
+    return discover_backends()
 
 
 @dataclass(frozen=True)
@@ -197,7 +208,7 @@ def split_by_station(
     so T2 reports them exactly as a whole call would (after the re-run, see
     :func:`impute_by_station`).
     """
-    if ARCHIVE_STATION in set(frame[options.station_col].astype(object)):
+    if frame[options.station_col].isin([ARCHIVE_STATION]).any():
         raise TransformInputError(
             f"station {ARCHIVE_STATION!r} is reserved for the partitioned run's global mean; "
             "rename that station"
