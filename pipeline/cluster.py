@@ -25,6 +25,11 @@ from distributed import Client, LocalCluster, as_completed
 from foundations.errors import ConfigError
 from foundations.settings import ClusterSettings
 
+#: The scheduler's HTTP server (health, metrics; the dashboard itself needs
+#: bokeh, not installed) on a free local port. Distributed's default, 8787,
+#: is taken by the first cluster on the machine, and the second then warns.
+LOCAL_HTTP_ADDRESS = "127.0.0.1:0"
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -65,8 +70,7 @@ def cluster_client(
         n_workers=local_workers(workers, settings),
         threads_per_worker=1,
         processes=True,
-        # No dashboard: it needs bokeh and a free port, and a command has no one to show it to.
-        dashboard_address=None,
+        dashboard_address=LOCAL_HTTP_ADDRESS,
         silence_logs=logging.ERROR,
     )
     with cluster, Client(cluster) as client:

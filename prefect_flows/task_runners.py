@@ -25,7 +25,7 @@ from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect_dask.task_runners import DaskTaskRunner
 
 from foundations.settings import Settings
-from pipeline.cluster import local_workers
+from pipeline.cluster import LOCAL_HTTP_ADDRESS, local_workers
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -42,7 +42,7 @@ def task_runner_for(settings: Settings) -> TaskRunner[Any]:
             "n_workers": local_workers(None, settings.cluster),
             "threads_per_worker": 1,
             "processes": True,
-            "dashboard_address": None,
+            "dashboard_address": LOCAL_HTTP_ADDRESS,
         }
     )
 

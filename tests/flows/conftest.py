@@ -96,12 +96,14 @@ def dask_cluster() -> Iterator[Any]:
     """
     from distributed import Client, LocalCluster
 
+    from pipeline.cluster import LOCAL_HTTP_ADDRESS
+
     with pytest.MonkeyPatch.context() as mp:
         for name in list(os.environ):
             if name.startswith("ENERGY_") and not name.startswith("ENERGY_TEST_"):
                 mp.delenv(name)
         local = LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=LOCAL_HTTP_ADDRESS
         )
     with local, Client(local) as client:
         yield client
