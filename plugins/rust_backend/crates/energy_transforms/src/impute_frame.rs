@@ -1,0 +1,588 @@
+//! T2 on a frame's raw columns: validation, time parsing, station
+//! factorisation, value coercion, ordering, the kernel and the report counts,
+//! all in Rust, with the python backend's rules and error messages
+//! (`plugins/python_backend/imputation.py` is the reference).
+//!
+//! The binding hands over each column as it is in the frame: datetime64
+//! nanoseconds or borrowed `&str`s for times, `&str`s or python-made codes for
+//! stations, float64 or `&str`s for values. A column of some other dtype is
+//! read by the python reference in the glue; if that raised, its message
+//! arrives as `Failed` and is raised here at the point where python raises
+//! it, so the first error reported is the same in both backends.
+//!
+//! Time strings [`parse_kst`] does not recognise are not errors by
+//! themselves: [`impute_frame`] returns [`Outcome::NeedTimes`] with their
+//! rows, the glue parses just those with the python reference's per-value
+//! path, and calls again with the results in `Times::Text::resolved`.
+
+use std::collections::HashMap;
+
+use crate::error::{Result, TransformError};
+use crate::impute::{impute_kernel_threaded, KernelInput};
+use crate::impute_report::{column_report, ColumnReport};
+use crate::limits::control_char;
+use crate::pystr::{py_strip, str_repr};
+use crate::timeparse::{civil_from_days, parse_kst, timestamp_text, KST_OFFSET_NS, NS_HOUR};
+use crate::value::parse_numeric;
+
+/// How many offending row positions an error message lists before "and N more".
+const MAX_ROWS_IN_MESSAGE: usize = 10;
+/// datetime64's NaT.
+pub const NAT: i64 = i64::MIN;
+
+/// A column name as python writes it: `repr(name)` and `str(name)`.
+#[derive(Debug, Clone, Copy)]
+pub struct Name<'a> {
+    pub repr: &'a str,
+    pub text: &'a str,
+}
+
+/// Times that python's per-value path parsed: `ns[k]` is row `rows[k]`, NaT if it failed.
+#[derive(Debug, Clone, Copy)]
+pub struct Resolved<'a> {
+    pub rows: &'a [i64],
+    pub ns: &'a [i64],
+}
+
+#[derive(Debug, Clone)]
+pub enum Times<'a> {
+    /// Naive datetime64[ns], read as KST; NaT is missing.
+    KstNs(&'a [i64]),
+    /// Tz-aware datetime64[ns] (UTC), all in the fixed +9 h era or NaT (the glue checks).
+    UtcNs(&'a [i64]),
+    /// Strings; `None` is a missing value (None, NaN, NA), whose first `repr` is
+    /// `first_missing_repr` (for the error message).
+    Text {
+        values: &'a [Option<&'a str>],
+        first_missing_repr: Option<&'a str>,
+        resolved: Option<Resolved<'a>>,
+    },
+    /// The python reference's error for a column of another dtype.
+    Failed(&'a str),
+}
+
+#[derive(Debug, Clone)]
+pub enum Stations<'a> {
+    /// Strings; `None` is a missing value.
+    Text(&'a [Option<&'a str>]),
+    /// The python reference's codes (numbered by first appearance, validated),
+    /// with `repr` of each station. Frame only.
+    Codes {
+        codes: &'a [i64],
+        reprs: &'a [String],
+    },
+    /// History only: the input group of each history row, -1 if none.
+    Groups(&'a [i64]),
+    Failed(&'a str),
+}
+
+#[derive(Debug, Clone)]
+pub enum Values<'a> {
+    Floats(&'a [f64]),
+    /// Strings read as `pd.to_numeric(errors="coerce")`; `None` is NaN.
+    Text(&'a [Option<&'a str>]),
+    Failed(&'a str),
+}
+
+#[derive(Debug, Clone)]
+pub struct Table<'a> {
+    pub times: Times<'a>,
+    pub stations: Stations<'a>,
+    /// One per value column, in `columns` order.
+    pub values: Vec<Values<'a>>,
+}
+
+#[derive(Debug, Clone)]
+pub enum History<'a> {
+    /// No history, or an empty one (python skips every check then).
+    Absent,
+    /// The python reference refused the history before reading a column.
+    Failed(&'a str),
+    Given(Table<'a>),
+}
+
+#[derive(Debug, Clone)]
+pub struct Request<'a> {
+    pub frame: Table<'a>,
+    pub history: History<'a>,
+    pub time_col: Name<'a>,
+    pub station_col: Name<'a>,
+    pub columns: Vec<Name<'a>>,
+    pub max_spline_gap: i64,
+    /// Threads for the kernel (stations are independent: same result for any count).
+    pub threads: usize,
+}
+
+/// One value column's result, in input row order, and its report counts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnResult {
+    pub filled: Vec<f64>,
+    pub methods: Vec<i8>,
+    pub report: ColumnReport,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Imputed {
+    /// The input row where each station group first appears (group k is station k).
+    pub group_first_row: Vec<i64>,
+    pub columns: Vec<ColumnResult>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Done(Imputed),
+    /// Time strings to parse with python's per-value path, by row, ascending.
+    NeedTimes { frame: Vec<i64>, history: Vec<i64> },
+}
+
+/// T2 (hook spec rules 1-7) on raw columns; see the module docs.
+pub fn impute_frame(req: &Request<'_>) -> Result<Outcome> {
+    let history = match &req.history {
+        History::Given(t) => Some(t),
+        _ => None,
+    };
+    // Unrecognised time strings first, before any check: python's order of
+    // errors can only be kept once every time is known.
+    let need_frame = unresolved_rows(&req.frame.times);
+    let need_history = history.map(|t| unresolved_rows(&t.times)).unwrap_or_default();
+    if !need_frame.is_empty() || !need_history.is_empty() {
+        return Ok(Outcome::NeedTimes {
+            frame: need_frame,
+            history: need_history,
+        });
+    }
+    let ns = kst_times(&req.frame.times, "frame", req.time_col)?;
+    let (codes, group_first_row, station_index) =
+        station_codes(&req.frame.stations, ns.len(), "frame", req.station_col)?;
+    let order = sort_order(&codes, &ns);
+    let sorted_codes = permuted(&codes, order.as_deref());
+    let sorted_ns = permuted(&ns, order.as_deref());
+    reject_duplicates(req, order.as_deref(), &sorted_codes, &sorted_ns)?;
+    let group_starts = group_starts(&sorted_codes);
+    drop(sorted_codes);
+    let mut values = Vec::with_capacity(req.columns.len());
+    for (name, column) in req.columns.iter().zip(&req.frame.values) {
+        let v = as_float(column, ns.len(), "frame", *name)?;
+        values.push(permuted(&v, order.as_deref()));
+    }
+    drop(ns);
+    let x: Vec<f64> = sorted_ns.iter().map(|&t| hours_since_epoch(t)).collect();
+    let clim_key = clim_keys(&sorted_ns);
+    drop(sorted_ns);
+    let (hist_group, hist_key, hist_values) = prepare_history(req, &station_index, group_first_row.len())?;
+    let mut columns = Vec::with_capacity(values.len());
+    for (k, v) in values.iter().enumerate() {
+        let input = KernelInput {
+            x: &x,
+            group_starts: &group_starts,
+            values: v,
+            clim_key: &clim_key,
+            hist_group: &hist_group,
+            hist_key: &hist_key,
+            hist_values: hist_values.get(k).map_or(&[][..], Vec::as_slice),
+            max_spline_gap: req.max_spline_gap,
+        };
+        let (filled, methods) = impute_kernel_threaded(&input, req.threads)?;
+        let report = column_report(v, &methods, &group_starts);
+        columns.push(ColumnResult {
+            filled: unpermuted(filled, order.as_deref()),
+            methods: unpermuted(methods, order.as_deref()),
+            report,
+        });
+    }
+    Ok(Outcome::Done(Imputed {
+        group_first_row,
+        columns,
+    }))
+}
+
+/// Text rows [`parse_kst`] does not read and `resolved` does not cover.
+fn unresolved_rows(times: &Times<'_>) -> Vec<i64> {
+    let Times::Text {
+        values,
+        resolved: None,
+        ..
+    } = times
+    else {
+        return Vec::new();
+    };
+    values
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| v.is_some_and(|s| parse_kst(s).is_none()))
+        .map(|(i, _)| to_i64(i))
+        .collect()
+}
+
+/// `_rows_text`: `[0, 1, 2]`, then ` and N more` past ten.
+pub fn rows_text(rows: &[usize]) -> String {
+    let shown: Vec<String> = rows
+        .iter()
+        .take(MAX_ROWS_IN_MESSAGE)
+        .map(ToString::to_string)
+        .collect();
+    let more = rows.len() - shown.len();
+    let suffix = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
+    format!("[{}]{suffix}", shown.join(", "))
+}
+
+/// `_kst_naive_ns`: naive KST ns per row; missing or unparseable times are an error.
+fn kst_times(times: &Times<'_>, what: &str, col: Name<'_>) -> Result<Vec<i64>> {
+    let (ns, example) = match times {
+        Times::Failed(msg) => return Err(TransformError::input(*msg)),
+        Times::KstNs(ns) => (ns.to_vec(), None),
+        Times::UtcNs(ns) => (
+            ns.iter()
+                .map(|&t| if t == NAT { NAT } else { t + KST_OFFSET_NS })
+                .collect(),
+            None,
+        ),
+        Times::Text {
+            values,
+            first_missing_repr,
+            resolved,
+        } => {
+            let mut ns: Vec<i64> = values
+                .iter()
+                .map(|v| v.and_then(parse_kst).unwrap_or(NAT))
+                .collect();
+            if let Some(r) = resolved {
+                for (&row, &t) in r.rows.iter().zip(r.ns) {
+                    if let Some(slot) = usize::try_from(row).ok().and_then(|i| ns.get_mut(i)) {
+                        *slot = t;
+                    }
+                }
+            }
+            (ns, Some((values, first_missing_repr)))
+        }
+    };
+    let bad: Vec<usize> = ns
+        .iter()
+        .enumerate()
+        .filter(|(_, &t)| t == NAT)
+        .map(|(i, _)| i)
+        .collect();
+    let Some(&first) = bad.first() else {
+        return Ok(ns);
+    };
+    let shown = match example {
+        None => "NaT".to_owned(),
+        Some((values, missing)) => match values[first] {
+            Some(s) => str_repr(s),
+            None => missing.unwrap_or("None").to_owned(),
+        },
+    };
+    Err(TransformError::input(format!(
+        "{what} time column {} has missing or unparseable times at rows {} (0-based \
+         positions), e.g. {shown}; write them like '2024-01-31 13:00' or drop those rows",
+        col.repr,
+        rows_text(&bad)
+    )))
+}
+
+/// Codes by first appearance, each group's first row, and the station index
+/// (for mapping history stations; `None` for python-made codes).
+type StationCodes<'a> = (Vec<i64>, Vec<i64>, Option<HashMap<&'a str, i64>>);
+
+/// `_station_codes`: a code per row, numbered in order of first appearance.
+fn station_codes<'a>(
+    stations: &Stations<'a>,
+    n: usize,
+    what: &str,
+    col: Name<'_>,
+) -> Result<StationCodes<'a>> {
+    match stations {
+        Stations::Failed(msg) => Err(TransformError::input(*msg)),
+        Stations::Codes { codes, .. } => {
+            check_len(codes.len(), n, "station codes")?;
+            let mut first = Vec::new();
+            for (i, &c) in codes.iter().enumerate() {
+                if usize::try_from(c).ok() == Some(first.len()) {
+                    first.push(to_i64(i));
+                }
+            }
+            Ok((codes.to_vec(), first, None))
+        }
+        Stations::Groups(_) => Err(TransformError::input(
+            "impute_frame: station groups are given for history only",
+        )),
+        Stations::Text(values) => {
+            check_len(values.len(), n, "stations")?;
+            let mut index: HashMap<&'a str, i64> = HashMap::new();
+            let mut codes = Vec::with_capacity(n);
+            let mut first = Vec::new();
+            let mut bad = Vec::new();
+            let mut prev: Option<(&str, i64)> = None;
+            for (i, v) in values.iter().enumerate() {
+                let Some(s) = *v else {
+                    bad.push(i);
+                    codes.push(-1);
+                    continue;
+                };
+                // Stations come in long runs: hash only where the name changes.
+                let code = match prev {
+                    Some((p, c)) if p == s => c,
+                    _ => *index.entry(s).or_insert_with(|| {
+                        first.push(to_i64(i));
+                        to_i64(first.len() - 1)
+                    }),
+                };
+                if py_strip(s).is_empty() {
+                    bad.push(i);
+                }
+                prev = Some((s, code));
+                codes.push(code);
+            }
+            if !bad.is_empty() {
+                return Err(TransformError::input(format!(
+                    "{what} station column {} is empty at rows {} (0-based positions); fill in \
+                     the station name or drop those rows",
+                    col.repr,
+                    rows_text(&bad)
+                )));
+            }
+            Ok((codes, first, Some(index)))
+        }
+    }
+}
+
+fn check_len(got: usize, want: usize, what: &str) -> Result<()> {
+    if got == want {
+        Ok(())
+    } else {
+        Err(TransformError::input(format!(
+            "impute_frame: {what} have {got} rows, the times {want}"
+        )))
+    }
+}
+
+/// `_sort_order`: `None` when the rows are already in (station, time) order,
+/// else the stable order by (code, time).
+fn sort_order(codes: &[i64], ns: &[i64]) -> Option<Vec<usize>> {
+    let sorted = codes
+        .windows(2)
+        .zip(ns.windows(2))
+        .all(|(c, t)| c[1] > c[0] || (c[1] == c[0] && t[1] >= t[0]));
+    if sorted {
+        return None;
+    }
+    let mut order: Vec<usize> = (0..codes.len()).collect();
+    order.sort_by_key(|&i| (codes[i], ns[i])); // stable, like np.lexsort
+    Some(order)
+}
+
+fn permuted<T: Copy>(a: &[T], order: Option<&[usize]>) -> Vec<T> {
+    match order {
+        None => a.to_vec(),
+        Some(o) => o.iter().map(|&i| a[i]).collect(),
+    }
+}
+
+/// Sorted-order results back in input order.
+fn unpermuted<T: Copy + Default>(a: Vec<T>, order: Option<&[usize]>) -> Vec<T> {
+    match order {
+        None => a,
+        Some(o) => {
+            let mut out = vec![T::default(); a.len()];
+            for (&i, &v) in o.iter().zip(&a) {
+                out[i] = v;
+            }
+            out
+        }
+    }
+}
+
+fn reject_duplicates(
+    req: &Request<'_>,
+    order: Option<&[usize]>,
+    codes: &[i64],
+    ns: &[i64],
+) -> Result<()> {
+    let same: Vec<usize> = (1..codes.len())
+        .filter(|&i| codes[i] == codes[i - 1] && ns[i] == ns[i - 1])
+        .map(|i| i - 1)
+        .collect();
+    let Some(&s0) = same.first() else {
+        return Ok(());
+    };
+    let row = |sorted: usize| order.map_or(sorted, |o| o[sorted]);
+    let mut rows: Vec<usize> = same.iter().flat_map(|&s| [row(s), row(s + 1)]).collect();
+    rows.sort_unstable();
+    rows.dedup();
+    let (a, b) = (row(s0), row(s0 + 1));
+    let (first, second) = (a.min(b), a.max(b));
+    let station = match &req.frame.stations {
+        Stations::Text(values) => values[first].map(str_repr).unwrap_or_default(),
+        Stations::Codes { codes, reprs } => usize::try_from(codes[first])
+            .ok()
+            .and_then(|c| reprs.get(c))
+            .cloned()
+            .unwrap_or_default(),
+        Stations::Groups(_) | Stations::Failed(_) => String::new(),
+    };
+    Err(TransformError::input(format!(
+        "frame has duplicate ({}, {}) pairs at rows {} (0-based positions), e.g. station \
+         {station} at {} (KST) in rows {first} and {second}; keep one row per station and time",
+        req.station_col.text,
+        req.time_col.text,
+        rows_text(&rows),
+        timestamp_text(ns[s0])
+    )))
+}
+
+fn group_starts(sorted_codes: &[i64]) -> Vec<i64> {
+    let mut starts = vec![0];
+    starts.extend(
+        (1..sorted_codes.len())
+            .filter(|&i| sorted_codes[i] != sorted_codes[i - 1])
+            .map(to_i64),
+    );
+    if !sorted_codes.is_empty() {
+        starts.push(to_i64(sorted_codes.len()));
+    }
+    starts
+}
+
+/// `_as_float`: float64 values; a string with a control character, then an
+/// infinite value, is an error naming the rows.
+fn as_float(column: &Values<'_>, n: usize, what: &str, name: Name<'_>) -> Result<Vec<f64>> {
+    let values = match column {
+        Values::Failed(msg) => return Err(TransformError::input(*msg)),
+        Values::Floats(v) => {
+            check_len(v.len(), n, "values")?;
+            v.to_vec()
+        }
+        Values::Text(texts) => {
+            check_len(texts.len(), n, "values")?;
+            let corrupted: Vec<usize> = texts
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| v.is_some_and(|s| control_char(s).is_some()))
+                .map(|(i, _)| i)
+                .collect();
+            if let Some(&first) = corrupted.first() {
+                return Err(TransformError::input(format!(
+                    "{what} value column {} holds control characters at rows {} (0-based \
+                     positions), e.g. {}; a corrupted value is an input error, not a gap (a gap \
+                     is an empty cell or NaN)",
+                    name.repr,
+                    rows_text(&corrupted),
+                    str_repr(texts[first].unwrap_or_default())
+                )));
+            }
+            texts
+                .iter()
+                .map(|v| v.map_or(f64::NAN, parse_numeric))
+                .collect()
+        }
+    };
+    let infinite: Vec<usize> = values
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| v.is_infinite())
+        .map(|(i, _)| i)
+        .collect();
+    if !infinite.is_empty() {
+        return Err(TransformError::input(format!(
+            "{what} value column {} is infinite at rows {} (0-based positions); replace those \
+             values with NaN or finite numbers",
+            name.repr,
+            rows_text(&infinite)
+        )));
+    }
+    Ok(values)
+}
+
+/// `_hours_since_epoch`: whole seconds and the rest apart, as python computes it.
+#[allow(clippy::cast_precision_loss)] // whole seconds since the epoch stay below 2^53
+fn hours_since_epoch(ns: i64) -> f64 {
+    let (seconds, rest) = (ns.div_euclid(1_000_000_000), ns.rem_euclid(1_000_000_000));
+    seconds as f64 / 3600.0 + rest as f64 / (3600.0 * 1e9)
+}
+
+/// `_clim_key`: `month * 10000 + day * 100 + hour` of naive times, one calendar
+/// conversion per run of equal days.
+fn clim_keys(ns: &[i64]) -> Vec<i64> {
+    let mut out = Vec::with_capacity(ns.len());
+    let mut last: Option<(i64, i64)> = None; // (day, month * 10000 + day * 100)
+    for &t in ns {
+        let hours = t.div_euclid(NS_HOUR);
+        let day = hours.div_euclid(24);
+        let base = match last {
+            Some((d, b)) if d == day => b,
+            _ => {
+                let (_, m, d) = civil_from_days(day);
+                let b = m * 10_000 + d * 100;
+                last = Some((day, b));
+                b
+            }
+        };
+        out.push(base + hours.rem_euclid(24));
+    }
+    out
+}
+
+type HistoryArrays = (Vec<i64>, Vec<i64>, Vec<Vec<f64>>);
+
+/// `_prepare_history`: each history row's input group (-1 if none), clim key and values.
+fn prepare_history(
+    req: &Request<'_>,
+    station_index: &Option<HashMap<&str, i64>>,
+    groups: usize,
+) -> Result<HistoryArrays> {
+    let table = match &req.history {
+        History::Absent => return Ok((Vec::new(), Vec::new(), vec![Vec::new(); req.columns.len()])),
+        History::Failed(msg) => return Err(TransformError::input(*msg)),
+        History::Given(t) => t,
+    };
+    let ns = kst_times(&table.times, "history", req.time_col)?;
+    let n = ns.len();
+    let hist_group = match (&table.stations, station_index) {
+        (Stations::Failed(msg), _) => return Err(TransformError::input(*msg)),
+        (Stations::Groups(g), _) => {
+            check_len(g.len(), n, "history station groups")?;
+            if let Some(bad) = g.iter().find(|&&k| k < -1 || k >= to_i64(groups)) {
+                return Err(TransformError::input(format!(
+                    "impute_frame: history station group {bad} outside -1..{groups}"
+                )));
+            }
+            g.to_vec()
+        }
+        (Stations::Text(_), Some(index)) => {
+            let (codes, first, _) = station_codes(&table.stations, n, "history", req.station_col)?;
+            let Stations::Text(values) = &table.stations else {
+                unreachable!("matched above")
+            };
+            let group_of_code: Vec<i64> = first
+                .iter()
+                .map(|&r| {
+                    values[usize::try_from(r).unwrap_or_default()]
+                        .and_then(|s| index.get(s).copied())
+                        .unwrap_or(-1)
+                })
+                .collect();
+            codes
+                .iter()
+                .map(|&c| group_of_code[usize::try_from(c).unwrap_or_default()])
+                .collect()
+        }
+        _ => {
+            return Err(TransformError::input(
+                "impute_frame: history stations must be text (with text frame stations) or groups",
+            ))
+        }
+    };
+    let mut values = Vec::with_capacity(req.columns.len());
+    for (name, column) in req.columns.iter().zip(&table.values) {
+        values.push(as_float(column, n, "history", *name)?);
+    }
+    Ok((hist_group, clim_keys(&ns), values))
+}
+
+fn to_i64(i: usize) -> i64 {
+    i64::try_from(i).unwrap_or(i64::MAX)
+}

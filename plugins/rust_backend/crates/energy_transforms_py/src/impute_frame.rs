@@ -1,0 +1,382 @@
+//! T2's frame binding: the glue's columns in, `energy_transforms::impute_frame` off the GIL.
+//!
+//! Each column arrives as a tagged tuple (see `_native.pyi`). Numeric columns
+//! are borrowed numpy buffers. A text column is a numpy object array of `str`
+//! (or missing values): under the GIL only the `&str` of each element is
+//! collected (`PyString::to_str`, UTF-8 CPython keeps with the string: no
+//! Python allocation), then everything runs with the GIL released.
+
+use std::borrow::Cow;
+
+use energy_transforms::impute_frame::{
+    impute_frame as run_impute, History, Imputed, Name, Outcome, Request, Resolved, Stations,
+    Table, Times, Values,
+};
+use numpy::{IntoPyArray, PyReadonlyArray1, PyUntypedArrayMethods};
+use pyo3::prelude::*;
+use pyo3::types::{PyFloat, PyList, PyString, PyTuple};
+
+use crate::guard::{run, InputError};
+use crate::slice;
+
+type I64In<'py> = PyReadonlyArray1<'py, i64>;
+type ObjIn<'py> = PyReadonlyArray1<'py, Py<PyAny>>;
+
+/// Below this many rows per thread, starting a thread costs more than it saves.
+const MIN_ROWS_PER_THREAD: usize = 100_000;
+
+/// The `&str`s of an object array, `None` for every non-string (the glue
+/// passes only strings and missing values). A string Python cannot encode as
+/// UTF-8 (a lone surrogate) is kept lossily: it is never a recognised time
+/// (so python parses the original) and never a number.
+struct Text<'a> {
+    refs: Vec<Option<&'a str>>,
+    lossy: Vec<(usize, String)>,
+    first_missing_repr: Option<String>,
+}
+
+impl<'a> Text<'a> {
+    fn read<'py: 'a>(py: Python<'py>, items: &'a [Py<PyAny>]) -> PyResult<Self> {
+        let mut refs = Vec::with_capacity(items.len());
+        let mut lossy = Vec::new();
+        let mut first_missing_repr = None;
+        for (i, item) in items.iter().enumerate() {
+            let item = item.bind(py);
+            if let Ok(s) = item.cast::<PyString>() {
+                if let Ok(text) = s.to_str() {
+                    refs.push(Some(text));
+                } else {
+                    lossy.push((i, s.to_string_lossy().into_owned()));
+                    refs.push(None);
+                }
+                continue;
+            }
+            if first_missing_repr.is_none() {
+                first_missing_repr = Some(missing_repr(item)?);
+            }
+            refs.push(None);
+        }
+        Ok(Self {
+            refs,
+            lossy,
+            first_missing_repr,
+        })
+    }
+
+    fn strs(&self) -> Cow<'_, [Option<&str>]> {
+        if self.lossy.is_empty() {
+            return Cow::Borrowed(&self.refs);
+        }
+        let mut refs: Vec<Option<&str>> = self.refs.clone();
+        for (i, s) in &self.lossy {
+            refs[*i] = Some(s);
+        }
+        Cow::Owned(refs)
+    }
+}
+
+fn missing_repr(item: &Bound<'_, PyAny>) -> PyResult<String> {
+    if item.is_exact_instance_of::<PyFloat>() {
+        return Ok("nan".to_owned());
+    }
+    Ok(item.repr()?.to_str()?.to_owned())
+}
+
+fn tag(spec: &Bound<'_, PyTuple>) -> PyResult<String> {
+    spec.get_item(0)?.extract()
+}
+
+fn bad_spec(what: &str, tag: &str) -> PyErr {
+    InputError::new_err(format!("impute_frame: unknown {what} column kind {tag:?}"))
+}
+
+/// The Python objects of one table, kept alive (and borrowed) for the call.
+struct Held<'py> {
+    times: TimesHeld<'py>,
+    stations: StationsHeld<'py>,
+    values: Vec<ValuesHeld<'py>>,
+}
+
+enum TimesHeld<'py> {
+    Kst(I64In<'py>),
+    Utc(I64In<'py>),
+    Text(ObjIn<'py>, Option<(I64In<'py>, I64In<'py>)>),
+    Failed(String),
+}
+
+enum StationsHeld<'py> {
+    Text(ObjIn<'py>),
+    Codes(I64In<'py>, Vec<String>),
+    Groups(I64In<'py>),
+    Failed(String),
+}
+
+enum ValuesHeld<'py> {
+    Floats(PyReadonlyArray1<'py, f64>),
+    Text(ObjIn<'py>),
+    Failed(String),
+}
+
+impl<'py> Held<'py> {
+    fn read(table: &Bound<'py, PyTuple>) -> PyResult<Self> {
+        let times = table.get_item(0)?.cast_into::<PyTuple>()?;
+        let times = match tag(&times)?.as_str() {
+            "kst_ns" => TimesHeld::Kst(times.get_item(1)?.extract()?),
+            "utc_ns" => TimesHeld::Utc(times.get_item(1)?.extract()?),
+            "text" => {
+                let resolved = times.get_item(2)?;
+                let resolved = if resolved.is_none() {
+                    None
+                } else {
+                    let pair = resolved.cast_into::<PyTuple>()?;
+                    Some((pair.get_item(0)?.extract()?, pair.get_item(1)?.extract()?))
+                };
+                TimesHeld::Text(times.get_item(1)?.extract()?, resolved)
+            }
+            "failed" => TimesHeld::Failed(times.get_item(1)?.extract()?),
+            other => return Err(bad_spec("time", other)),
+        };
+        let stations = table.get_item(1)?.cast_into::<PyTuple>()?;
+        let stations = match tag(&stations)?.as_str() {
+            "text" => StationsHeld::Text(stations.get_item(1)?.extract()?),
+            "codes" => StationsHeld::Codes(
+                stations.get_item(1)?.extract()?,
+                stations.get_item(2)?.extract()?,
+            ),
+            "groups" => StationsHeld::Groups(stations.get_item(1)?.extract()?),
+            "failed" => StationsHeld::Failed(stations.get_item(1)?.extract()?),
+            other => return Err(bad_spec("station", other)),
+        };
+        let mut values = Vec::new();
+        for spec in table.get_item(2)?.cast_into::<PyList>()?.iter() {
+            let spec = spec.cast_into::<PyTuple>()?;
+            values.push(match tag(&spec)?.as_str() {
+                "floats" => ValuesHeld::Floats(spec.get_item(1)?.extract()?),
+                "text" => ValuesHeld::Text(spec.get_item(1)?.extract()?),
+                "failed" => ValuesHeld::Failed(spec.get_item(1)?.extract()?),
+                other => return Err(bad_spec("value", other)),
+            });
+        }
+        Ok(Self {
+            times,
+            stations,
+            values,
+        })
+    }
+}
+
+/// The `&str`s of a table's text columns (time, station, values in order).
+struct Texts<'a> {
+    times: Option<Text<'a>>,
+    stations: Option<Text<'a>>,
+    values: Vec<Option<Text<'a>>>,
+}
+
+impl<'a> Texts<'a> {
+    fn read<'py: 'a>(py: Python<'py>, held: &'a Held<'_>) -> PyResult<Self> {
+        let text = |a: &'a ObjIn<'_>| -> PyResult<Text<'a>> { Text::read(py, slice(a)?) };
+        Ok(Self {
+            times: match &held.times {
+                TimesHeld::Text(a, _) => Some(text(a)?),
+                _ => None,
+            },
+            stations: match &held.stations {
+                StationsHeld::Text(a) => Some(text(a)?),
+                _ => None,
+            },
+            values: held
+                .values
+                .iter()
+                .map(|v| match v {
+                    ValuesHeld::Text(a) => text(a).map(Some),
+                    _ => Ok(None),
+                })
+                .collect::<PyResult<_>>()?,
+        })
+    }
+}
+
+/// The `Cow`s of `Texts::strs`, owned here so that `Table` can borrow them.
+struct Strs<'a> {
+    times: Option<Cow<'a, [Option<&'a str>]>>,
+    stations: Option<Cow<'a, [Option<&'a str>]>>,
+    values: Vec<Option<Cow<'a, [Option<&'a str>]>>>,
+}
+
+impl<'a> Strs<'a> {
+    fn of(texts: &'a Texts<'a>) -> Self {
+        Self {
+            times: texts.times.as_ref().map(Text::strs),
+            stations: texts.stations.as_ref().map(Text::strs),
+            values: texts
+                .values
+                .iter()
+                .map(|t| t.as_ref().map(Text::strs))
+                .collect(),
+        }
+    }
+}
+
+fn table<'a>(held: &'a Held<'_>, texts: &'a Texts<'a>, strs: &'a Strs<'a>) -> PyResult<Table<'a>> {
+    let times = match &held.times {
+        TimesHeld::Kst(a) => Times::KstNs(slice(a)?),
+        TimesHeld::Utc(a) => Times::UtcNs(slice(a)?),
+        TimesHeld::Text(_, resolved) => Times::Text {
+            values: strs.times.as_deref().unwrap_or_default(),
+            first_missing_repr: texts
+                .times
+                .as_ref()
+                .and_then(|t| t.first_missing_repr.as_deref()),
+            resolved: match resolved {
+                Some((rows, ns)) => Some(Resolved {
+                    rows: slice(rows)?,
+                    ns: slice(ns)?,
+                }),
+                None => None,
+            },
+        },
+        TimesHeld::Failed(msg) => Times::Failed(msg),
+    };
+    let stations = match &held.stations {
+        StationsHeld::Text(_) => Stations::Text(strs.stations.as_deref().unwrap_or_default()),
+        StationsHeld::Codes(codes, reprs) => Stations::Codes {
+            codes: slice(codes)?,
+            reprs,
+        },
+        StationsHeld::Groups(groups) => Stations::Groups(slice(groups)?),
+        StationsHeld::Failed(msg) => Stations::Failed(msg),
+    };
+    let values = held
+        .values
+        .iter()
+        .zip(&strs.values)
+        .map(|(v, s)| {
+            Ok(match v {
+                ValuesHeld::Floats(a) => Values::Floats(slice(a)?),
+                ValuesHeld::Text(_) => Values::Text(s.as_deref().unwrap_or_default()),
+                ValuesHeld::Failed(msg) => Values::Failed(msg),
+            })
+        })
+        .collect::<PyResult<_>>()?;
+    Ok(Table {
+        times,
+        stations,
+        values,
+    })
+}
+
+/// T2 on the frame's columns. `frame` is `(times, stations, [values...])`;
+/// `history` is `None`, a refusal message (`str`) or such a tuple. Returns
+/// `(need_frame, need_history, group_first_row, columns)`: if either `need`
+/// array is not empty, those rows' time strings must be parsed by python and
+/// the call repeated with them resolved; else `columns` holds, per value
+/// column, `(filled, methods, gap_group, gap_length, gap_count, method_counts)`.
+#[pyfunction]
+#[pyo3(signature = (frame, history, time_col, station_col, columns, max_spline_gap, threads=0))]
+#[allow(clippy::too_many_arguments)] // the hook's inputs, one argument each
+fn impute_frame<'py>(
+    py: Python<'py>,
+    frame: &Bound<'py, PyTuple>,
+    history: &Bound<'py, PyAny>,
+    time_col: (String, String),
+    station_col: (String, String),
+    columns: Vec<(String, String)>,
+    max_spline_gap: i64,
+    threads: usize,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let frame_held = Held::read(frame)?;
+    let (history_held, history_failed) = if history.is_none() {
+        (None, None)
+    } else if let Ok(msg) = history.extract::<String>() {
+        (None, Some(msg))
+    } else {
+        (Some(Held::read(history.cast::<PyTuple>()?)?), None)
+    };
+    let frame_texts = Texts::read(py, &frame_held)?;
+    let history_texts = history_held
+        .as_ref()
+        .map(|h| Texts::read(py, h))
+        .transpose()?;
+    let frame_strs = Strs::of(&frame_texts);
+    let history_strs = history_texts.as_ref().map(Strs::of);
+    let history = match (&history_held, &history_texts, &history_strs, &history_failed) {
+        (Some(h), Some(t), Some(s), _) => History::Given(table(h, t, s)?),
+        (_, _, _, Some(msg)) => History::Failed(msg),
+        _ => History::Absent,
+    };
+    let rows = frame_strs
+        .times
+        .as_ref()
+        .map_or(0, |t| t.len())
+        .max(slice_len(&frame_held));
+    let req = Request {
+        frame: table(&frame_held, &frame_texts, &frame_strs)?,
+        history,
+        time_col: Name {
+            repr: &time_col.0,
+            text: &time_col.1,
+        },
+        station_col: Name {
+            repr: &station_col.0,
+            text: &station_col.1,
+        },
+        columns: columns
+            .iter()
+            .map(|(repr, text)| Name { repr, text })
+            .collect(),
+        max_spline_gap,
+        threads: if threads == 0 {
+            auto_threads(rows)
+        } else {
+            threads
+        },
+    };
+    let outcome = run(py, || run_impute(&req))?;
+    let (need_frame, need_history, done) = match outcome {
+        Outcome::NeedTimes { frame, history } => (frame, history, None),
+        Outcome::Done(done) => (Vec::new(), Vec::new(), Some(done)),
+    };
+    let (first_rows, results) = match done {
+        Some(Imputed {
+            group_first_row,
+            columns,
+        }) => (group_first_row, columns),
+        None => (Vec::new(), Vec::new()),
+    };
+    let out = PyList::empty(py);
+    for c in results {
+        let r = c.report;
+        out.append((
+            c.filled.into_pyarray(py),
+            c.methods.into_pyarray(py),
+            r.gap_group.into_pyarray(py),
+            r.gap_length.into_pyarray(py),
+            r.gap_count.into_pyarray(py),
+            r.method_counts.into_pyarray(py),
+        ))?;
+    }
+    (
+        need_frame.into_pyarray(py),
+        need_history.into_pyarray(py),
+        first_rows.into_pyarray(py),
+        out,
+    )
+        .into_pyobject(py)
+}
+
+/// The frame's row count as its numeric time column gives it (text columns count above).
+fn slice_len(held: &Held<'_>) -> usize {
+    match &held.times {
+        TimesHeld::Kst(a) | TimesHeld::Utc(a) => a.len(),
+        _ => 0,
+    }
+}
+
+fn auto_threads(rows: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    (rows / MIN_ROWS_PER_THREAD).clamp(1, cores)
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(impute_frame, m)?)
+}
