@@ -62,10 +62,14 @@ def _text(column: pd.Series) -> np.ndarray | None:
     if isinstance(dtype, pd.StringDtype):
         # Python storage keeps an object array (a view, no copy). Arrow
         # storage is converted here: the Arrow C data interface path is not done.
-        return column.to_numpy() if dtype.storage == "python" else column.to_numpy(dtype=object)
-    if dtype == object and infer_dtype(column, skipna=True) in ("string", "empty"):
-        return column.to_numpy()
-    return None
+        items = column.to_numpy() if dtype.storage == "python" else column.to_numpy(dtype=object)
+    elif dtype == object and infer_dtype(column, skipna=True) in ("string", "empty"):
+        items = column.to_numpy()
+    else:
+        return None
+    # Rust reads the buffer in place; only a strided view (a column of a
+    # transposed block) is copied, and then only its pointers.
+    return np.ascontiguousarray(items)
 
 
 def _failed(exc: TransformInputError) -> Spec:
@@ -75,7 +79,7 @@ def _failed(exc: TransformInputError) -> Spec:
 def _time_spec(column: pd.Series, what: str, time_col: Any) -> Spec:
     dtype = column.dtype
     if isinstance(dtype, pd.DatetimeTZDtype) and dtype.unit == "ns":
-        utc = column.array.asi8
+        utc = np.ascontiguousarray(column.array.asi8)
         known = utc[utc != _NAT]
         if not len(known) or known.min() >= FIXED_KST_SINCE_UTC_NS:
             return ("utc_ns", utc)
