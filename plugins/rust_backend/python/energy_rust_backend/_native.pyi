@@ -11,8 +11,10 @@ __all__ = [
     "__version__",
     "_buffer_address",
     "_panic_for_tests",
+    "_parse_times",
     "asos_to_frame",
     "find_missing_runs",
+    "impute_frame",
     "impute_kernel",
     "pv_to_long",
     "wind_to_long",
@@ -47,6 +49,32 @@ def impute_kernel(
     max_spline_gap: int,
     threads: int = 0,
 ) -> tuple[_F64, npt.NDArray[np.int8]]: ...
+
+# T2 columns, as tagged tuples (energy_rust_backend.imputation builds them):
+# times: ("kst_ns", int64[n]) naive datetime64[ns] | ("utc_ns", int64[n]) tz-aware,
+#   UTC | ("text", object[n], None | (rows int64, ns int64)) | ("failed", message)
+# stations: ("text", object[n]) | ("codes", int64[n], [repr per code])
+#   | ("groups", int64[n]) (history only) | ("failed", message)
+# values: ("floats", float64[n]) | ("text", object[n]) | ("failed", message)
+_Times = (
+    tuple[str, _I64]
+    | tuple[str, npt.NDArray[np.object_], tuple[_I64, _I64] | None]
+    | tuple[str, str]
+)
+_Stations = tuple[str, _I64] | tuple[str, npt.NDArray[np.object_]] | tuple[str, _I64, list[str]]
+_Values = tuple[str, _F64] | tuple[str, npt.NDArray[np.object_]] | tuple[str, str]
+_Table = tuple[_Times, _Stations, list[_Values]]
+_ColumnResult = tuple[_F64, npt.NDArray[np.int8], _I64, _I64, _I64, _I64]
+
+def impute_frame(
+    frame: _Table,
+    history: _Table | str | None,
+    time_col: tuple[str, str],
+    station_col: tuple[str, str],
+    columns: list[tuple[str, str]],
+    max_spline_gap: int,
+    threads: int = 0,
+) -> tuple[_I64, _I64, _I64, list[_ColumnResult]]: ...
 def wind_to_long(
     body: bytes, hour_label: str, records: bool, max_body_bytes: int, max_json_depth: int
 ) -> tuple[_I64, _Strings, _I64, _Strings, _F64, tuple[int, int, int]]: ...
@@ -60,3 +88,4 @@ def asos_to_frame(
 ) -> tuple[_I64, _I64, _Strings, list[_F64]]: ...
 def _buffer_address(values: _F64) -> int: ...
 def _panic_for_tests(*_args: object) -> None: ...
+def _parse_times(values: npt.NDArray[np.object_]) -> _I64: ...

@@ -63,7 +63,7 @@ def _text(column: pd.Series) -> np.ndarray | None:
         # Python storage keeps an object array (a view, no copy). Arrow
         # storage is converted here: the Arrow C data interface path is not done.
         items = column.to_numpy() if dtype.storage == "python" else column.to_numpy(dtype=object)
-    elif dtype == object and infer_dtype(column, skipna=True) in ("string", "empty"):
+    elif dtype == np.dtype(object) and infer_dtype(column, skipna=True) in ("string", "empty"):
         items = column.to_numpy()
     else:
         return None
@@ -211,7 +211,7 @@ def impute_missing_values(
     else:
         frame_stations, uniques = _python_stations(frame[station_col], "frame", station_col)
 
-    frame_spec = [
+    frame_spec: list[Any] = [
         _time_spec(frame[time_col], "frame", time_col),
         frame_stations,
         [_value_spec(frame[c], "frame", c) for c in columns],

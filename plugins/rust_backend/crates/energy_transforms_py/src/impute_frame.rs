@@ -12,7 +12,9 @@ use energy_transforms::impute_frame::{
     impute_frame as run_impute, History, Imputed, Name, Outcome, Request, Resolved, Stations,
     Table, Times, Values,
 };
-use numpy::{IntoPyArray, PyReadonlyArray1, PyUntypedArrayMethods};
+use energy_transforms::impute_frame::NAT;
+use energy_transforms::timeparse::parse_kst;
+use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyUntypedArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::{PyFloat, PyList, PyString, PyTuple};
 
@@ -377,6 +379,25 @@ fn auto_threads(rows: usize) -> usize {
     (rows / MIN_ROWS_PER_THREAD).clamp(1, cores)
 }
 
+/// Rust's reading of each time string (naive KST ns), NaT where it leaves the
+/// string to python: lets the tests compare the parser with pandas value by value.
+#[pyfunction]
+fn _parse_times<'py>(
+    py: Python<'py>,
+    values: PyReadonlyArray1<'py, Py<PyAny>>,
+) -> PyResult<Bound<'py, PyArray1<i64>>> {
+    let text = Text::read(py, slice(&values)?)?;
+    let strs = text.strs();
+    let ns = run(py, || {
+        Ok(strs
+            .iter()
+            .map(|v| v.and_then(parse_kst).unwrap_or(NAT))
+            .collect::<Vec<i64>>())
+    })?;
+    Ok(ns.into_pyarray(py))
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(impute_frame, m)?)
+    m.add_function(wrap_pyfunction!(impute_frame, m)?)?;
+    m.add_function(wrap_pyfunction!(_parse_times, m)?)
 }
