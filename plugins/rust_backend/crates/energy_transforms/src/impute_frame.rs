@@ -586,3 +586,207 @@ fn prepare_history(
 fn to_i64(i: usize) -> i64 {
     i64::try_from(i).unwrap_or(i64::MAX)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const H: i64 = NS_HOUR;
+
+    fn name(s: &'static str) -> Name<'static> {
+        Name { repr: s, text: s }
+    }
+
+    fn request<'a>(frame: Table<'a>, history: History<'a>) -> Request<'a> {
+        Request {
+            frame,
+            history,
+            time_col: Name {
+                repr: "'tm'",
+                text: "tm",
+            },
+            station_col: Name {
+                repr: "'stnNm'",
+                text: "stnNm",
+            },
+            columns: vec![name("'ta'")],
+            max_spline_gap: 3,
+            threads: 1,
+        }
+    }
+
+    fn done(req: &Request<'_>) -> Imputed {
+        match impute_frame(req).unwrap() {
+            Outcome::Done(d) => d,
+            other @ Outcome::NeedTimes { .. } => panic!("{other:?}"),
+        }
+    }
+
+    fn error(req: &Request<'_>) -> String {
+        match impute_frame(req) {
+            Err(TransformError::Input(msg)) => msg,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn string_times_and_stations_in_any_order() {
+        let tm = [
+            Some("2024-01-01 02:00"),
+            Some("2024-01-01 00:00"),
+            Some("2024-01-01 01:00"),
+            Some("2024-01-01T00:00+09:00"),
+        ];
+        let st = [Some("b"), Some("a"), Some("a"), Some("b")];
+        let ta = [Some("3"), Some(" 1 "), None, Some("x")];
+        let frame = Table {
+            times: Times::Text {
+                values: &tm,
+                first_missing_repr: None,
+                resolved: None,
+            },
+            stations: Stations::Text(&st),
+            values: vec![Values::Text(&ta)],
+        };
+        let out = done(&request(frame, History::Absent));
+        assert_eq!(out.group_first_row, vec![0, 1]);
+        let col = &out.columns[0];
+        // Input order: b@02 observed, a@00 observed, a@01 edge, b@00 edge (from b@02).
+        assert_eq!(col.filled, vec![3.0, 1.0, 1.0, 3.0]);
+        assert_eq!(col.methods, vec![0, 0, 3, 3]);
+        assert_eq!(col.report.gap_group, vec![0, 1]);
+        assert_eq!(col.report.gap_length, vec![1, 1]);
+    }
+
+    #[test]
+    fn unrecognised_times_are_handed_back_then_resolved() {
+        let tm = [Some("2024-01-01 00:00"), Some("1 Jan 2024 01:00")];
+        let st = [Some("a"), Some("a")];
+        let ta = [1.0, 2.0];
+        let table = |resolved| Table {
+            times: Times::Text {
+                values: &tm,
+                first_missing_repr: None,
+                resolved,
+            },
+            stations: Stations::Text(&st),
+            values: vec![Values::Floats(&ta)],
+        };
+        assert_eq!(
+            impute_frame(&request(table(None), History::Absent)).unwrap(),
+            Outcome::NeedTimes {
+                frame: vec![1],
+                history: vec![]
+            }
+        );
+        let (rows, ns) = ([1i64], [1_704_070_800_000_000_000i64]);
+        let out = done(&request(
+            table(Some(Resolved {
+                rows: &rows,
+                ns: &ns,
+            })),
+            History::Absent,
+        ));
+        assert_eq!(out.columns[0].filled, vec![1.0, 2.0]);
+        let bad = [NAT];
+        let msg = error(&request(
+            table(Some(Resolved {
+                rows: &rows,
+                ns: &bad,
+            })),
+            History::Absent,
+        ));
+        assert_eq!(
+            msg,
+            "frame time column 'tm' has missing or unparseable times at rows [1] (0-based \
+             positions), e.g. '1 Jan 2024 01:00'; write them like '2024-01-31 13:00' or drop \
+             those rows"
+        );
+    }
+
+    #[test]
+    fn python_messages() {
+        let ns = [0, H, H, 2 * H];
+        let st = [Some("a"), Some("a"), Some("a"), Some(" ")];
+        let ta = [Some("1"), Some("5\u{0}2"), Some("inf"), None];
+        let frame = |stations| Table {
+            times: Times::KstNs(&ns),
+            stations,
+            values: vec![Values::Text(&ta)],
+        };
+        assert_eq!(
+            error(&request(frame(Stations::Text(&st)), History::Absent)),
+            "frame station column 'stnNm' is empty at rows [3] (0-based positions); fill in the \
+             station name or drop those rows"
+        );
+        let st = [Some("a"), Some("a"), Some("a"), Some("b")];
+        assert_eq!(
+            error(&request(frame(Stations::Text(&st)), History::Absent)),
+            "frame has duplicate (stnNm, tm) pairs at rows [1, 2] (0-based positions), e.g. \
+             station 'a' at 1970-01-01 01:00:00 (KST) in rows 1 and 2; keep one row per station \
+             and time"
+        );
+        let st = [Some("a"), Some("b"), Some("c"), Some("d")];
+        assert_eq!(
+            error(&request(frame(Stations::Text(&st)), History::Absent)),
+            "frame value column 'ta' holds control characters at rows [1] (0-based positions), \
+             e.g. '5\\x002'; a corrupted value is an input error, not a gap (a gap is an empty \
+             cell or NaN)"
+        );
+        let ta = [Some("1"), Some("2"), Some("-Infinity"), None];
+        let table = Table {
+            times: Times::KstNs(&ns),
+            stations: Stations::Text(&st),
+            values: vec![Values::Text(&ta)],
+        };
+        assert_eq!(
+            error(&request(table, History::Failed("history has no column 'ta'"))),
+            "frame value column 'ta' is infinite at rows [2] (0-based positions); replace those \
+             values with NaN or finite numbers"
+        );
+    }
+
+    #[test]
+    fn history_counts_for_climatology_only() {
+        let ns = [0, H, 2 * H, 3 * H, 4 * H];
+        let st = [Some("a"); 5];
+        let ta = [1.0, f64::NAN, f64::NAN, f64::NAN, f64::NAN];
+        let frame = Table {
+            times: Times::KstNs(&ns),
+            stations: Stations::Text(&st),
+            values: vec![Values::Floats(&ta)],
+        };
+        // A year earlier (same month, day, hour) at station a; station z is not in the frame.
+        let year = 365 * 24 * H;
+        let hns = [year + 2 * H, year + 2 * H];
+        let hst = [Some("a"), Some("z")];
+        let hta = [Some("7"), Some("100")];
+        let history = Table {
+            times: Times::KstNs(&hns),
+            stations: Stations::Text(&hst),
+            values: vec![Values::Text(&hta)],
+        };
+        let out = done(&request(frame, History::Given(history)));
+        let col = &out.columns[0];
+        assert_eq!(col.methods, vec![0, 5, 4, 5, 5]);
+        assert_eq!(col.filled[2], 7.0);
+        assert_eq!(col.filled[1], 4.0); // station mean of 1 and the history's 7
+    }
+
+    #[test]
+    fn rows_text_like_python() {
+        assert_eq!(rows_text(&[3]), "[3]");
+        assert_eq!(
+            rows_text(&(0..13).collect::<Vec<_>>()),
+            "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9] and 3 more"
+        );
+    }
+
+    #[test]
+    fn clim_keys_and_hours_like_python() {
+        let ns = [0, 23 * H + 1, -H, parse_kst("2024-02-29 13:00").unwrap()];
+        assert_eq!(clim_keys(&ns), vec![10_100, 10_123, 123_123, 22_913]);
+        assert_eq!(hours_since_epoch(-H), -1.0);
+        assert_eq!(hours_since_epoch(H + 1_800_000_000_000), 1.5);
+    }
+}
