@@ -57,7 +57,9 @@ def rendered(draw: st.DrawFn) -> tuple[str, bool]:
     text = when.strftime(form)
     if form.endswith("%S") and draw(st.booleans()):
         digits = draw(st.integers(1, 9))
-        text += "." + "".join(draw(st.lists(st.sampled_from("0123456789"), min_size=digits, max_size=digits)))
+        text += "." + "".join(
+            draw(st.lists(st.sampled_from("0123456789"), min_size=digits, max_size=digits))
+        )
     offset = draw(st.sampled_from(("", "Z", "+09:00", "+0900", "-05:30", "+14:00", "+0000")))
     if not offset:
         return text, True
@@ -84,9 +86,13 @@ def near_miss(draw: st.DrawFn) -> str:
     return text[:i] + ch + text[i + 1 :]
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(case=rendered())
-def test_recognised_forms_read_as_pandas_reads_them(native: ModuleType, case: tuple[str, bool]) -> None:
+def test_recognised_forms_read_as_pandas_reads_them(
+    native: ModuleType, case: tuple[str, bool]
+) -> None:
     text, recognised = case
     got = rust_ns(native, text)
     if recognised:
@@ -95,7 +101,9 @@ def test_recognised_forms_read_as_pandas_reads_them(native: ModuleType, case: tu
         assert got == python_ns(text), text
 
 
-@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=600, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(text=near_miss())
 def test_near_misses_are_left_to_python_or_read_identically(native: ModuleType, text: str) -> None:
     got = rust_ns(native, text)

@@ -81,7 +81,9 @@ def test_frame_columns_are_handed_over_in_place(native: ModuleType) -> None:
 
     frame = pd.DataFrame(
         {
-            "tm": pd.array(["2024-01-01 00:00", "2024-01-01 01:00", "2024-01-01 02:00"], dtype="str"),
+            "tm": pd.array(
+                ["2024-01-01 00:00", "2024-01-01 01:00", "2024-01-01 02:00"], dtype="str"
+            ),
             "stnNm": np.array(["a", "a", "a"], dtype=object),
             "ta": [1.0, np.nan, 3.0],
         }

@@ -15,6 +15,7 @@
 //! rows, the glue parses just those with the python reference's per-value
 //! path, and calls again with the results in `Times::Text::resolved`.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use crate::error::{Result, TransformError};
@@ -132,7 +133,10 @@ pub struct Imputed {
 pub enum Outcome {
     Done(Imputed),
     /// Time strings to parse with python's per-value path, by row, ascending.
-    NeedTimes { frame: Vec<i64>, history: Vec<i64> },
+    NeedTimes {
+        frame: Vec<i64>,
+        history: Vec<i64>,
+    },
 }
 
 /// T2 (hook spec rules 1-7) on raw columns; see the module docs.
@@ -143,15 +147,17 @@ pub fn impute_frame(req: &Request<'_>) -> Result<Outcome> {
     };
     // Unrecognised time strings first, before any check: python's order of
     // errors can only be kept once every time is known.
-    let need_frame = unresolved_rows(&req.frame.times);
-    let need_history = history.map(|t| unresolved_rows(&t.times)).unwrap_or_default();
+    let (frame_ns, need_frame) = read_times(&req.frame.times, req.threads);
+    let (history_ns, need_history) = history
+        .map(|t| read_times(&t.times, req.threads))
+        .unwrap_or_default();
     if !need_frame.is_empty() || !need_history.is_empty() {
         return Ok(Outcome::NeedTimes {
             frame: need_frame,
             history: need_history,
         });
     }
-    let ns = kst_times(&req.frame.times, "frame", req.time_col)?;
+    let ns = kst_times(frame_ns, &req.frame.times, "frame", req.time_col)?;
     let (codes, group_first_row, station_index) =
         station_codes(&req.frame.stations, ns.len(), "frame", req.station_col)?;
     let order = sort_order(&codes, &ns);
@@ -163,13 +169,19 @@ pub fn impute_frame(req: &Request<'_>) -> Result<Outcome> {
     let mut values = Vec::with_capacity(req.columns.len());
     for (name, column) in req.columns.iter().zip(&req.frame.values) {
         let v = as_float(column, ns.len(), "frame", *name)?;
-        values.push(permuted(&v, order.as_deref()));
+        values.push(match v {
+            Cow::Borrowed(v) => permuted(v, order.as_deref()),
+            Cow::Owned(v) => match order.as_deref() {
+                None => Cow::Owned(v),
+                Some(o) => Cow::Owned(o.iter().map(|&i| v[i]).collect()),
+            },
+        });
     }
-    drop(ns);
     let x: Vec<f64> = sorted_ns.iter().map(|&t| hours_since_epoch(t)).collect();
     let clim_key = clim_keys(&sorted_ns);
     drop(sorted_ns);
-    let (hist_group, hist_key, hist_values) = prepare_history(req, &station_index, group_first_row.len())?;
+    let (hist_group, hist_key, hist_values) =
+        prepare_history(req, history_ns, &station_index, group_first_row.len())?;
     let mut columns = Vec::with_capacity(values.len());
     for (k, v) in values.iter().enumerate() {
         let input = KernelInput {
@@ -179,7 +191,7 @@ pub fn impute_frame(req: &Request<'_>) -> Result<Outcome> {
             clim_key: &clim_key,
             hist_group: &hist_group,
             hist_key: &hist_key,
-            hist_values: hist_values.get(k).map_or(&[][..], Vec::as_slice),
+            hist_values: hist_values.get(k).map_or(&[][..], |h| &h[..]),
             max_spline_gap: req.max_spline_gap,
         };
         let (filled, methods) = impute_kernel_threaded(&input, req.threads)?;
@@ -196,22 +208,58 @@ pub fn impute_frame(req: &Request<'_>) -> Result<Outcome> {
     }))
 }
 
-/// Text rows [`parse_kst`] does not read and `resolved` does not cover.
-fn unresolved_rows(times: &Times<'_>) -> Vec<i64> {
+/// Text times as [`parse_kst`] and `resolved` read them (NaT where neither
+/// did), and the rows left to python's per-value path; other kinds are read
+/// by [`kst_times`].
+fn read_times(times: &Times<'_>, threads: usize) -> (Option<Vec<i64>>, Vec<i64>) {
     let Times::Text {
-        values,
-        resolved: None,
-        ..
+        values, resolved, ..
     } = times
     else {
-        return Vec::new();
+        return (None, Vec::new());
     };
-    values
+    let mut ns = parse_all(values, threads);
+    if let Some(r) = resolved {
+        for (&row, &t) in r.rows.iter().zip(r.ns) {
+            if let Some(slot) = usize::try_from(row).ok().and_then(|i| ns.get_mut(i)) {
+                *slot = t;
+            }
+        }
+        return (Some(ns), Vec::new());
+    }
+    let need = ns
         .iter()
+        .zip(values.iter())
         .enumerate()
-        .filter(|(_, v)| v.is_some_and(|s| parse_kst(s).is_none()))
+        .filter(|(_, (&t, v))| t == NAT && v.is_some())
         .map(|(i, _)| to_i64(i))
-        .collect()
+        .collect();
+    (Some(ns), need)
+}
+
+/// Rows per thread below which parsing on one thread is cheaper.
+const MIN_PARSE_ROWS_PER_THREAD: usize = 100_000;
+
+/// [`parse_kst`] of every value (NaT where it does not recognise one), split
+/// over up to `threads` threads for large columns (the values are independent).
+fn parse_all(values: &[Option<&str>], threads: usize) -> Vec<i64> {
+    let parse = |v: &Option<&str>| v.and_then(parse_kst).unwrap_or(NAT);
+    let threads = threads.min(values.len() / MIN_PARSE_ROWS_PER_THREAD).max(1);
+    if threads == 1 {
+        return values.iter().map(parse).collect();
+    }
+    let mut ns = vec![NAT; values.len()];
+    let chunk = values.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        for (out, part) in ns.chunks_mut(chunk).zip(values.chunks(chunk)) {
+            scope.spawn(move || {
+                for (o, v) in out.iter_mut().zip(part) {
+                    *o = parse(v);
+                }
+            });
+        }
+    });
+    ns
 }
 
 /// `_rows_text`: `[0, 1, 2]`, then ` and N more` past ten.
@@ -230,51 +278,44 @@ pub fn rows_text(rows: &[usize]) -> String {
     format!("[{}]{suffix}", shown.join(", "))
 }
 
-/// `_kst_naive_ns`: naive KST ns per row; missing or unparseable times are an error.
-fn kst_times(times: &Times<'_>, what: &str, col: Name<'_>) -> Result<Vec<i64>> {
-    let (ns, example) = match times {
-        Times::Failed(msg) => return Err(TransformError::input(*msg)),
-        Times::KstNs(ns) => (ns.to_vec(), None),
-        Times::UtcNs(ns) => (
+/// `_kst_naive_ns`: naive KST ns per row; missing or unparseable times are an
+/// error. `parsed` is [`read_times`]'s reading of a text column.
+fn kst_times<'a>(
+    parsed: Option<Vec<i64>>,
+    times: &Times<'a>,
+    what: &str,
+    col: Name<'_>,
+) -> Result<Cow<'a, [i64]>> {
+    let ns: Cow<'a, [i64]> = match (times, parsed) {
+        (Times::Failed(msg), _) => return Err(TransformError::input(*msg)),
+        (Times::KstNs(ns), _) => Cow::Borrowed(ns),
+        (Times::UtcNs(ns), _) => Cow::Owned(
             ns.iter()
                 .map(|&t| if t == NAT { NAT } else { t + KST_OFFSET_NS })
                 .collect(),
-            None,
         ),
+        (Times::Text { .. }, Some(ns)) => Cow::Owned(ns),
+        (Times::Text { values, .. }, None) => Cow::Owned(
+            values
+                .iter()
+                .map(|v| v.and_then(parse_kst).unwrap_or(NAT))
+                .collect(),
+        ),
+    };
+    let Some(first) = ns.iter().position(|&t| t == NAT) else {
+        return Ok(ns);
+    };
+    let bad: Vec<usize> = (first..ns.len()).filter(|&i| ns[i] == NAT).collect();
+    let shown = match times {
         Times::Text {
             values,
             first_missing_repr,
-            resolved,
-        } => {
-            let mut ns: Vec<i64> = values
-                .iter()
-                .map(|v| v.and_then(parse_kst).unwrap_or(NAT))
-                .collect();
-            if let Some(r) = resolved {
-                for (&row, &t) in r.rows.iter().zip(r.ns) {
-                    if let Some(slot) = usize::try_from(row).ok().and_then(|i| ns.get_mut(i)) {
-                        *slot = t;
-                    }
-                }
-            }
-            (ns, Some((values, first_missing_repr)))
-        }
-    };
-    let bad: Vec<usize> = ns
-        .iter()
-        .enumerate()
-        .filter(|(_, &t)| t == NAT)
-        .map(|(i, _)| i)
-        .collect();
-    let Some(&first) = bad.first() else {
-        return Ok(ns);
-    };
-    let shown = match example {
-        None => "NaT".to_owned(),
-        Some((values, missing)) => match values[first] {
+            ..
+        } => match values[first] {
             Some(s) => str_repr(s),
-            None => missing.unwrap_or("None").to_owned(),
+            None => first_missing_repr.unwrap_or("None").to_owned(),
         },
+        _ => "NaT".to_owned(),
     };
     Err(TransformError::input(format!(
         "{what} time column {} has missing or unparseable times at rows {} (0-based \
@@ -286,7 +327,7 @@ fn kst_times(times: &Times<'_>, what: &str, col: Name<'_>) -> Result<Vec<i64>> {
 
 /// Codes by first appearance, each group's first row, and the station index
 /// (for mapping history stations; `None` for python-made codes).
-type StationCodes<'a> = (Vec<i64>, Vec<i64>, Option<HashMap<&'a str, i64>>);
+type StationCodes<'a> = (Cow<'a, [i64]>, Vec<i64>, Option<HashMap<&'a str, i64>>);
 
 /// `_station_codes`: a code per row, numbered in order of first appearance.
 fn station_codes<'a>(
@@ -305,7 +346,7 @@ fn station_codes<'a>(
                     first.push(to_i64(i));
                 }
             }
-            Ok((codes.to_vec(), first, None))
+            Ok((Cow::Borrowed(codes), first, None))
         }
         Stations::Groups(_) => Err(TransformError::input(
             "impute_frame: station groups are given for history only",
@@ -345,7 +386,7 @@ fn station_codes<'a>(
                     rows_text(&bad)
                 )));
             }
-            Ok((codes, first, Some(index)))
+            Ok((Cow::Owned(codes), first, Some(index)))
         }
     }
 }
@@ -375,10 +416,11 @@ fn sort_order(codes: &[i64], ns: &[i64]) -> Option<Vec<usize>> {
     Some(order)
 }
 
-fn permuted<T: Copy>(a: &[T], order: Option<&[usize]>) -> Vec<T> {
+/// `a` in sorted order: `a` itself when the input is already sorted.
+fn permuted<'a, T: Copy>(a: &'a [T], order: Option<&[usize]>) -> Cow<'a, [T]> {
     match order {
-        None => a.to_vec(),
-        Some(o) => o.iter().map(|&i| a[i]).collect(),
+        None => Cow::Borrowed(a),
+        Some(o) => Cow::Owned(o.iter().map(|&i| a[i]).collect()),
     }
 }
 
@@ -449,12 +491,17 @@ fn group_starts(sorted_codes: &[i64]) -> Vec<i64> {
 
 /// `_as_float`: float64 values; a string with a control character, then an
 /// infinite value, is an error naming the rows.
-fn as_float(column: &Values<'_>, n: usize, what: &str, name: Name<'_>) -> Result<Vec<f64>> {
-    let values = match column {
+fn as_float<'a>(
+    column: &Values<'a>,
+    n: usize,
+    what: &str,
+    name: Name<'_>,
+) -> Result<Cow<'a, [f64]>> {
+    let values: Cow<'a, [f64]> = match column {
         Values::Failed(msg) => return Err(TransformError::input(*msg)),
         Values::Floats(v) => {
             check_len(v.len(), n, "values")?;
-            v.to_vec()
+            Cow::Borrowed(v)
         }
         Values::Text(texts) => {
             check_len(texts.len(), n, "values")?;
@@ -474,19 +521,18 @@ fn as_float(column: &Values<'_>, n: usize, what: &str, name: Name<'_>) -> Result
                     str_repr(texts[first].unwrap_or_default())
                 )));
             }
-            texts
-                .iter()
-                .map(|v| v.map_or(f64::NAN, parse_numeric))
-                .collect()
+            Cow::Owned(
+                texts
+                    .iter()
+                    .map(|v| v.map_or(f64::NAN, parse_numeric))
+                    .collect(),
+            )
         }
     };
-    let infinite: Vec<usize> = values
-        .iter()
-        .enumerate()
-        .filter(|(_, v)| v.is_infinite())
-        .map(|(i, _)| i)
-        .collect();
-    if !infinite.is_empty() {
+    if let Some(first) = values.iter().position(|v| v.is_infinite()) {
+        let infinite: Vec<usize> = (first..values.len())
+            .filter(|&i| values[i].is_infinite())
+            .collect();
         return Err(TransformError::input(format!(
             "{what} value column {} is infinite at rows {} (0-based positions); replace those \
              values with NaN or finite numbers",
@@ -526,20 +572,24 @@ fn clim_keys(ns: &[i64]) -> Vec<i64> {
     out
 }
 
-type HistoryArrays = (Vec<i64>, Vec<i64>, Vec<Vec<f64>>);
+type HistoryArrays<'a> = (Vec<i64>, Vec<i64>, Vec<Cow<'a, [f64]>>);
 
 /// `_prepare_history`: each history row's input group (-1 if none), clim key and values.
-fn prepare_history(
-    req: &Request<'_>,
+fn prepare_history<'a>(
+    req: &Request<'a>,
+    parsed: Option<Vec<i64>>,
     station_index: &Option<HashMap<&str, i64>>,
     groups: usize,
-) -> Result<HistoryArrays> {
+) -> Result<HistoryArrays<'a>> {
     let table = match &req.history {
-        History::Absent => return Ok((Vec::new(), Vec::new(), vec![Vec::new(); req.columns.len()])),
+        History::Absent => {
+            let none: Vec<Cow<'a, [f64]>> = vec![Cow::Borrowed(&[]); req.columns.len()];
+            return Ok((Vec::new(), Vec::new(), none));
+        }
         History::Failed(msg) => return Err(TransformError::input(*msg)),
         History::Given(t) => t,
     };
-    let ns = kst_times(&table.times, "history", req.time_col)?;
+    let ns = kst_times(parsed, &table.times, "history", req.time_col)?;
     let n = ns.len();
     let hist_group = match (&table.stations, station_index) {
         (Stations::Failed(msg), _) => return Err(TransformError::input(*msg)),
@@ -740,7 +790,10 @@ mod tests {
             values: vec![Values::Text(&ta)],
         };
         assert_eq!(
-            error(&request(table, History::Failed("history has no column 'ta'"))),
+            error(&request(
+                table,
+                History::Failed("history has no column 'ta'")
+            )),
             "frame value column 'ta' is infinite at rows [2] (0-based positions); replace those \
              values with NaN or finite numbers"
         );

@@ -51,7 +51,9 @@ pub fn column_report(values: &[f64], methods: &[i8], group_starts: &[i64]) -> Co
         for chunk in lengths.chunk_by(|p, q| p == q) {
             report.gap_group.push(gi);
             report.gap_length.push(chunk[0]);
-            report.gap_count.push(i64::try_from(chunk.len()).unwrap_or(i64::MAX));
+            report
+                .gap_count
+                .push(i64::try_from(chunk.len()).unwrap_or(i64::MAX));
         }
     }
     report

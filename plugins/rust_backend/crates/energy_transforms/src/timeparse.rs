@@ -192,7 +192,10 @@ mod tests {
         );
         assert_eq!(parse_kst("1970-01-01 00:00"), Some(0));
         assert_eq!(parse_kst("1969-12-31 23:00"), Some(-NS_HOUR));
-        assert_eq!(parse_kst("2024-02-29"), Some(days_from_civil(2024, 2, 29) * NS_DAY));
+        assert_eq!(
+            parse_kst("2024-02-29"),
+            Some(days_from_civil(2024, 2, 29) * NS_DAY)
+        );
     }
 
     #[test]
@@ -240,8 +243,14 @@ mod tests {
     #[test]
     fn timestamp_text_like_pandas() {
         assert_eq!(timestamp_text(JAN31_13H), "2024-01-31 13:00:00");
-        assert_eq!(timestamp_text(JAN31_13H + 1500), "2024-01-31 13:00:00.000001500");
-        assert_eq!(timestamp_text(JAN31_13H + 5000), "2024-01-31 13:00:00.000005");
+        assert_eq!(
+            timestamp_text(JAN31_13H + 1500),
+            "2024-01-31 13:00:00.000001500"
+        );
+        assert_eq!(
+            timestamp_text(JAN31_13H + 5000),
+            "2024-01-31 13:00:00.000005"
+        );
         assert_eq!(timestamp_text(-NS_HOUR), "1969-12-31 23:00:00");
     }
 }

@@ -8,11 +8,11 @@
 
 use std::borrow::Cow;
 
+use energy_transforms::impute_frame::NAT;
 use energy_transforms::impute_frame::{
     impute_frame as run_impute, History, Imputed, Name, Outcome, Request, Resolved, Stations,
     Table, Times, Values,
 };
-use energy_transforms::impute_frame::NAT;
 use energy_transforms::timeparse::parse_kst;
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyUntypedArrayMethods};
 use pyo3::prelude::*;
@@ -42,11 +42,22 @@ impl<'a> Text<'a> {
         let mut refs = Vec::with_capacity(items.len());
         let mut lossy = Vec::new();
         let mut first_missing_repr = None;
+        // Station columns repeat one str object for a whole run (a portal
+        // page per station): reuse its text without touching the object.
+        let mut last: Option<(*mut pyo3::ffi::PyObject, &'a str)> = None;
         for (i, item) in items.iter().enumerate() {
+            let ptr = item.as_ptr();
+            if let Some((p, text)) = last {
+                if p == ptr {
+                    refs.push(Some(text));
+                    continue;
+                }
+            }
             let item = item.bind(py);
             if let Ok(s) = item.cast::<PyString>() {
                 if let Ok(text) = s.to_str() {
                     refs.push(Some(text));
+                    last = Some((ptr, text));
                 } else {
                     lossy.push((i, s.to_string_lossy().into_owned()));
                     refs.push(None);
@@ -301,7 +312,12 @@ fn impute_frame<'py>(
         .transpose()?;
     let frame_strs = Strs::of(&frame_texts);
     let history_strs = history_texts.as_ref().map(Strs::of);
-    let history = match (&history_held, &history_texts, &history_strs, &history_failed) {
+    let history = match (
+        &history_held,
+        &history_texts,
+        &history_strs,
+        &history_failed,
+    ) {
         (Some(h), Some(t), Some(s), _) => History::Given(table(h, t, s)?),
         (_, _, _, Some(msg)) => History::Failed(msg),
         _ => History::Absent,
