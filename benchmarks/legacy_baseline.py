@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy.interpolate import interp1d
 
-from registry.contracts import FillMethod
+from foundations.fill_methods import FillMethod
 
 
 def find_consecutive_missing_groups(series: pd.Series) -> list[tuple[int, int]]:

@@ -23,11 +23,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from backend_harness import imputation
 from benchmarks.generator import GeneratorSpec, describe, generate, spec_for_rows
 from benchmarks.legacy_baseline import impute_missing_values_legacy
 from benchmarks.measure import Memory, Timing, machine_info, peak_traced_memory, time_call
 from benchmarks.profiling import ProfileRow, PySpySummary, cprofile_top, pyspy_top
-from plugins.python_backend import imputation
 from plugins.python_backend.imputation_kernel import impute_kernel
 from registry.contracts import ImputeOptions
 from registry.equivalence import float_mismatches
@@ -95,12 +95,9 @@ def stage_times(case: Case, repeats: int = 3) -> dict[str, float]:
         prepared = imputation.prepare(case.frame, OPTIONS, case.history)
         t1 = time.process_time()
         results = {
-            c: impute_kernel(
-                prepared.x, prepared.group_starts, prepared.values[c], prepared.clim_key,
-                prepared.hist_group, prepared.hist_key, prepared.hist_values[c], OPTIONS.max_spline_gap,
-            )
+            c: impute_kernel(prepared.kernel_input(c, OPTIONS.max_spline_gap))
             for c in OPTIONS.columns
-        }  # fmt: skip
+        }
         t2 = time.process_time()
         imputation.assemble(
             case.frame, prepared, {c: r[0] for c, r in results.items()},

@@ -350,7 +350,7 @@ def render_report(
         "re-filtered by station and (month, day, hour) for every missing value, `.loc` writes per value. "
         "It applies today's rules, so its output can be, and was, compared with the optimised result "
         "(column *outputs agree*: same method per row, values within the equivalence tolerance).",
-        "- **After**: the python backend, `plugins/python_backend/imputation.py` (validation, vectorised "
+        "- **After**: the python backend, `backend_harness/imputation.py` and `plugins/python_backend/imputation.py` (validation, vectorised "
         "time parsing, one stable sort) + `imputation_kernel.py` (vectorised gap finding, one scipy "
         "`CubicSpline` per station and column, one grouping for the climatology), called directly "
         "(`impute_missing_values(frame, ImputeOptions(), None)`), without the registry's dispatch.",

@@ -29,10 +29,10 @@ import plugins.python_backend as python_hooks
 from benchmarks.generator import generate, spec_for_rows
 from benchmarks.measure import Memory, Timing, machine_info, peak_rss, time_call
 from benchmarks.rust_payloads import asos_body, pv_body, wind_body
+from foundations.settings import LimitSettings
 from registry import Registry, discover_backends, load_settings
 from registry.contracts import ImputeOptions
 from registry.equivalence import differences
-from registry.settings import LimitSettings
 
 REPO = Path(__file__).resolve().parents[1]
 #: Phase 1 success (seed plan section 9): at least a 50% cut in wall time.
@@ -151,9 +151,9 @@ def bench_runs(results: Results, sizes: tuple[int, ...]) -> None:
 
 
 def bench_impute(results: Results, sizes: tuple[int, ...]) -> None:
+    from backend_harness import imputation
     from energy_rust_backend import imputation as rust_imputation
     from energy_rust_backend import plugin as rust_hooks
-    from plugins.python_backend import imputation
 
     options = ImputeOptions()
     for rows in sizes:
@@ -170,8 +170,7 @@ def bench_impute(results: Results, sizes: tuple[int, ...]) -> None:
 
         def kernels(kernel: Callable[..., Any], p: Any = prepared) -> None:
             for c in options.columns:
-                kernel(p.x, p.group_starts, p.values[c], p.clim_key, p.hist_group,
-                       p.hist_key, p.hist_values[c], options.max_spline_gap)  # fmt: skip
+                kernel(p.kernel_input(c, options.max_spline_gap))
 
         expected_s = case.python.median_wall_s
         py_kernel = timed(lambda: kernels(python_kernel), expected_s)
@@ -268,8 +267,8 @@ def bench_round_trip(results: Results) -> None:
 
     import structlog
 
-    from registry.log_config import configure_logging
-    from registry.settings import LoggingSettings
+    from foundations.log_config import configure_logging
+    from foundations.settings import LoggingSettings
 
     try:
         # Dispatch alone: the per-call log event is dropped by level, as when
@@ -410,7 +409,7 @@ def write_report(results: Results, out: Path, image: Path) -> None:
         "What is compared: the python backend is the optimised one of Phase 0 (vectorised",
         "numpy/pandas/scipy). Both backends share the Python glue that is not transform",
         "work: T2's `prepare`/`assemble` (validation, time parsing, sorting, report) and",
-        "T3-T5's frame builders (`plugins/python_backend/frames.py`), so dtypes match by",
+        "T3-T5's frame builders (`backend_harness/frames.py`), so dtypes match by",
         "construction. The rust column 'core' is the rust side without that shared part.",
         "",
         f"![rust vs python]({image.relative_to(out.parent).as_posix()})",

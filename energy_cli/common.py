@@ -14,16 +14,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
 from typer.core import TyperGroup
 
+from foundations.errors import ConfigError, EnergyError
+from foundations.log_config import configure_logging, set_verbosity, verbosity
 from foundations.redaction import redact
 from registry import Registry, Settings, build_registry, load_settings
-from registry.errors import ConfigError, EnergyError
-from registry.log_config import configure_logging, set_verbosity, verbosity
 
 EXIT_RUN_FAILED = 1
 EXIT_BAD_INPUT = 2
@@ -52,7 +51,7 @@ VerboseOption = Annotated[
 ]
 
 
-def use_verbosity(count: int) -> int:
+def use_verbosity(ctx: typer.Context, count: int) -> int:
     """Apply ``count`` ``-v`` (or a larger one given before the command); the verbosity in effect.
 
     The previous verbosity comes back when the command ends, so one process
@@ -61,9 +60,7 @@ def use_verbosity(count: int) -> int:
     previous = verbosity()
     chosen = max(count, previous or 0)
     set_verbosity(chosen)
-    ctx = click.get_current_context(silent=True)
-    if ctx is not None:
-        ctx.call_on_close(lambda: set_verbosity(previous))
+    ctx.call_on_close(lambda: set_verbosity(previous))
     return chosen
 
 
@@ -122,10 +119,12 @@ def describe_failure(exc: BaseException) -> tuple[str, int] | None:
 class OneLineErrors(TyperGroup):
     """The ``energy`` group: any command's expected failure becomes one ``error:`` line."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    # typer (0.29 in the lock) carries its own copy of click: its exceptions and context
+    # are not the `click` package's, so everything here is spelt through typer.
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]  # typer's own Context subclass
         try:
             return super().invoke(ctx)
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+        except (typer.Exit, typer.Abort, typer.TyperException):
             raise
         except Exception as exc:
             described = describe_failure(exc)

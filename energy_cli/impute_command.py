@@ -20,8 +20,8 @@ from rich.console import Console
 from rich.table import Table
 
 from energy_cli.common import check_output, fail, open_registry, require_utf8_text
+from foundations.errors import EnergyError
 from registry.contracts import FillMethod, ImputeOptions, TransformOutput
-from registry.errors import EnergyError
 from registry.records import CallResult
 
 InputArg = Annotated[

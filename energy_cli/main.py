@@ -16,9 +16,9 @@ from rich.table import Table
 
 from energy_cli import impute_command, pipeline_commands, transform_command
 from energy_cli.common import OneLineErrors, VerboseOption, fail, open_registry
+from foundations.errors import EnergyError
+from foundations.log_config import set_verbosity
 from registry import TRANSFORMS
-from registry.errors import EnergyError
-from registry.log_config import set_verbosity
 
 app = typer.Typer(
     name="energy",
@@ -125,12 +125,12 @@ def explain(env: EnvOption = None, json_output: JsonOption = False) -> None:
     if any_absent:
         table.add_column("absent: runs instead", overflow="fold")
     for row in rows:
-        cells = [
-            row["transform"],
-            row["backend"],
-            row["rule"],
-            row["failure_policy"],
-            row["shadow"] or "-",
+        cells: list[str] = [
+            str(row["transform"]),
+            str(row["backend"]),
+            str(row["rule"]),
+            str(row["failure_policy"]),
+            str(row["shadow"] or "-"),
         ]
         if any_absent:
             cells.append("" if row["available"] else f"{row['would_run']} ({row['reason']})")

@@ -12,7 +12,7 @@ What they print: progress bars and the summary (stdout, or stderr with
 (one ``transform.call`` per transform call, ...) go to
 ``<data_dir>/logs/energy-<command>-<UTC time>-<pid>.jsonl`` (JSON lines, INFO
 and above, named on the summary's last line) and, with ``-v``, to stderr
-(:mod:`registry.log_config`).
+(:mod:`foundations.log_config`).
 """
 
 from __future__ import annotations
@@ -42,9 +42,9 @@ from energy_cli.common import (
     load_cli_settings,
     use_verbosity,
 )
+from foundations.errors import EnergyError
+from foundations.log_config import command_log
 from registry import Settings
-from registry.errors import EnergyError
-from registry.log_config import command_log
 
 #: The data tables whose digests show that a re-run changed nothing.
 DIGEST_TABLES = (
@@ -405,6 +405,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("run")
     def run_command(
+        ctx: typer.Context,
         env: EnvOption = None,
         no_prefect: NoPrefectOption = False,
         json_output: JsonOption = False,
@@ -419,7 +420,7 @@ def register(app: typer.Typer) -> None:
         from pipeline.jobs import plan_main_job, run_main_job
         from prefect_flows.prefect_env import prepare_prefect_environment
 
-        use_verbosity(verbose)
+        use_verbosity(ctx, verbose)
         try:
             settings = _settings(env, check_database=False)
         except EnergyError as exc:
@@ -450,6 +451,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def backfill(
+        ctx: typer.Context,
         start: DateOption,
         end: DateOption,
         source: Annotated[
@@ -490,7 +492,7 @@ def register(app: typer.Typer) -> None:
         )
         from prefect_flows.prefect_env import prepare_prefect_environment
 
-        use_verbosity(verbose)
+        use_verbosity(ctx, verbose)
         first, last = start.date(), end.date()
         if source is None and not plan_only:
             raise fail(

@@ -15,7 +15,8 @@ import pandas as pd
 import typer
 
 from energy_cli.common import check_output, fail, open_registry, require_utf8_text
-from registry.errors import EnergyError
+from foundations.errors import EnergyError
+from registry.contracts import TransformOutput
 
 #: The transforms whose input is a raw response body (the file's bytes).
 _PAYLOAD_TRANSFORMS = ("wind_to_long", "pv_to_long", "asos_to_frame")
@@ -103,4 +104,5 @@ def _as_frame(name: str, value: Any) -> pd.DataFrame:
     if name == "find_missing_runs":
         starts, lengths = value
         return pd.DataFrame({"start": starts, "length": lengths})
-    return value.frame
+    output: TransformOutput = value
+    return output.frame

@@ -29,7 +29,7 @@ import structlog
 from pydantic import SecretStr
 
 from foundations.redaction import install_log_filter, redact, register_secret
-from registry.settings import NotificationSettings, Settings
+from foundations.settings import NotificationSettings, Settings
 
 log = structlog.get_logger("notifications.slack")
 

@@ -33,9 +33,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from foundations.errors import EnergyError
 from pipeline.dates import days_between, month_bounds, months_between
-from pipeline.fetching import is_fatal
-from pipeline.jobs import JobFailed
+from pipeline.jobs import FlowRun, run_in_order
 from pipeline.pv import plan_queries, run_pv
 from pipeline.reference import pv_units
 from pipeline.request_budget import DatabaseLedger
@@ -43,7 +43,6 @@ from pipeline.summary import FlowSummary
 from pipeline.weather import run_weather
 from pipeline.wind import run_wind
 from registry import Settings
-from registry.errors import EnergyError
 from sources.errors import BudgetExhaustedError
 from sources.kma_asos import asos_request_count
 from sources.namdong_wind import wind_request_estimate
@@ -319,22 +318,20 @@ def run_backfill(
         settings, source, start, end, only_missing=only_missing, units=units, stations=stations
     )
     result = BackfillResult(plan)
-    failures: list[str] = []
-    for index, step in enumerate(plan.steps):
-        run = step_runner(settings, plan, step, units=units, stations=stations, **options)
-        try:
-            result.summaries.append(run())
-        except BudgetExhaustedError as exc:
-            result.stop = BudgetStop(source, exc, plan.steps[index:])
-            break
-        except Exception as exc:
-            if is_fatal(exc):
-                # A key, permission or quota refusal fails every later step the
-                # same way: stop now instead of asking for the next days.
-                raise
-            failures.append(f"{step.label}: {exc}")
-    if failures:
-        raise JobFailed(failures)
+    done = run_in_order(
+        [
+            FlowRun(
+                step.label,
+                step_runner(settings, plan, step, units=units, stations=stations, **options),
+            )
+            for step in plan.steps
+        ],
+        stop_at_budget=True,
+    )
+    result.summaries = done.summaries
+    if done.budget_stop is not None:
+        index, exc = done.budget_stop
+        result.stop = BudgetStop(source, exc, plan.steps[index:])
     if result.stop is not None:
         raise BackfillStopped(result.stop)
     return result

@@ -42,4 +42,4 @@ def check_drift(
 
 def _same_shape(a: Signature, b: Signature) -> bool:
     # Record counts grow with every merge; only fields and envelope make a new baseline.
-    return a["fields"] == b["fields"] and a["envelope"] == b["envelope"]
+    return bool(a["fields"] == b["fields"] and a["envelope"] == b["envelope"])

@@ -29,7 +29,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from registry.errors import EnergyError, PortalError
+from foundations.errors import EnergyError, PortalError
 from sources.errors import (
     BudgetExhaustedError,
     FatalPortalError,

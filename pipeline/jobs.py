@@ -13,11 +13,13 @@ its own, and :class:`JobFailed` is raised at the end naming the failures.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any
 
+from foundations.errors import EnergyError
 from pipeline.dates import (
     days_between,
     last_days,
@@ -31,7 +33,7 @@ from pipeline.summary import FlowSummary
 from pipeline.weather import run_weather
 from pipeline.wind import run_wind
 from registry import Settings
-from registry.errors import EnergyError
+from sources.errors import BudgetExhaustedError
 from sources.replay import Catalog
 
 
@@ -89,26 +91,52 @@ def plan_main_job(settings: Settings) -> JobPlan:
     )
 
 
-def _collect(runs: list[Callable[[], FlowSummary]]) -> list[FlowSummary]:
-    summaries: list[FlowSummary] = []
+@dataclass(frozen=True)
+class FlowRun:
+    """One flow run of a job (main job or backfill step), named for the failure list."""
+
+    label: str
+    run: Callable[[], FlowSummary]
+
+
+@dataclass
+class FlowRuns:
+    """What :func:`run_in_order` did: the summaries, and where the budget stopped it."""
+
+    summaries: list[FlowSummary]
+    #: Index of the run whose requests ran out of budget (it loaded what it
+    #: fetched), and the error; None when every run went through.
+    budget_stop: tuple[int, BudgetExhaustedError] | None = None
+
+
+def run_in_order(runs: Sequence[FlowRun], *, stop_at_budget: bool = False) -> FlowRuns:
+    """Run each flow; one failing does not stop the others, a fatal refusal stops all.
+
+    The three APIs share one key: a key, permission or quota refusal
+    (:func:`pipeline.fetching.is_fatal`) would fail every later run the same
+    way, so it propagates at once. With ``stop_at_budget`` (a backfill, whose
+    steps all ask the same source), a run that exhausted the daily request
+    budget ends the sequence. Other failures are collected and raised together
+    as :class:`JobFailed` after the last run.
+    """
+    done = FlowRuns(summaries=[])
     failures: list[str] = []
-    for run in runs:
+    for index, run in enumerate(runs):
         try:
-            summaries.append(run())
+            done.summaries.append(run.run())
+        except BudgetExhaustedError as exc:
+            if not stop_at_budget:
+                failures.append(f"{run.label}: {exc}")
+                continue
+            done.budget_stop = (index, exc)
+            break
         except Exception as exc:
             if is_fatal(exc):
-                # The three APIs share one key: a key, permission or quota
-                # refusal would fail the other flows the same way.
                 raise
-            failures.append(f"{getattr(run, 'label', 'flow')}: {exc}")
+            failures.append(f"{run.label}: {exc}")
     if failures:
         raise JobFailed(failures)
-    return summaries
-
-
-def _labelled(label: str, fn: Callable[[], FlowSummary]) -> Callable[[], FlowSummary]:
-    fn.label = label  # type: ignore[attr-defined]
-    return fn
+    return done
 
 
 def run_main_job(
@@ -117,17 +145,17 @@ def run_main_job(
     """Every flow of ``plan`` (default: :func:`plan_main_job`) as plain functions."""
     plan = plan or plan_main_job(settings)
     runs = [
-        _labelled(f"weather {d}", lambda d=d: run_weather(settings, d, d, **options))
+        FlowRun(f"weather {d}", partial(run_weather, settings, d, d, **options))
         for d in plan.weather_days
     ]
     runs += [
-        _labelled(f"wind {m:%Y-%m}", lambda m=m: run_wind(settings, m, **options))
+        FlowRun(f"wind {m:%Y-%m}", partial(run_wind, settings, m, **options))
         for m in plan.wind_months
     ]
     runs.append(
-        _labelled(
+        FlowRun(
             f"pv {plan.pv_start}..{plan.pv_end}",
-            lambda: run_pv(settings, plan.pv_start, plan.pv_end, units=plan.pv_units, **options),
+            partial(run_pv, settings, plan.pv_start, plan.pv_end, units=plan.pv_units, **options),
         )
     )
-    return _collect(runs)
+    return run_in_order(runs).summaries

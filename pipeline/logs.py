@@ -8,7 +8,7 @@ already imported it, so code that runs without Prefect does not pay its import.
 
 Inside a run the message is ``event {json fields}`` (what the Prefect UI
 shows); the event and its fields also travel on the record as
-``energy_event``/``energy_fields``, from which :mod:`registry.log_config`
+``energy_event``/``energy_fields``, from which :mod:`foundations.log_config`
 writes them to the log file as keys of their own, like any structlog record.
 Where the record is shown (console, file) is decided there, not here.
 """
@@ -36,7 +36,8 @@ def _run_logger() -> logging.LoggerAdapter[Any] | logging.Logger | None:
     from prefect.exceptions import MissingContextError
 
     try:
-        return module.get_run_logger()
+        run_logger: logging.LoggerAdapter[Any] | logging.Logger = module.get_run_logger()
+        return run_logger
     except MissingContextError:
         return None
 

@@ -29,6 +29,7 @@ from typing import Any
 
 import pandas as pd
 
+from foundations.errors import EnergyError, PortalError, TransformInputError
 from pipeline import listeners, logs
 from pipeline.dates import days_between, last_days
 from pipeline.drift import check_drift
@@ -38,7 +39,6 @@ from pipeline.retry_hint import retry_command
 from pipeline.runtime import FlowContext, execute, note_observations
 from pipeline.summary import FlowSummary
 from registry import Settings
-from registry.errors import EnergyError, PortalError, TransformInputError
 from sources import PV, NoDataError, Sources
 from sources.errors import BudgetExhaustedError
 from sources.pv_plan import PvQuery, plan_pv_queries, total_requests

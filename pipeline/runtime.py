@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from datetime import timedelta
+from functools import partial
 from typing import Any, Protocol, TypeVar
 
 from foundations.redaction import database_url_secrets, redact
@@ -66,7 +67,7 @@ class SourcesFactory(Protocol):
 Observer = Callable[[FlowSummary], None]
 
 
-def run_async(make: Callable[[], Awaitable[T]]) -> T:
+def run_async(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
     """Run a coroutine to completion from synchronous flow code.
 
     Prefect runs sync flows and tasks without an event loop in their thread,
@@ -76,21 +77,22 @@ def run_async(make: Callable[[], Awaitable[T]]) -> T:
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(make())  # type: ignore[arg-type]
-    box: dict[str, Any] = {}
+        return asyncio.run(make())
+    results: list[T] = []
+    errors: list[BaseException] = []
 
     def target() -> None:
         try:
-            box["value"] = asyncio.run(make())  # type: ignore[arg-type]
+            results.append(asyncio.run(make()))
         except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
-            box["error"] = exc
+            errors.append(exc)
 
     worker = threading.Thread(target=target, name="pipeline.run_async")
     worker.start()
     worker.join()
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
+    if errors:
+        raise errors[0]
+    return results[0]
 
 
 def secrets_of(settings: Settings) -> list[str]:
@@ -305,12 +307,12 @@ def _conclude(
     settings: Settings, storage: Storage | None, summary: FlowSummary, observers: Iterable[Observer]
 ) -> None:
     """Run log, notification, observers, listeners: each one isolated from the others."""
-    actions: list[tuple[str, Callable[[], None]]] = [
+    actions: list[tuple[str, Callable[[], object]]] = [
         ("run_log", lambda: _record(storage, summary)),
         ("notification", lambda: notify_run(settings, summary)),
     ]
     actions += [
-        (f"observer:{getattr(o, '__name__', type(o).__name__)}", lambda o=o: o(summary))
+        (f"observer:{getattr(o, '__name__', type(o).__name__)}", partial(o, summary))
         for o in observers
     ]
     for what, action in actions:

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from foundations.fill_methods import FillMethod
 from pipeline import listeners, logs
 from pipeline.dates import yesterday_kst
 from pipeline.drift import check_drift
@@ -33,7 +34,6 @@ from pipeline.retry_hint import retry_command
 from pipeline.runtime import FlowContext, execute, note_observations
 from pipeline.summary import FlowSummary
 from registry import ImputeOptions, Settings, TransformOutput
-from registry.contracts import FillMethod
 from sources import ASOS, NoDataError, Sources
 
 FLOW = "weather_daily"
@@ -180,7 +180,9 @@ def fetch_ranges(
 
 def parse(ctx: FlowContext, bodies: list[bytes], columns: list[str]) -> pd.DataFrame:
     """T5 on each body, concatenated in body order."""
-    frames = [ctx.call("asos_to_frame", body, fields=columns).frame for body in bodies]
+    frames: list[pd.DataFrame] = [
+        ctx.call("asos_to_frame", body, fields=columns).frame for body in bodies
+    ]
     return pd.concat(frames, ignore_index=True)
 
 
@@ -276,7 +278,10 @@ def impute(
         max_spline_gap=ctx.settings.pipeline.max_spline_gap,
         with_methods=True,
     )
-    return ctx.call("impute_missing_values", series[["tm", "stnNm", *columns]], options, history)
+    output: TransformOutput = ctx.call(
+        "impute_missing_values", series[["tm", "stnNm", *columns]], options, history
+    )
+    return output
 
 
 def load(

@@ -88,7 +88,7 @@ def fetch_month(ctx: FlowContext, first: date, last: date) -> list[bytes]:
 def parse(ctx: FlowContext, pages: list[bytes]) -> pd.DataFrame:
     """T3 per page, concatenated; the report counts are summed into the summary."""
     hour_label = ctx.settings.pipeline.wind_hour_label
-    frames = []
+    frames: list[pd.DataFrame] = []
     counts = dict.fromkeys(_REPORT_COUNTS, 0)
     for page in pages:
         out = ctx.call("wind_to_long", page, hour_label=hour_label)

@@ -4,7 +4,7 @@ The foundation that both the HTTP sources (``sources/``) and the transform
 backends (``plugins/``) read portal answers with, so that an error body is
 recognised the same way wherever it is seen. The arrows point here: sources and
 backends import ``portal``; ``portal`` imports only :mod:`foundations`,
-:mod:`registry.errors`, the standard library and third-party packages (never
+:mod:`foundations.errors`, the standard library and third-party packages (never
 ``sources``, ``storage``, ``plugins`` or the rust glue;
 ``tests/portal/test_import_direction.py`` checks it).
 
@@ -12,7 +12,7 @@ The contract:
 
 * **bodies** (:mod:`portal.bodies`): a raw body is ``bytes``, ``bytearray``,
   ``memoryview`` or ``str`` (read as UTF-8); anything else raises
-  :class:`registry.errors.TransformInputError`. Leading whitespace and a UTF-8
+  :class:`foundations.errors.TransformInputError`. Leading whitespace and a UTF-8
   byte order mark are ignored wherever a body's start is looked at;
 * **limits** (:mod:`portal.limits`): a body longer than the caller's byte limit,
   or JSON nesting deeper than its depth limit, is refused with
@@ -28,7 +28,7 @@ The contract:
   Every other code is an error, ``"03"`` (no data) included: telling "no data"
   from "retry" from "fatal" is the caller's business, never a reader's;
 * **envelopes** (:mod:`portal.envelope`): a portal error body raises
-  :class:`registry.errors.PortalError` with the portal's code and message. That
+  :class:`foundations.errors.PortalError` with the portal's code and message. That
   is JSON whose ``response`` (or the misspelt ``reponse``, :data:`RESPONSE_KEYS`)
   object has a ``header.resultCode`` not in :data:`SUCCESS_CODES` (message
   ``header.resultMsg``); XML whose ``header/resultCode`` is not a success code;

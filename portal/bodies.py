@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from registry.errors import TransformInputError
+from foundations.errors import TransformInputError
 
 _BOM = b"\xef\xbb\xbf"
 

@@ -1,7 +1,7 @@
 """The portal's envelopes: error bodies to PortalError, success bodies to their document.
 
 What counts as a portal error body (and raises
-:class:`registry.errors.PortalError` with the portal's code and message):
+:class:`foundations.errors.PortalError` with the portal's code and message):
 
 * JSON whose ``response`` (or the misspelt ``reponse``) object has a
   ``header.resultCode`` that is not a success code; the message is
@@ -23,10 +23,10 @@ from collections.abc import Mapping
 from typing import Any
 from xml.etree.ElementTree import Element
 
+from foundations.errors import PortalError, TransformInputError
 from portal.bodies import as_bytes, looks_like_xml
 from portal.codes import SUCCESS_CODES, UNKNOWN_CODE, code_text
 from portal.parsing import parse_json, parse_xml
-from registry.errors import PortalError, TransformInputError
 
 #: The top-level keys of a JSON body; the wind API sometimes misspells it.
 RESPONSE_KEYS = ("response", "reponse")

@@ -24,10 +24,10 @@ import json
 
 import numpy as np
 
-from registry.errors import TransformInputError
+from foundations.errors import TransformInputError
 
 #: The depth :func:`portal.parsing.parse_json` applies when its caller passes
-#: none: the default of ``[limits] max_json_depth`` (``registry.settings``;
+#: none: the default of ``[limits] max_json_depth`` (``foundations.settings``;
 #: ``tests/portal`` checks the two agree).
 DEFAULT_MAX_JSON_DEPTH = 64
 

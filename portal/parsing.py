@@ -9,9 +9,9 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
+from foundations.errors import TransformInputError
 from portal.bodies import as_bytes, strip_start
 from portal.limits import DEFAULT_MAX_JSON_DEPTH, check_json_depth
-from registry.errors import TransformInputError
 
 
 def parse_xml(body: bytes, *, source: str) -> Element:

@@ -19,9 +19,10 @@ from typing import Any, TypeVar
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import State
 from prefect.runtime import flow_run
-from prefect.states import State
 
+from foundations.log_config import configure_logging
 from pipeline.backfill import BackfillStopped, BudgetStop, plan_backfill
 from pipeline.fetching import is_fatal
 from pipeline.jobs import JobFailed, plan_main_job
@@ -30,7 +31,6 @@ from pipeline.weather import run_weather
 from pipeline.wind import run_wind
 from prefect_flows import artifacts
 from registry import Settings, load_settings
-from registry.log_config import configure_logging
 from sources.errors import BudgetExhaustedError
 
 T = TypeVar("T")
@@ -42,7 +42,8 @@ def prefect_step(name: str, fn: Callable[..., T], /, *args: Any, **kwargs: Any) 
     No caching and no result persistence: stage inputs are engines, frames and
     raw bodies, which must be neither hashed nor written to Prefect's storage.
     """
-    return task(fn, name=name, cache_policy=NO_CACHE, persist_result=False)(*args, **kwargs)
+    result: T = task(name=name, cache_policy=NO_CACHE, persist_result=False)(fn)(*args, **kwargs)
+    return result
 
 
 def _run_settings() -> Settings:

@@ -15,7 +15,7 @@ import sys
 from collections.abc import MutableMapping
 from pathlib import Path
 
-from registry.settings import Settings
+from foundations.settings import Settings
 
 #: The first run on an empty PREFECT_HOME migrates a fresh database (about 32 s
 #: measured), beyond Prefect's default 20 s start-up timeout.

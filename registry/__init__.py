@@ -9,11 +9,7 @@ Typical use (what the Prefect flows do)::
     result.value.frame, result.record.used      # the long frame, the backend that ran
 """
 
-from registry.contracts import API_VERSION, BackendInfo, FillMethod, ImputeOptions, TransformOutput
-from registry.discovery import Backends, discover_backends
-from registry.dispatch import Registry, build_registry
-from registry.equivalence import differences, equivalent
-from registry.errors import (
+from foundations.errors import (
     BackendUnavailable,
     ConfigError,
     EnergyError,
@@ -21,10 +17,14 @@ from registry.errors import (
     TransformInputError,
     UnknownNameError,
 )
+from foundations.settings import Settings, load_settings
+from registry.contracts import API_VERSION, BackendInfo, FillMethod, ImputeOptions, TransformOutput
+from registry.discovery import Backends, discover_backends
+from registry.dispatch import Registry, build_registry
+from registry.equivalence import differences, equivalent
 from registry.hookspecs import TRANSFORMS, hookimpl
 from registry.records import CallRecord, CallResult, ShadowOutcome
 from registry.selection import Choice, known_backends, resolve
-from registry.settings import Settings, load_settings
 
 __all__ = [
     "API_VERSION",

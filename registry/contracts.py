@@ -7,12 +7,15 @@ python backend build exactly the same result objects.
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from foundations.fill_methods import FillMethod
+
+__all__ = ["API_VERSION", "BackendInfo", "FillMethod", "ImputeOptions", "TransformOutput"]
 
 #: Version of the hook contract. A backend reports the version it implements
 #: in its handshake (``energy_backend_info``); the registry refuses a backend
@@ -30,23 +33,6 @@ class BackendInfo:
     #: The transforms this backend says it implements; the registry checks the
     #: claim against the hook implementations it actually registered.
     transforms: tuple[str, ...] = ()
-
-
-class FillMethod(enum.IntEnum):
-    """How a value of an imputed column came to be (T2 rule numbers in comments)."""
-
-    OBSERVED = 0
-    SPLINE = 1  # rule 4, >= 4 observed points
-    LINEAR = 2  # rule 4, 2 or 3 observed points
-    EDGE = 3  # rule 5
-    CLIMATOLOGY = 4  # rule 6, (month, day, hour) mean
-    STATION_MEAN = 5  # rule 6, first fallback
-    GLOBAL_MEAN = 6  # rule 6, second fallback
-    UNFILLED = 7  # rule 6, nothing to fill with
-
-    @property
-    def label(self) -> str:
-        return self.name.lower()
 
 
 @dataclass(frozen=True)

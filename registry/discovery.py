@@ -18,9 +18,9 @@ from typing import Any
 
 import pluggy
 
+from foundations.errors import BackendUnavailable
 from registry import hookspecs
 from registry.contracts import API_VERSION, BackendInfo
-from registry.errors import BackendUnavailable
 from registry.hookspecs import TRANSFORMS
 from registry.selection import ENTRY_POINT_GROUP, FALLBACK_BACKEND, FIRST_PARTY_BACKENDS
 

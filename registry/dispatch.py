@@ -12,13 +12,13 @@ import numpy as np
 import pandas as pd
 import structlog
 
+from foundations.errors import EnergyError, PortalError, TransformInputError
+from foundations.settings import Settings, load_settings
 from registry.discovery import Backends, discover_backends
 from registry.equivalence import differences
-from registry.errors import EnergyError, PortalError, TransformInputError
 from registry.hookspecs import LIMITED_TRANSFORMS
 from registry.records import CallRecord, CallResult, ShadowOutcome
-from registry.selection import FALLBACK_BACKEND, Choice, resolve
-from registry.settings import Settings, load_settings
+from registry.selection import FALLBACK_BACKEND, Choice, resolve, validate_backend_names
 
 log = structlog.get_logger("registry")
 
@@ -47,6 +47,9 @@ class Registry:
         self._environ = environ
         self._sample = sample
         self._known = backends.known
+        # Names in TOML and ENERGY_BACKEND* are checked once, here, so a typo
+        # fails before the run fetches anything rather than at its first call.
+        validate_backend_names(settings, environ, self._known)
         #: Every call's record, in order; flows put them in run artifacts.
         self.records: list[CallRecord] = []
         #: Shadow outcomes counted per (transform, outcome).

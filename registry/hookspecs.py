@@ -9,14 +9,14 @@ Rules for every transform:
 
 * it is pure: it never mutates its inputs and does no I/O, so a fallback to
   another backend on the same input is always safe;
-* malformed input raises :class:`registry.errors.TransformInputError` with a
+* malformed input raises :class:`foundations.errors.TransformInputError` with a
   message naming the offending rows, columns or fields;
-* an error body from the portal raises :class:`registry.errors.PortalError`;
+* an error body from the portal raises :class:`foundations.errors.PortalError`;
 * two backends' outputs must be equal under the equivalence rule
   (:mod:`registry.equivalence`): same rows, order, columns and dtypes, key
   columns exactly equal, floats within ``1e-9 * max(1, |a|)``, NaN in the same
   places, equal reports;
-* T2-T5 take ``limits``, a :class:`registry.settings.LimitSettings` (callers
+* T2-T5 take ``limits``, a :class:`foundations.settings.LimitSettings` (callers
   pass ``settings.limits``; ``None``, the default, means its defaults). Input
   beyond a limit raises ``TransformInputError`` before any heavy work, with a
   message naming the limit, the value found and the setting to change
@@ -41,16 +41,14 @@ naive, Korean wall-clock time (KST, UTC+9, no DST).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pluggy
 
+from foundations.settings import LimitSettings
 from registry.contracts import BackendInfo, ImputeOptions, TransformOutput
-
-if TYPE_CHECKING:  # registry.settings imports this module (for TRANSFORMS)
-    from registry.settings import LimitSettings
 
 PROJECT_NAME = "energy"
 

@@ -21,9 +21,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 
-from registry.errors import UnknownNameError
+from foundations.errors import UnknownNameError
+from foundations.settings import Settings, config_dir
 from registry.hookspecs import TRANSFORMS
-from registry.settings import Settings, config_dir
 
 ENTRY_POINT_GROUP = "energy_backends"
 FALLBACK_BACKEND = "python"
@@ -96,11 +96,21 @@ def resolve(
     )
 
 
-def validate_backend_names(settings: Settings, environ: Mapping[str, str] | None = None) -> None:
-    """Fail at load time on any unknown backend or transform name in TOML or env vars."""
+def validate_backend_names(
+    settings: Settings,
+    environ: Mapping[str, str] | None = None,
+    valid: Sequence[str] | None = None,
+) -> None:
+    """Fail on any unknown backend or transform name in TOML or env vars.
+
+    Run when a registry is built from settings, before any transform runs.
+    """
     env = os.environ if environ is None else environ
-    valid = known_backends()
+    valid = known_backends() if valid is None else valid
     toml = str(config_dir() / f"{settings.env}.toml")
+    for name in settings.transforms:
+        if name not in TRANSFORMS:
+            raise UnknownNameError("transform", name, TRANSFORMS, f"{toml} [transforms.{name}]")
     if settings.backends.default is not None:
         _check_backend(settings.backends.default, f"{toml} [backends] default", valid)
     for name, table in settings.transforms.items():

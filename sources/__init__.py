@@ -23,7 +23,7 @@ Every HTTP attempt is first recorded with the client's request ledger
 (:mod:`sources.budget`); once a source's daily budget is spent,
 :class:`BudgetExhaustedError` is raised and nothing more is sent.
 "No data" (portal code 03, or an empty answer) raises :class:`NoDataError`.
-Other errors (all :class:`registry.errors.EnergyError`):
+Other errors (all :class:`foundations.errors.EnergyError`):
 
 * :class:`FatalPortalError` (codes 10-12, 20, 21, 30-33): message names the
   code and the fix; never retried;
@@ -41,7 +41,7 @@ Other errors (all :class:`registry.errors.EnergyError`):
   is returned, so its days stay incomplete and the next run asks again. A
   short answer is never returned as complete.
 
-Portal errors subclass :class:`registry.errors.PortalError`, which the
+Portal errors subclass :class:`foundations.errors.PortalError`, which the
 transforms raise for error bodies too. No message, log line or exception text
 carries the service key (:mod:`sources.redaction`).
 

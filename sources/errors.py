@@ -17,7 +17,7 @@ A flow needs to tell three things apart (docs/portal_apis.md, "Error answers"):
   asks that page again (retry reason "incomplete page"); if it stays short,
   :class:`IncompleteAnswerError`. Never returned as a complete answer.
 
-The portal classes subclass :class:`registry.errors.PortalError`, so a flow
+The portal classes subclass :class:`foundations.errors.PortalError`, so a flow
 that catches the registry's type (which the payload transforms raise) also
 catches these. No message here ever carries a secret: texts that come from
 outside (portal messages, httpx errors) are passed through
@@ -29,7 +29,7 @@ from __future__ import annotations
 import enum
 from datetime import date
 
-from registry.errors import EnergyError, PortalError
+from foundations.errors import EnergyError, PortalError
 from sources.redaction import redact
 
 

@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from pydantic import SecretStr
 
-from registry.settings import Settings, SourceSettings
+from foundations.settings import Settings, SourceSettings
 from sources.base import AsosSource, PvSource, WindSource
 from sources.budget import RequestLedger
 from sources.http_client import PortalClient

@@ -53,9 +53,9 @@ import structlog
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 from tenacity.wait import wait_base
 
+from foundations.errors import PortalError
+from foundations.settings import SourceSettings
 from portal import raise_for_portal_error
-from registry.errors import PortalError
-from registry.settings import SourceSettings
 from sources.budget import RequestLedger
 from sources.errors import (
     HTTPStatusSourceError,

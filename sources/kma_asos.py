@@ -47,8 +47,8 @@ from typing import Any
 
 import structlog
 
+from foundations.errors import TransformInputError
 from portal import json_items, load_json_response
-from registry.errors import TransformInputError
 from sources.base import ASOS, ymd
 from sources.concurrency import gather_all
 from sources.errors import IncompleteAnswerError, MalformedBodyError, NoDataError

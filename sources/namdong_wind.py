@@ -38,8 +38,8 @@ import math
 from datetime import date, timedelta
 from typing import Any
 
+from foundations.errors import TransformInputError
 from portal import load_json_response
-from registry.errors import TransformInputError
 from sources.base import WIND, ymd
 from sources.concurrency import gather_all
 from sources.errors import IncompleteAnswerError, MalformedBodyError, NoDataError, SourceError

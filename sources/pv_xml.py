@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from xml.etree.ElementTree import Element
 
+from foundations.errors import TransformInputError
 from portal import load_xml_response
-from registry.errors import TransformInputError
 from sources.base import PV
 from sources.errors import MalformedBodyError
 from sources.http_client import PageCheck, Shortfall, page_shortfall

@@ -68,8 +68,8 @@ from xml.sax.saxutils import escape
 
 import httpx
 
+from foundations.errors import TransformInputError
 from portal import RESPONSE_KEYS, parse_json, parse_xml
-from registry.errors import TransformInputError
 from sources.errors import SourceError
 
 DEFAULT_SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
@@ -517,6 +517,8 @@ class PortalServer:
     @property
     def base_url(self) -> str:
         host, port = self._server.server_address[:2]
+        # An AF_INET server's address is (str, int); the bytes case is AF_UNIX only.
+        assert isinstance(host, str)
         return f"http://{host}:{port}"
 
     @property
@@ -662,7 +664,7 @@ class Catalog:
             )
 
             def read(entry: Mapping[str, Any]) -> bytes:
-                return (root / entry["file"]).read_bytes()
+                return (root / str(entry["file"])).read_bytes()
 
             asos: dict[int, list[Mapping[str, str]]] = {}
             for entry in doc["asos"]:

@@ -47,8 +47,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.etree.ElementTree import Element
 
+from foundations.errors import EnergyError
 from portal import load_json_response, load_xml_response
-from registry.errors import EnergyError
 from sources.base import ASOS, PV, WIND
 
 Signature = dict[str, Any]
@@ -181,7 +181,8 @@ def compute_signature(source: str, body: bytes) -> Signature:
 def merge(a: Signature | None, b: Signature) -> Signature:
     """The union of two signatures of the same source (types and fields of both)."""
     if a is None:
-        return json.loads(json.dumps(b))
+        copy: Signature = json.loads(json.dumps(b))
+        return copy
     if a["source"] != b["source"]:
         raise ValueError(f"cannot merge signatures of {a['source']!r} and {b['source']!r}")
     out: Signature = {"source": a["source"], "records": a["records"] + b["records"]}

@@ -21,7 +21,7 @@ from urllib.parse import quote_plus
 
 from pydantic import SecretStr
 
-from registry.errors import ConfigError
+from foundations.errors import ConfigError
 from sources.redaction import register_secret
 
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")

@@ -16,12 +16,11 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import Engine, and_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from storage.engine import write_transaction
 from storage.instants import utc_now
 from storage.schema import api_requests
+from storage.upsert import dialect_insert
 
 
 def try_spend(engine: Engine, source: str, day: date, budget: int) -> tuple[bool, int]:
@@ -32,9 +31,8 @@ def try_spend(engine: Engine, source: str, day: date, budget: int) -> tuple[bool
     """
     where = and_(api_requests.c.source == source, api_requests.c.day == day)
     with write_transaction(engine) as conn:
-        insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
         conn.execute(
-            insert(api_requests)
+            dialect_insert(conn, api_requests)
             .values(source=source, day=day, requests=0, updated_at=utc_now())
             .on_conflict_do_nothing(index_elements=["source", "day"])
         )

@@ -6,7 +6,7 @@ Every message is safe to log: a database URL only ever appears redacted
 
 from __future__ import annotations
 
-from registry.errors import EnergyError
+from foundations.errors import EnergyError
 
 
 class StorageError(EnergyError):

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError, StatementError
 
-from registry.settings import Settings
+from foundations.settings import Settings
 from storage import api_requests, observations, pv, runs, signatures, summary, weather, wind
 from storage.engine import DEFAULT_SQLITE_BUSY_TIMEOUT_MS, open_engine, redact, redact_error
 from storage.errors import StorageError

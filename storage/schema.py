@@ -47,7 +47,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-from registry.contracts import FillMethod
+from foundations.fill_methods import FillMethod
 from storage.engine import write_transaction
 from storage.errors import SchemaVersionError
 

@@ -77,6 +77,17 @@ def _set_clause(
     return dict(updates(stmt))
 
 
+def dialect_insert(conn: Connection, table: Table) -> postgresql.Insert | sqlite.Insert:
+    """``INSERT INTO table`` in the connection's dialect, which has ``ON CONFLICT`` clauses.
+
+    The two databases spell ``ON CONFLICT`` alike, but SQLAlchemy exposes it
+    only on each dialect's own ``insert``.
+    """
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
 def upsert_statement(
     conn: Connection,
     table: Table,
@@ -85,8 +96,7 @@ def upsert_statement(
     updates: Updates | None = None,
 ) -> Insert:
     """``INSERT INTO table ... ON CONFLICT (keys) DO UPDATE SET`` every non-key column, or ``updates``."""
-    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    stmt = dialect_insert(table)
+    stmt = dialect_insert(conn, table)
     return stmt.on_conflict_do_update(
         index_elements=list(keys), set_=_set_clause(stmt, keys, columns, updates)
     )

@@ -54,7 +54,7 @@ from sqlalchemy import (
     update,
 )
 
-from registry.contracts import FillMethod
+from foundations.fill_methods import FillMethod
 from storage.engine import write_transaction
 from storage.errors import FrameError
 from storage.frames import (

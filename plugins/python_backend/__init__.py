@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from foundations.settings import LimitSettings
 from plugins.python_backend import asos, imputation, pv, runs, wind
 from registry.contracts import API_VERSION, BackendInfo, ImputeOptions, TransformOutput
 from registry.hookspecs import TRANSFORMS, hookimpl
-from registry.settings import LimitSettings
 
 NAME = "python"
 

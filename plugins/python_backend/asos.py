@@ -35,8 +35,11 @@ from typing import Any
 
 import numpy as np
 
-from plugins.python_backend import frames
-from plugins.python_backend import limits as limits_module
+from backend_harness import frames
+from backend_harness import limits as limits_module
+from backend_harness.arguments import DEFAULT_FIELDS, check_fields
+from foundations.errors import TransformInputError
+from foundations.settings import LimitSettings
 from plugins.python_backend.columns import (
     UNPARSEABLE,
     as_records,
@@ -49,32 +52,14 @@ from plugins.python_backend.columns import (
 )
 from portal import as_bytes, check_body_size, json_items, load_json_response
 from registry.contracts import TransformOutput
-from registry.errors import TransformInputError
-from registry.settings import LimitSettings
 
 SOURCE = "asos_to_frame"
-DEFAULT_FIELDS: tuple[str, ...] = ("ta", "hm")
 TM_PATTERN = r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}"
 
 
 def items_from_body(body: bytes, max_depth: int | None = None) -> list[Any]:
     response = load_json_response(body, source=SOURCE, max_depth=max_depth)
     return json_items(response, source=SOURCE)
-
-
-def check_fields(fields: Sequence[str]) -> tuple[str, ...]:
-    """``fields`` as a tuple of distinct value-field names; a bad list raises TransformInputError."""
-    if isinstance(fields, str | bytes) or not isinstance(fields, Sequence):
-        raise TransformInputError(f"{SOURCE}: fields must be a list of field names, got {fields!r}")
-    fields = tuple(fields)
-    bad = [f for f in fields if not isinstance(f, str) or f in frames.ASOS_KEY_COLUMNS]
-    dup = sorted({f for f in fields if fields.count(f) > 1})
-    if bad or dup:
-        raise TransformInputError(
-            f"{SOURCE}: invalid value fields {bad + dup}: names must be distinct strings "
-            f"other than {', '.join(frames.ASOS_KEY_COLUMNS)}"
-        )
-    return fields
 
 
 def asos_to_frame(

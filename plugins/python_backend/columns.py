@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from foundations.errors import TransformInputError
 from portal import as_bytes
-from registry.errors import TransformInputError
 
 _HOUR_NS = np.int64(3_600_000_000_000)
 #: Years whose days (plus 24 h) fit ``datetime64[ns]``; other years do not parse.

@@ -1,10 +1,10 @@
 """The numeric core of T2 ``impute_missing_values``: fill one value column.
 
 This is the part of T2 that differs between backends. Validation, time
-parsing and frame assembly live in :mod:`plugins.python_backend.imputation`
-and are shared by every backend, so a backend only has to implement
-:func:`impute_kernel` on plain arrays (the rust backend implements the same
-signature in Rust).
+parsing and frame assembly live in :mod:`backend_harness.imputation`, shared
+by every backend, so a backend only has to implement a kernel over one
+:class:`backend_harness.kernel_input.KernelInput` (the rust backend's is in
+Rust).
 
 Every array here is in *sorted* order: rows sorted by (station, time), the
 rows of station group ``k`` being ``group_starts[k]:group_starts[k + 1]``.
@@ -16,13 +16,13 @@ short interior gaps, and one grouping for the climatology.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 from scipy.interpolate import CubicSpline
 
-from registry.contracts import FillMethod
+from backend_harness.gaps import Gaps, find_gaps
+from backend_harness.kernel_input import KernelInput
+from foundations.fill_methods import FillMethod
 
 #: Observed points a station needs for the cubic spline (rule 4); with fewer
 #: (2 or 3) its short interior gaps are filled linearly.
@@ -30,53 +30,6 @@ MIN_SPLINE_POINTS = 4
 
 #: Rows of evidence grouped at a time in rule 6 (bounds its temporary memory).
 EVIDENCE_BLOCK_ROWS = 1 << 16
-
-
-@dataclass(frozen=True)
-class Gaps:
-    """Maximal runs of NaN inside station groups, in ascending row order.
-
-    ``starts[i]:starts[i] + lengths[i]`` are the rows of gap ``i``; ``group[i]``
-    is the index of its station group. A run never crosses a group boundary.
-    """
-
-    starts: npt.NDArray[np.int64]
-    lengths: npt.NDArray[np.int64]
-    group: npt.NDArray[np.int64]
-
-    @property
-    def ends(self) -> npt.NDArray[np.int64]:
-        """One past the last row of each gap."""
-        return self.starts + self.lengths
-
-
-def group_ids(group_starts: np.ndarray) -> np.ndarray:
-    """The station group index of every sorted row (int64[n])."""
-    sizes = np.diff(group_starts)
-    return np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
-
-
-def find_gaps(values: np.ndarray, group_starts: np.ndarray) -> Gaps:
-    """The maximal runs of NaN of ``values`` within each station group (rule 3)."""
-    missing = np.isnan(values)
-    n = len(values)
-    if n == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return Gaps(empty, empty, empty)
-    first_of_group = np.zeros(n, dtype=bool)
-    first_of_group[group_starts[:-1]] = True
-    last_of_group = np.zeros(n, dtype=bool)
-    last_of_group[group_starts[1:] - 1] = True
-
-    previous_missing = np.zeros(n, dtype=bool)
-    previous_missing[1:] = missing[:-1]
-    next_missing = np.zeros(n, dtype=bool)
-    next_missing[:-1] = missing[1:]
-
-    starts = np.flatnonzero(missing & (first_of_group | ~previous_missing))
-    ends = np.flatnonzero(missing & (last_of_group | ~next_missing)) + 1
-    group = np.searchsorted(group_starts, starts, side="right") - 1
-    return Gaps(starts.astype(np.int64), (ends - starts).astype(np.int64), group.astype(np.int64))
 
 
 def _gap_rows(starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -88,88 +41,20 @@ def _gap_rows(starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.n
     return starts[gap_of_row] + offset_in_gap, gap_of_row
 
 
-def _check_kernel_inputs(
-    x: np.ndarray,
-    group_starts: np.ndarray,
-    values: np.ndarray,
-    clim_key: np.ndarray,
-    hist_group: np.ndarray,
-    hist_key: np.ndarray,
-    hist_values: np.ndarray,
-    max_spline_gap: int,
-) -> None:
-    """Reject arrays that break the kernel's contract (a caller bug, not bad data)."""
-    n = len(x)
-    if values.shape != (n,) or clim_key.shape != (n,):
-        raise ValueError(
-            f"impute_kernel: x, values and clim_key must be 1-D of one length; got shapes "
-            f"{x.shape}, {values.shape}, {clim_key.shape}"
-        )
-    if hist_group.shape != hist_key.shape or hist_group.shape != hist_values.shape:
-        raise ValueError(
-            f"impute_kernel: hist_group, hist_key and hist_values must be 1-D of one length; got "
-            f"shapes {hist_group.shape}, {hist_key.shape}, {hist_values.shape}"
-        )
-    g = len(group_starts) - 1
-    if g < 0 or group_starts[0] != 0 or group_starts[-1] != n:
-        raise ValueError(
-            f"impute_kernel: group_starts must run from 0 to {n} (the row count); got "
-            f"{group_starts[:3]}..{group_starts[-3:]}"
-        )
-    if n > 0 and np.any(np.diff(group_starts) <= 0):
-        raise ValueError("impute_kernel: group_starts must be strictly increasing (no empty group)")
-    if len(hist_group) and (hist_group.min() < -1 or hist_group.max() >= g):
-        raise ValueError(f"impute_kernel: hist_group values must lie in -1..{g - 1}")
-    if (
-        isinstance(max_spline_gap, bool)
-        or int(max_spline_gap) != max_spline_gap
-        or max_spline_gap < 0
-    ):
-        raise ValueError(
-            f"impute_kernel: max_spline_gap must be an int >= 0; got {max_spline_gap!r}"
-        )
-
-
-def impute_kernel(
-    x: np.ndarray,
-    group_starts: np.ndarray,
-    values: np.ndarray,
-    clim_key: np.ndarray,
-    hist_group: np.ndarray,
-    hist_key: np.ndarray,
-    hist_values: np.ndarray,
-    max_spline_gap: int,
-) -> tuple[np.ndarray, np.ndarray]:
+def impute_kernel(inputs: KernelInput) -> tuple[np.ndarray, np.ndarray]:
     """Fill the gaps of one value column (T2 rules 3-6) on sorted arrays.
 
-    Args:
-        x: float64[n], hours since 1970-01-01 00:00 of each row's KST wall-clock
-            time; strictly increasing inside a station group.
-        group_starts: int64[g + 1], station group boundaries (0 first, n last).
-        values: float64[n], the input values; NaN is missing.
-        clim_key: int64[n], ``month * 10000 + day * 100 + hour`` of each row.
-        hist_group: int64[h], the station group of each history row, or -1 for
-            a station absent from the input (such rows count only toward the
-            global mean).
-        hist_key: int64[h], the history rows' ``clim_key``.
-        hist_values: float64[h], the history rows' values (NaN is ignored).
-        max_spline_gap: the longest gap filled by spline, linear or edge rules.
+    ``inputs`` is checked when it is built (:class:`KernelInput`), so the
+    kernel can trust its shapes and dtypes.
 
     Returns:
         ``(filled, methods)``: float64[n] values with the gaps filled (NaN where
         nothing could fill them) and int8[n] ``FillMethod`` codes. The inputs
         are never modified.
     """
-    x = np.asarray(x, dtype=np.float64)
-    group_starts = np.asarray(group_starts, dtype=np.int64)
-    values = np.asarray(values, dtype=np.float64)
-    clim_key = np.asarray(clim_key, dtype=np.int64)
-    hist_group = np.asarray(hist_group, dtype=np.int64)
-    hist_key = np.asarray(hist_key, dtype=np.int64)
-    hist_values = np.asarray(hist_values, dtype=np.float64)
-    _check_kernel_inputs(
-        x, group_starts, values, clim_key, hist_group, hist_key, hist_values, max_spline_gap
-    )
+    x, group_starts, values = inputs.x, inputs.group_starts, inputs.values
+    clim_key, max_spline_gap = inputs.clim_key, inputs.max_spline_gap
+    hist_group, hist_key, hist_values = inputs.hist_group, inputs.hist_key, inputs.hist_values
 
     observed = ~np.isnan(values)
     filled = values.copy()

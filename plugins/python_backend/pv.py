@@ -40,8 +40,10 @@ from xml.etree.ElementTree import Element
 
 import numpy as np
 
-from plugins.python_backend import frames
-from plugins.python_backend import limits as limits_module
+from backend_harness import frames
+from backend_harness import limits as limits_module
+from foundations.errors import TransformInputError
+from foundations.settings import LimitSettings
 from plugins.python_backend.columns import (
     UNPARSEABLE,
     as_records,
@@ -54,8 +56,6 @@ from plugins.python_backend.columns import (
 )
 from portal import as_bytes, check_body_size, load_xml_response
 from registry.contracts import TransformOutput
-from registry.errors import TransformInputError
-from registry.settings import LimitSettings
 
 SOURCE = "pv_to_long"
 HOURS = 24

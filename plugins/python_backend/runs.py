@@ -7,32 +7,11 @@ ends. (The legacy code walked the series with ``.iloc[i]``.)
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
-from registry.errors import TransformInputError
+from backend_harness.arguments import as_float_vector
 
 _EMPTY = np.empty(0, dtype=np.int64)
-
-
-def as_float_vector(values: Any) -> np.ndarray:
-    """``values`` as a contiguous 1-D float64 array; the same object when it already is one.
-
-    The input check every backend shares (the rust glue hands this very buffer
-    to Rust). A strided view, e.g. every other element, is the one case copied.
-    """
-    try:
-        arr = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TransformInputError(
-            f"find_missing_runs: input is not convertible to float64: {exc}"
-        ) from None
-    if arr.ndim != 1:
-        raise TransformInputError(
-            f"find_missing_runs: expected a 1-D array, got {arr.ndim}-D with shape {arr.shape}"
-        )
-    return np.ascontiguousarray(arr)
 
 
 def find_missing_runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

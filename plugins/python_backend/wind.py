@@ -43,8 +43,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from plugins.python_backend import frames
-from plugins.python_backend import limits as limits_module
+from backend_harness import frames
+from backend_harness import limits as limits_module
+from backend_harness.arguments import check_hour_label
+from foundations.errors import TransformInputError
+from foundations.settings import LimitSettings
 from plugins.python_backend.columns import (
     UNPARSEABLE,
     as_records,
@@ -58,13 +61,10 @@ from plugins.python_backend.columns import (
 )
 from portal import as_bytes, check_body_size, load_json_response
 from registry.contracts import TransformOutput
-from registry.errors import TransformInputError
-from registry.settings import LimitSettings
 
 SOURCE = "wind_to_long"
 HOURS = 24
 HOUR_KEYS: tuple[str, ...] = tuple(f"qhorGen{n:02d}" for n in range(1, HOURS + 1))
-HOUR_LABELS = ("end", "legacy")
 
 
 def records_from_body(body: bytes, max_depth: int | None = None) -> list[Any]:
@@ -81,14 +81,6 @@ def records_from_body(body: bytes, max_depth: int | None = None) -> list[Any]:
             f"{SOURCE}: response.body.content is a {type(content).__name__}, expected a list"
         )
     return content
-
-
-def check_hour_label(hour_label: str) -> None:
-    """Raise TransformInputError unless ``hour_label`` is one of :data:`HOUR_LABELS`."""
-    if hour_label not in HOUR_LABELS:
-        raise TransformInputError(
-            f"{SOURCE}: unknown hour_label {hour_label!r}; valid: {', '.join(HOUR_LABELS)}"
-        )
 
 
 def wind_to_long(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from backend_harness.gaps import find_gaps
 from benchmarks.generator import GeneratorSpec, describe, generate, spec_for_rows
 from benchmarks.legacy_baseline import (
     find_consecutive_missing_groups,
@@ -12,7 +13,6 @@ from benchmarks.legacy_baseline import (
 )
 from benchmarks.measure import frame_bytes, peak_traced_memory, time_call
 from plugins.python_backend.imputation import impute_missing_values
-from plugins.python_backend.imputation_kernel import find_gaps
 from registry.contracts import FillMethod, ImputeOptions
 from tests.equivalence.compare import assert_floats_equivalent
 

@@ -12,7 +12,7 @@ import logging
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -20,15 +20,16 @@ import structlog
 from typer.testing import CliRunner
 
 from energy_cli.main import app
-from foundations.redaction import MASK, register_secret
-from registry.log_config import (
+from foundations.log_config import (
     configure_logging,
     log_file,
     log_file_path,
     prune_log_files,
     set_verbosity,
+    verbosity,
 )
-from registry.settings import LoggingSettings
+from foundations.redaction import MASK, register_secret
+from foundations.settings import LoggingSettings
 
 #: The most lines (stdout + stderr) a default ``energy run`` may print on the samples.
 MAX_LINES = 40
@@ -226,3 +227,31 @@ def test_run_through_prefect_is_quiet_too(tmp_path: Path) -> None:
     started = [r for r in found if r["event"] == "flow.started"]
     assert started
     assert all("flow_run_id" in r and "period" in r for r in started)
+
+
+def test_a_commands_own_verbose_flag_ends_with_the_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`energy backfill -v` raises the verbosity for itself only; the next command is quiet again."""
+    monkeypatch.setenv("ENERGY_DATA_DIR", str(tmp_path))
+    seen: list[int | None] = []
+    monkeypatch.setattr(
+        "energy_cli.pipeline_commands.use_verbosity",
+        _recording(seen),
+    )
+    args = ["backfill", "--plan", "--start", "2024-01-29", "--end", "2024-01-31", "-v"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert seen == [1], "the command's -v was in effect while it ran"
+    assert verbosity() == 0, "the group's verbosity (none given) is back after the command"
+
+
+def _recording(seen: list[int | None]) -> Callable[..., int]:
+    from energy_cli import common
+
+    def use_and_record(ctx: object, count: int) -> int:
+        chosen = common.use_verbosity(ctx, count)
+        seen.append(verbosity())
+        return chosen
+
+    return use_and_record

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from registry.errors import PortalError, TransformInputError
+from foundations.errors import PortalError, TransformInputError
 from tests.conformance import assert_frame, payload, timestamps
 
 nan = np.nan

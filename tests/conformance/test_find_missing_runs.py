@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from registry.errors import TransformInputError
+from foundations.errors import TransformInputError
 
 nan = np.nan
 

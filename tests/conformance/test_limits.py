@@ -19,11 +19,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from foundations.errors import TransformInputError
+from foundations.settings import LimitSettings
 from registry import Registry, Settings
 from registry.contracts import ImputeOptions
 from registry.discovery import Backends
-from registry.errors import TransformInputError
-from registry.settings import LimitSettings
 from tests.conformance import payload
 
 CallTransform = Callable[..., Any]

@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from foundations.errors import PortalError
 from registry import Registry, Settings, known_backends
 from registry.discovery import Backends
 from registry.equivalence import differences
-from registry.errors import PortalError
 from tests.conformance import assert_frame, payload, timestamps
 
 nan = np.nan

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from foundations.errors import TransformInputError
 from registry.contracts import FillMethod, ImputeOptions
-from registry.errors import TransformInputError
 
 SPLINE, LINEAR, EDGE = FillMethod.SPLINE, FillMethod.LINEAR, FillMethod.EDGE
 CLIM, STATION, GLOBAL = FillMethod.CLIMATOLOGY, FillMethod.STATION_MEAN, FillMethod.GLOBAL_MEAN

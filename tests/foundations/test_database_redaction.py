@@ -21,11 +21,11 @@ from pydantic import SecretStr
 from pytest_httpserver import HTTPServer
 
 from foundations import redaction
+from foundations.log_config import configure_logging
 from foundations.redaction import database_url_secrets, redact, redact_database_url
+from foundations.settings import LoggingSettings
 from pipeline.runtime import describe_error, execute, safe_text
 from registry import load_settings
-from registry.log_config import configure_logging
-from registry.settings import LoggingSettings
 from storage import Storage, StorageError
 
 #: Port 1 on the loopback interface: nothing listens there, the connection is refused at once.

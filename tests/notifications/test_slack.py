@@ -12,8 +12,8 @@ import pytest
 import structlog
 from pytest_httpserver import HTTPServer
 
+from foundations.settings import NotificationSettings, Settings
 from notifications import RunSummary, SlackNotifier, SourceCounts
-from registry.settings import NotificationSettings, Settings
 from sources.redaction import secret_forms
 from sources.service_key import ServiceKey
 

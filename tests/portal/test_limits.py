@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 
 import portal
+from foundations.errors import TransformInputError
+from foundations.settings import LimitSettings
 from portal import limits
-from registry.errors import TransformInputError
-from registry.settings import LimitSettings
 
 
 def test_default_depth_is_the_settings_default() -> None:
-    # portal may not import registry.settings; the two numbers must stay equal.
+    # portal may not import foundations.settings; the two numbers must stay equal.
     assert LimitSettings().max_json_depth == limits.DEFAULT_MAX_JSON_DEPTH
 
 

@@ -6,8 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from plugins.python_backend.imputation import assemble, impute_with_kernel, prepare
-from plugins.python_backend.imputation_kernel import find_gaps, group_ids, impute_kernel
+from backend_harness.gaps import find_gaps, group_ids
+from backend_harness.imputation import assemble, impute_with_kernel, prepare
+from backend_harness.kernel_input import KernelInput
+from plugins.python_backend.imputation_kernel import impute_kernel
 from registry.contracts import FillMethod, ImputeOptions
 
 NAN = np.nan
@@ -23,7 +25,7 @@ def kernel(
     group_starts = np.array([0, n] if group_starts is None else group_starts, dtype=np.int64)
     x = np.arange(n, dtype=np.float64) if x is None else np.asarray(x, dtype=np.float64)
     clim_key = np.full(n, 10100, dtype=np.int64) if clim_key is None else np.asarray(clim_key)
-    return impute_kernel(x, group_starts, values, clim_key, *hist, gap)
+    return impute_kernel(KernelInput(x, group_starts, values, clim_key, *hist, gap))
 
 
 def test_find_gaps_splits_runs_at_station_boundaries() -> None:

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import structlog
 
+from foundations.errors import BackendUnavailable, PortalError
+from foundations.settings import BackendSettings, Settings, TransformSettings
 from registry import Registry, TransformInputError, discover_backends, load_settings
 from registry.contracts import API_VERSION, BackendInfo
-from registry.errors import BackendUnavailable, PortalError
 from registry.hookspecs import hookimpl
-from registry.settings import BackendSettings, Settings, TransformSettings
 from tests.registry.fake_backends import DelegatingBackend, OnlyRunsBackend
 
 VALUES = np.array([1.0, np.nan, np.nan, 4.0, np.nan])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from foundations.errors import TransformInputError
 from registry import build_registry, load_settings
-from registry.errors import TransformInputError
 
 
 @pytest.mark.parametrize("backend", ["python"])

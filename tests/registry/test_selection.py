@@ -1,4 +1,4 @@
-"""The six-level precedence, level by level, and name validation at load time."""
+"""The six-level precedence, level by level, and name validation when a registry is built."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from registry import TRANSFORMS, load_settings, resolve
-from registry.errors import ConfigError, UnknownNameError
+from foundations.errors import ConfigError, UnknownNameError
+from registry import TRANSFORMS, build_registry, load_settings, resolve
 
 
 def write_env(tmp_path: Path, name: str, text: str) -> None:
@@ -113,33 +113,41 @@ def test_unknown_environment_from_env_var(
         load_settings()
 
 
-def test_unknown_backend_in_env_var_fails_at_load(
+def test_unknown_backend_in_env_var_fails_when_the_registry_is_built(
     config_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ENERGY_BACKEND", "nosuch")
+    settings = load_settings("bare")  # names are the registry's to check, not the loader's
     with pytest.raises(UnknownNameError) as err:
-        load_settings("bare")
+        build_registry(settings)
     assert "'nosuch'" in str(err.value) and "python" in str(err.value) and "rust" in str(err.value)
 
 
-def test_unknown_transform_in_env_var_fails_at_load(
+def test_unknown_transform_in_env_var_fails_when_the_registry_is_built(
     config_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ENERGY_BACKEND_IMPUTE", "python")
     with pytest.raises(UnknownNameError, match="impute_missing_values"):
-        load_settings("bare")
+        build_registry(load_settings("bare"))
 
 
-def test_unknown_backend_in_toml_fails_at_load(tmp_path: Path, config_dir: Path) -> None:
+def test_unknown_backend_in_toml_fails_when_the_registry_is_built(
+    tmp_path: Path, config_dir: Path
+) -> None:
     write_env(tmp_path, "bad", '[transforms.pv_to_long]\nbackend = "polars"\n')
     with pytest.raises(UnknownNameError, match=r"bad\.toml \[transforms\.pv_to_long\] backend"):
-        load_settings("bad")
+        build_registry(load_settings("bad"))
 
 
-def test_unknown_transform_table_fails_at_load(tmp_path: Path, config_dir: Path) -> None:
+def test_unknown_transform_table_fails_when_the_registry_is_built(
+    tmp_path: Path, config_dir: Path
+) -> None:
     write_env(tmp_path, "bad", '[transforms.pv_long]\nbackend = "python"\n')
-    with pytest.raises(ConfigError, match="unknown transform 'pv_long'"):
-        load_settings("bad")
+    with pytest.raises(
+        UnknownNameError,
+        match=r"unknown transform 'pv_long' \(from .*bad\.toml \[transforms\.pv_long\]\)",
+    ):
+        build_registry(load_settings("bad"))
 
 
 def test_invalid_value_error_names_field_without_echoing_it(

@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from foundations.settings import BackendSettings, Settings, TransformSettings
 from registry import Registry, TransformInputError, discover_backends, load_settings
 from registry.contracts import ImputeOptions, TransformOutput
 from registry.equivalence import differences
 from registry.hookspecs import hookimpl
-from registry.settings import BackendSettings, Settings, TransformSettings
 from tests.registry.fake_backends import DelegatingBackend
 
 OPTIONS = ImputeOptions(columns=("ta",), with_methods=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from foundations.errors import PortalError, TransformInputError
 from registry.equivalence import differences
-from registry.errors import PortalError, TransformInputError
 
 
 def outcome(fn: Callable[..., Any], *args: Any) -> tuple[str, Any]:

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from registry.settings import LimitSettings
+from foundations.settings import LimitSettings
 
 #: What the main thread can count while a call holds the GIL throughout: nothing.
 GIL_HELD_PROGRESS = 0

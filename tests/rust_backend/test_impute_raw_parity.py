@@ -19,8 +19,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from foundations.settings import LimitSettings
 from registry.contracts import ImputeOptions
-from registry.settings import LimitSettings
 from tests.rust_backend.parity import assert_same_outcome
 
 OPTIONS = ImputeOptions(with_methods=True)

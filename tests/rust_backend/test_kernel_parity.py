@@ -15,8 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from backend_harness.kernel_input import KernelInput
+from foundations.errors import TransformInputError
 from plugins.python_backend.imputation_kernel import impute_kernel as python_kernel
-from registry.errors import TransformInputError
 from tests.equivalence.compare import assert_floats_equivalent
 
 SETTINGS = settings(
@@ -63,7 +64,7 @@ def kernel_inputs(draw: st.DrawFn) -> tuple:
 @SETTINGS
 @given(args=kernel_inputs())
 def test_kernel_matches_python(native: ModuleType, args: tuple) -> None:
-    expected_filled, expected_methods = python_kernel(*args)
+    expected_filled, expected_methods = python_kernel(KernelInput(*args))
     filled, methods = native.impute_kernel(*args)
     assert methods.dtype == np.int8 and filled.dtype == np.float64
     np.testing.assert_array_equal(methods, expected_methods)
@@ -79,7 +80,7 @@ def test_long_series_spline_matches_scipy(native: ModuleType) -> None:
     values[rng.random(n) < 0.2] = np.nan
     empty_i, empty_f = np.zeros(0, dtype=np.int64), np.zeros(0)
     args = (x, np.array([0, n]), values, np.zeros(n, dtype=np.int64), empty_i, empty_i, empty_f, 3)
-    expected_filled, expected_methods = python_kernel(*args)
+    expected_filled, expected_methods = python_kernel(KernelInput(*args))
     filled, methods = native.impute_kernel(*args)
     np.testing.assert_array_equal(methods, expected_methods)
     assert_floats_equivalent(filled, expected_filled, "filled")
@@ -101,4 +102,4 @@ def test_kernel_refuses_inconsistent_arrays(rust_hooks: ModuleType) -> None:
         3,
     )
     with pytest.raises(TransformInputError, match="strictly increasing"):
-        kernel(*args)
+        kernel(KernelInput(*args))

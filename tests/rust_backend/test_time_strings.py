@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from plugins.python_backend.imputation import _kst_naive_ns
+from backend_harness.imputation import _kst_naive_ns
 
 NAT = np.iinfo(np.int64).min
 #: From here on Asia/Seoul is a fixed UTC+9 (Rust converts offsets itself).

@@ -7,7 +7,7 @@ from types import ModuleType
 import numpy as np
 import pandas as pd
 
-from plugins.python_backend.imputation import prepare
+from backend_harness.imputation import prepare
 from registry.contracts import ImputeOptions
 
 

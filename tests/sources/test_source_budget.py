@@ -10,7 +10,7 @@ import pytest
 from werkzeug import Request, Response
 
 from foundations.korean_time import today_kst
-from registry.settings import SourceSettings
+from foundations.settings import SourceSettings
 from sources.budget import CountingLedger, RequestLedger
 from sources.errors import (
     BudgetExhaustedError,

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
+from foundations.settings import SourceSettings, load_settings
 from plugins.python_backend.asos import asos_to_frame
 from plugins.python_backend.pv import records_from_body
 from plugins.python_backend.wind import wind_to_long
-from registry.settings import SourceSettings, load_settings
 from sources import FatalPortalError, NoDataError, open_sources
 from sources.budget import CountingLedger
 from sources.errors import BudgetExhaustedError

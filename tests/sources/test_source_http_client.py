@@ -12,7 +12,7 @@ import pytest
 import structlog
 from werkzeug import Request, Response
 
-from registry.errors import EnergyError, PortalError
+from foundations.errors import EnergyError, PortalError
 from sources.errors import (
     FatalPortalError,
     HTTPStatusSourceError,

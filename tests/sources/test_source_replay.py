@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from foundations.errors import PortalError
+from foundations.settings import PipelineSettings
 from plugins.python_backend.asos import asos_to_frame
 from plugins.python_backend.pv import pv_to_long, records_from_body
 from plugins.python_backend.wind import wind_to_long
 from portal import load_json_response, load_xml_response, parse_json
-from registry.errors import PortalError
-from registry.settings import PipelineSettings
 from sources import SourceError
 from sources.replay import (
     ASOS_PATH,

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from registry.errors import PortalError
+from foundations.errors import PortalError
 from sources.replay import ASOS_PATH, PV_PATH, WIND_PATH, Catalog
 from sources.schema_drift import (
     SchemaDriftError,

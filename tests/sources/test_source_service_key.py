@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 import structlog
 
-from registry.errors import ConfigError
-from registry.settings import SourceSettings
+from foundations.errors import ConfigError
+from foundations.settings import SourceSettings
 from sources import open_sources
 from sources.errors import FatalPortalError
 from sources.redaction import redact

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from registry.contracts import FillMethod
+from foundations.fill_methods import FillMethod
 
 
 def wind_frame(

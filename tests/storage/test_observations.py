@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import URL
 
-from registry.contracts import FillMethod
+from foundations.fill_methods import FillMethod
 from storage import Storage, StorageError, observed_methods
 from storage.observations import OBSERVATION_TOLERANCE, Revision
 from storage.schema import pv_generation_hourly, weather_hourly, wind_generation_hourly

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import URL
 
+from foundations.fill_methods import FillMethod
 from registry import ImputeOptions, Registry, Settings
-from registry.contracts import FillMethod
 from registry.discovery import Backends
 from storage import FrameError, Storage, observed_methods
 from storage.schema import weather_hourly

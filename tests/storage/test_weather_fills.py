@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from registry.contracts import FillMethod
+from foundations.fill_methods import FillMethod
 from storage import FrameError, Storage, observed_methods
 from storage.schema import weather_hourly
 from storage.weather import REVISION_TOLERANCE

@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-from registry.errors import BackendUnavailable
+from foundations.errors import BackendUnavailable
 
 NATIVE_MODULE = "energy_rust_backend._native"
 

@@ -25,7 +25,7 @@ API_VERSION: int
 __version__: str
 
 class InputError(Exception):
-    """Malformed input; the glue re-raises it as registry.errors.TransformInputError."""
+    """Malformed input; the glue re-raises it as foundations.errors.TransformInputError."""
 
 class PortalError(Exception):
     """A portal error body; ``args == (code, message)``."""

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import ModuleType
 
-from registry.errors import PortalError, TransformInputError
+from foundations.errors import PortalError, TransformInputError
 
 
 @contextmanager

@@ -31,9 +31,8 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import infer_dtype
 
-from energy_rust_backend.errors import native_errors
-from plugins.python_backend import limits as limits_module
-from plugins.python_backend.imputation import (
+from backend_harness import limits as limits_module
+from backend_harness.imputation import (
     _as_float,
     _check_options,
     _kst_naive_ns,
@@ -41,9 +40,10 @@ from plugins.python_backend.imputation import (
     _require_columns,
     _station_codes,
 )
+from energy_rust_backend.errors import native_errors
+from foundations.errors import TransformInputError
+from foundations.settings import LimitSettings
 from registry.contracts import FillMethod, ImputeOptions, TransformOutput
-from registry.errors import TransformInputError
-from registry.settings import LimitSettings
 
 SOURCE = "impute_missing_values"
 

@@ -5,7 +5,7 @@ backend's own functions, imported from it, so a bad call fails the same way on
 either backend. The input limits (body size, JSON depth) and the
 control-character rule are enforced by the Rust core itself, with the messages
 of ``portal/limits.py`` (body size, JSON depth) and of the python backend's
-``plugins/python_backend/limits.py`` (control characters); the glue only hands
+``backend_harness/limits.py`` (control characters); the glue only hands
 it the ``[limits]`` values. A raw body is made bytes by :func:`portal.as_bytes`,
 the one the python backend uses. A list of record dicts (instead of a raw body) is serialised
 to one JSON array and read by the same Rust record reader: ``json.dumps``
@@ -23,16 +23,15 @@ from typing import Any
 
 import numpy as np
 
+from backend_harness import frames
+from backend_harness.arguments import DEFAULT_FIELDS as ASOS_DEFAULT_FIELDS
+from backend_harness.arguments import check_fields, check_hour_label
+from backend_harness.limits import resolve as resolve_limits
 from energy_rust_backend.errors import native_errors
-from plugins.python_backend import frames
-from plugins.python_backend.asos import DEFAULT_FIELDS as ASOS_DEFAULT_FIELDS
-from plugins.python_backend.asos import check_fields
-from plugins.python_backend.limits import resolve as resolve_limits
-from plugins.python_backend.wind import check_hour_label
+from foundations.errors import TransformInputError
+from foundations.settings import LimitSettings
 from portal import as_bytes
 from registry.contracts import TransformOutput
-from registry.errors import TransformInputError
-from registry.settings import LimitSettings
 
 _BODY_TYPES = (bytes, bytearray, memoryview, str)
 
@@ -64,7 +63,8 @@ def _payload(payload: Any, source: str) -> tuple[bytes, bool]:
 
 def _strings(column: tuple[list[str], np.ndarray]) -> np.ndarray:
     values, codes = column
-    return np.asarray(values, dtype=object)[codes]
+    strings: np.ndarray = np.asarray(values, dtype=object)[codes]
+    return strings
 
 
 def wind_to_long(

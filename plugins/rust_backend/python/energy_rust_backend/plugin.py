@@ -17,9 +17,9 @@ import pandas as pd
 
 from energy_rust_backend import NAME, imputation, payloads, runs
 from energy_rust_backend._loader import load_native
+from foundations.settings import LimitSettings
 from registry.contracts import BackendInfo, ImputeOptions, TransformOutput
 from registry.hookspecs import TRANSFORMS, hookimpl
-from registry.settings import LimitSettings
 
 native = load_native()
 

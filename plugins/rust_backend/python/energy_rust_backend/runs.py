@@ -7,10 +7,11 @@ from typing import Any
 
 import numpy as np
 
-from plugins.python_backend.runs import as_float_vector
+from backend_harness.arguments import as_float_vector
 
 __all__ = ["as_float_vector", "find_missing_runs"]
 
 
 def find_missing_runs(native: ModuleType, values: Any) -> tuple[np.ndarray, np.ndarray]:
-    return native.find_missing_runs(as_float_vector(values))
+    starts, lengths = native.find_missing_runs(as_float_vector(values))
+    return starts, lengths

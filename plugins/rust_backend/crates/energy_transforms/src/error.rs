@@ -1,5 +1,5 @@
 //! The two ways a transform can refuse its input, mirrored one-to-one by the
-//! Python-visible `registry.errors.TransformInputError` and `PortalError`.
+//! Python-visible `foundations.errors.TransformInputError` and `PortalError`.
 
 use thiserror::Error;
 

@@ -18,13 +18,13 @@ create_exception!(
     energy_rust_backend._native,
     InputError,
     PyException,
-    "Malformed transform input; the Python glue re-raises it as registry.errors.TransformInputError."
+    "Malformed transform input; the Python glue re-raises it as foundations.errors.TransformInputError."
 );
 create_exception!(
     energy_rust_backend._native,
     PortalError,
     PyException,
-    "A portal error body, args (code, message); re-raised as registry.errors.PortalError."
+    "A portal error body, args (code, message); re-raised as foundations.errors.PortalError."
 );
 create_exception!(
     energy_rust_backend._native,

@@ -1,4 +1,4 @@
-//! T2's kernel binding: the arrays of `plugins.python_backend.imputation.prepare`.
+//! T2's kernel binding: the arrays of `backend_harness.imputation.prepare`.
 
 use energy_transforms::impute::{impute_kernel_threaded, KernelInput};
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};

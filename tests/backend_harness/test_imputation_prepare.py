@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from plugins.python_backend.imputation import prepare
+from backend_harness.imputation import prepare
+from foundations.errors import TransformInputError
 from registry.contracts import ImputeOptions
-from registry.errors import TransformInputError
 
 OPTIONS = ImputeOptions()
 

@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from registry.errors import TransformInputError
-from registry.settings import LimitSettings
+from foundations.errors import TransformInputError
+from foundations.settings import LimitSettings
 
 #: The limits a hook applies when its caller passes none: the settings' defaults.
 DEFAULT_LIMITS = LimitSettings()
@@ -45,7 +45,7 @@ def resolve(limits: LimitSettings | None) -> LimitSettings:
         return DEFAULT_LIMITS
     if not isinstance(limits, LimitSettings):
         raise TransformInputError(
-            f"limits must be registry.settings.LimitSettings (settings.limits), "
+            f"limits must be foundations.settings.LimitSettings (settings.limits), "
             f"got {type(limits).__name__}"
         )
     return limits

@@ -1,10 +1,19 @@
-"""Import direction: sources, storage, registry and the foundations never import a backend.
+"""Imports point one way: each package imports only the layers below it.
 
-``portal`` (envelope reading) is the foundation that ``sources/`` and the
-backends both use, so the arrows point at it and never from a lower layer
-into ``plugins/`` or the rust glue (``energy_rust_backend``). ``portal`` itself
-imports only :mod:`foundations`, :mod:`registry.errors`, the standard library
-and the third-party packages the project declares as runtime dependencies.
+The layers, lowest first (README, "Layout"):
+
+1. ``foundations``: settings, errors, logging, redaction, Korean time;
+2. ``portal``: reading the portal's envelopes, for sources and backends alike;
+3. ``registry``: the hook contracts, backend discovery and selection;
+4. ``backend_harness``: what every backend shares around its own code;
+5. the backends (``plugins.python_backend``, ``energy_rust_backend``), the
+   sources, storage and notifications, none of which imports another;
+6. ``pipeline``: the Prefect-free cores of the jobs;
+7. ``prefect_flows``: the Prefect flows over those cores;
+8. ``energy_cli``: the command line.
+
+``portal`` also imports no third-party package that the project does not
+declare as a runtime dependency.
 
 The check reads the source with :mod:`ast` (nothing is imported), so every
 ``import`` counts: at module level, inside functions and under
@@ -24,13 +33,35 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-#: Packages that must not import a backend.
-LOWER_LAYERS = ("sources", "storage", "portal", "foundations", "registry")
 #: Top-level names that are a backend.
 BACKENDS = frozenset({"plugins", "energy_rust_backend"})
+_BELOW_BACKENDS = frozenset({"foundations", "portal", "registry", "backend_harness"})
+_BELOW_PIPELINE = frozenset(
+    {"foundations", "portal", "registry", "sources", "storage", "notifications"}
+)
+#: What each package may import from this project, besides itself.
+ALLOWED: dict[str, frozenset[str]] = {
+    "foundations": frozenset(),
+    "portal": frozenset({"foundations"}),
+    "registry": frozenset({"foundations"}),
+    "backend_harness": frozenset({"foundations", "portal", "registry"}),
+    "plugins": _BELOW_BACKENDS,
+    "energy_rust_backend": _BELOW_BACKENDS,
+    "sources": frozenset({"foundations", "portal"}),
+    "storage": frozenset({"foundations"}),
+    "notifications": frozenset({"foundations"}),
+    "pipeline": _BELOW_PIPELINE,
+    "prefect_flows": _BELOW_PIPELINE | {"pipeline"},
+    "energy_cli": _BELOW_PIPELINE | {"pipeline", "prefect_flows"},
+}
+#: Where each package's sources are (the rust glue lives inside plugins/).
+SOURCE_DIRS = {name: (name,) for name in ALLOWED} | {
+    "plugins": ("plugins/__init__.py", "plugins/python_backend"),
+    "energy_rust_backend": ("plugins/rust_backend/python/energy_rust_backend",),
+}
 #: What ``portal`` may import from this project: whole packages, or single modules.
 PORTAL_ALLOWED_PACKAGES = frozenset({"portal", "foundations"})
-PORTAL_ALLOWED_MODULES = frozenset({"registry.errors"})
+PORTAL_ALLOWED_MODULES = frozenset({"foundations.errors"})
 
 
 def _pyproject() -> dict[str, object]:
@@ -54,8 +85,12 @@ def _declared_distributions() -> frozenset[str]:
 
 
 def _source_files(package: str) -> list[Path]:
-    root = REPO / package
-    return sorted(p for p in root.rglob("*.py") if "__pycache__" not in p.parts)
+    files: list[Path] = []
+    for where in SOURCE_DIRS.get(package, (package,)):
+        root = REPO / where
+        found = [root] if root.is_file() else root.rglob("*.py")
+        files += (p for p in found if "__pycache__" not in p.parts)
+    return sorted(files)
 
 
 def _imports(path: Path) -> Iterator[tuple[int, str]]:
@@ -91,20 +126,28 @@ def _where(path: Path, line: int) -> str:
     return f"{path.relative_to(REPO)}:{line}"
 
 
-@pytest.mark.parametrize("package", LOWER_LAYERS)
-def test_lower_layers_do_not_import_a_backend(package: str) -> None:
+@pytest.mark.parametrize("package", sorted(ALLOWED))
+def test_each_package_imports_only_the_layers_below_it(package: str) -> None:
     files = _source_files(package)
-    assert files, f"{package}/ has no source files: the check would pass vacuously"
+    assert files, f"{package} has no source files: the check would pass vacuously"
+    first_party = _first_party()
+    allowed = ALLOWED[package] | {package}
     offending = [
         f"{_where(path, line)} imports {module}"
         for path in files
         for line, module in _imports(path)
-        if module.split(".")[0] in BACKENDS
+        if (top := module.split(".")[0]) in first_party and top not in allowed
     ]
     assert not offending, (
-        f"{package}/ must not import a backend (plugins, energy_rust_backend); read portal "
-        "envelopes with `portal`:\n" + "\n".join(offending)
+        f"{package} may import only {', '.join(sorted(ALLOWED[package])) or 'nothing of this project'}; "
+        "move shared code down a layer (foundations, portal or backend_harness):\n"
+        + "\n".join(offending)
     )
+
+
+def test_every_package_has_a_place_in_the_layers() -> None:
+    packages = {p.parent.name for p in REPO.glob("*/__init__.py")} - {"tests", "benchmarks"}
+    assert packages - set(ALLOWED) == set(), "add the new package to ALLOWED with its layer"
 
 
 def test_portal_imports_only_foundations_registry_errors_stdlib_and_dependencies() -> None:
@@ -131,7 +174,7 @@ def test_portal_imports_only_foundations_registry_errors_stdlib_and_dependencies
                         "of [project] provides"
                     )
     assert not offending, (
-        "portal/ may import only foundations, registry.errors, the standard library and "
+        "portal/ may import only foundations, foundations.errors, the standard library and "
         "declared dependencies:\n" + "\n".join(offending)
     )
 

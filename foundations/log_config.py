@@ -52,7 +52,7 @@ from structlog.stdlib import ProcessorFormatter
 from structlog.typing import EventDict, Processor, WrappedLogger
 
 from foundations.redaction import redact
-from registry.settings import LoggingSettings
+from foundations.settings import LoggingSettings
 
 #: The stdlib logger under which structlog records travel (``energy.<name>``).
 HUB_LOGGER = "energy"

@@ -9,6 +9,13 @@ their precedence is per transform and they must beat per-transform TOML.
 
 Settings are loaded per run by :func:`load_settings`, never frozen at import:
 a long-lived worker picks up a flipped variable at its next run.
+
+This module checks the shape and values of every setting. The names of
+transforms and backends (``[transforms.<name>]``, ``[backends] default``,
+``ENERGY_BACKEND*``) are the registry's vocabulary, so the registry checks
+them when it is built from these settings
+(:func:`registry.selection.validate_backend_names`); foundations import
+nothing from the layers above them.
 """
 
 from __future__ import annotations
@@ -26,8 +33,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from registry.errors import ConfigError, UnknownNameError
-from registry.hookspecs import TRANSFORMS
+from foundations.errors import ConfigError, UnknownNameError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENV_VAR = "ENERGY_ENV"
@@ -229,17 +235,6 @@ class Settings(BaseSettings):
     pipeline: PipelineSettings = PipelineSettings()
     limits: LimitSettings = LimitSettings()
 
-    @field_validator("transforms")
-    @classmethod
-    def _known_transforms(cls, value: dict[str, TransformSettings]) -> dict[str, TransformSettings]:
-        for name in value:
-            if name not in TRANSFORMS:
-                raise ValueError(
-                    f"unknown transform {name!r} in [transforms]; valid transforms: "
-                    + ", ".join(TRANSFORMS)
-                )
-        return value
-
     @classmethod
     def settings_customise_sources(
         cls,
@@ -316,9 +311,6 @@ def load_settings(env: str | None = None, **overrides: Any) -> Settings:
         ) from None
     finally:
         _loading_env.reset(token)
-    from registry.selection import validate_backend_names
-
-    validate_backend_names(settings)
     return settings
 
 
