@@ -45,16 +45,21 @@ pub struct Resolved<'a> {
     pub ns: &'a [i64],
 }
 
+/// A text column: each row's `&str` (borrowed from the Python objects), `None`
+/// for a missing value (None, NaN, NA). Owned by the request so that it is
+/// freed as soon as the column has been read.
+pub type Strs<'a> = Vec<Option<&'a str>>;
+
 #[derive(Debug, Clone)]
 pub enum Times<'a> {
     /// Naive datetime64[ns], read as KST; NaT is missing.
     KstNs(&'a [i64]),
     /// Tz-aware datetime64[ns] (UTC), all in the fixed +9 h era or NaT (the glue checks).
     UtcNs(&'a [i64]),
-    /// Strings; `None` is a missing value (None, NaN, NA), whose first `repr` is
-    /// `first_missing_repr` (for the error message).
+    /// Strings; the first missing value's `repr` is `first_missing_repr` (for
+    /// the error message).
     Text {
-        values: &'a [Option<&'a str>],
+        values: Strs<'a>,
         first_missing_repr: Option<&'a str>,
         resolved: Option<Resolved<'a>>,
     },
@@ -64,8 +69,7 @@ pub enum Times<'a> {
 
 #[derive(Debug, Clone)]
 pub enum Stations<'a> {
-    /// Strings; `None` is a missing value.
-    Text(&'a [Option<&'a str>]),
+    Text(Strs<'a>),
     /// The python reference's codes (numbered by first appearance, validated),
     /// with `repr` of each station. Frame only.
     Codes {
@@ -81,7 +85,7 @@ pub enum Stations<'a> {
 pub enum Values<'a> {
     Floats(&'a [f64]),
     /// Strings read as `pd.to_numeric(errors="coerce")`; `None` is NaN.
-    Text(&'a [Option<&'a str>]),
+    Text(Strs<'a>),
     Failed(&'a str),
 }
 
@@ -110,7 +114,7 @@ pub struct Request<'a> {
     pub station_col: Name<'a>,
     pub columns: Vec<Name<'a>>,
     pub max_spline_gap: i64,
-    /// Threads for the kernel (stations are independent: same result for any count).
+    /// Threads for parsing and the kernel (the result is the same for any count).
     pub threads: usize,
 }
 
@@ -139,73 +143,132 @@ pub enum Outcome {
     },
 }
 
-/// T2 (hook spec rules 1-7) on raw columns; see the module docs.
-pub fn impute_frame(req: &Request<'_>) -> Result<Outcome> {
-    let history = match &req.history {
-        History::Given(t) => Some(t),
-        _ => None,
-    };
+/// The frame's rows in (station, time) order, ready for the kernel.
+struct Sorted<'a> {
+    /// `None` when the input is already in order.
+    order: Option<Vec<usize>>,
+    group_starts: Vec<i64>,
+    x: Vec<f64>,
+    clim_key: Vec<i64>,
+    values: Vec<Cow<'a, [f64]>>,
+}
+
+/// T2 (hook spec rules 1-7) on raw columns; see the module docs. Checks run
+/// in the python reference's order, so the first error is the same.
+pub fn impute_frame(req: Request<'_>) -> Result<Outcome> {
+    let Request {
+        frame,
+        history,
+        time_col,
+        station_col,
+        columns,
+        max_spline_gap,
+        threads,
+    } = req;
     // Unrecognised time strings first, before any check: python's order of
     // errors can only be kept once every time is known.
-    let (frame_ns, need_frame) = read_times(&req.frame.times, req.threads);
-    let (history_ns, need_history) = history
-        .map(|t| read_times(&t.times, req.threads))
-        .unwrap_or_default();
+    let (frame_ns, need_frame) = read_times(&frame.times, threads);
+    let (history_ns, need_history) = match &history {
+        History::Given(t) => read_times(&t.times, threads),
+        _ => (None, Vec::new()),
+    };
     if !need_frame.is_empty() || !need_history.is_empty() {
         return Ok(Outcome::NeedTimes {
             frame: need_frame,
             history: need_history,
         });
     }
-    let ns = kst_times(frame_ns, &req.frame.times, "frame", req.time_col)?;
-    let (codes, group_first_row, station_index) =
-        station_codes(&req.frame.stations, ns.len(), "frame", req.station_col)?;
-    let order = sort_order(&codes, &ns);
-    let sorted_codes = permuted(&codes, order.as_deref());
-    let sorted_ns = permuted(&ns, order.as_deref());
-    reject_duplicates(req, order.as_deref(), &sorted_codes, &sorted_ns)?;
-    let group_starts = group_starts(&sorted_codes);
-    drop(sorted_codes);
-    let mut values = Vec::with_capacity(req.columns.len());
-    for (name, column) in req.columns.iter().zip(&req.frame.values) {
-        let v = as_float(column, ns.len(), "frame", *name)?;
-        values.push(match v {
-            Cow::Borrowed(v) => permuted(v, order.as_deref()),
-            Cow::Owned(v) => match order.as_deref() {
-                None => Cow::Owned(v),
-                Some(o) => Cow::Owned(o.iter().map(|&i| v[i]).collect()),
-            },
-        });
-    }
-    let x: Vec<f64> = sorted_ns.iter().map(|&t| hours_since_epoch(t)).collect();
-    let clim_key = clim_keys(&sorted_ns);
-    drop(sorted_ns);
-    let (hist_group, hist_key, hist_values) =
-        prepare_history(req, history_ns, &station_index, group_first_row.len())?;
-    let mut columns = Vec::with_capacity(values.len());
-    for (k, v) in values.iter().enumerate() {
+    let Table {
+        times,
+        stations,
+        values,
+    } = frame;
+    let ns = kst_times(frame_ns, times, "frame", time_col)?;
+    let (codes, group_first_row, names) = station_codes(stations, ns.len(), "frame", station_col)?;
+    let sorted = sort_and_read(
+        &ns,
+        &codes,
+        values,
+        &names,
+        (time_col, station_col),
+        &columns,
+    )?;
+    drop((ns, codes));
+    let groups = group_first_row.len();
+    let (hist_group, hist_key, hist_values) = prepare_history(
+        history,
+        history_ns,
+        &names,
+        groups,
+        (time_col, station_col),
+        &columns,
+    )?;
+    let order = sorted.order.as_deref();
+    let mut results = Vec::with_capacity(columns.len());
+    for (k, v) in sorted.values.iter().enumerate() {
         let input = KernelInput {
-            x: &x,
-            group_starts: &group_starts,
+            x: &sorted.x,
+            group_starts: &sorted.group_starts,
             values: v,
-            clim_key: &clim_key,
+            clim_key: &sorted.clim_key,
             hist_group: &hist_group,
             hist_key: &hist_key,
             hist_values: hist_values.get(k).map_or(&[][..], |h| &h[..]),
-            max_spline_gap: req.max_spline_gap,
+            max_spline_gap,
         };
-        let (filled, methods) = impute_kernel_threaded(&input, req.threads)?;
-        let report = column_report(v, &methods, &group_starts);
-        columns.push(ColumnResult {
-            filled: unpermuted(filled, order.as_deref()),
-            methods: unpermuted(methods, order.as_deref()),
+        let (filled, methods) = impute_kernel_threaded(&input, threads)?;
+        let report = column_report(v, &methods, &sorted.group_starts);
+        results.push(ColumnResult {
+            filled: unpermuted(filled, order),
+            methods: unpermuted(methods, order),
             report,
         });
     }
     Ok(Outcome::Done(Imputed {
         group_first_row,
-        columns,
+        columns: results,
     }))
+}
+
+/// Sorting, the duplicate check, the value columns (in that order, as python
+/// checks them) and the kernel's x and climatology keys.
+fn sort_and_read<'a>(
+    ns: &[i64],
+    codes: &[i64],
+    values: Vec<Values<'a>>,
+    names: &StationNames<'_>,
+    (time_col, station_col): (Name<'_>, Name<'_>),
+    columns: &[Name<'_>],
+) -> Result<Sorted<'a>> {
+    let order = sort_order(codes, ns);
+    let sorted_codes = permuted(codes, order.as_deref());
+    let sorted_ns = permuted(ns, order.as_deref());
+    reject_duplicates(
+        (time_col, station_col),
+        names,
+        order.as_deref(),
+        &sorted_codes,
+        &sorted_ns,
+    )?;
+    let group_starts = group_starts(&sorted_codes);
+    drop(sorted_codes);
+    let mut sorted_values = Vec::with_capacity(columns.len());
+    for (name, column) in columns.iter().zip(values) {
+        let v = as_float(column, ns.len(), "frame", *name)?;
+        sorted_values.push(match (v, order.as_deref()) {
+            (v, None) => v,
+            (v, Some(o)) => Cow::Owned(o.iter().map(|&i| v[i]).collect()),
+        });
+    }
+    let x = sorted_ns.iter().map(|&t| hours_since_epoch(t)).collect();
+    let clim_key = clim_keys(&sorted_ns);
+    Ok(Sorted {
+        order,
+        group_starts,
+        x,
+        clim_key,
+        values: sorted_values,
+    })
 }
 
 /// Text times as [`parse_kst`] and `resolved` read them (NaT where neither
@@ -279,14 +342,15 @@ pub fn rows_text(rows: &[usize]) -> String {
 }
 
 /// `_kst_naive_ns`: naive KST ns per row; missing or unparseable times are an
-/// error. `parsed` is [`read_times`]'s reading of a text column.
+/// error. `parsed` is [`read_times`]'s reading of a text column, whose strings
+/// are freed here.
 fn kst_times<'a>(
     parsed: Option<Vec<i64>>,
-    times: &Times<'a>,
+    times: Times<'a>,
     what: &str,
     col: Name<'_>,
 ) -> Result<Cow<'a, [i64]>> {
-    let ns: Cow<'a, [i64]> = match (times, parsed) {
+    let ns: Cow<'a, [i64]> = match (&times, parsed) {
         (Times::Failed(msg), _) => return Err(TransformError::input(*msg)),
         (Times::KstNs(ns), _) => Cow::Borrowed(ns),
         (Times::UtcNs(ns), _) => Cow::Owned(
@@ -295,12 +359,7 @@ fn kst_times<'a>(
                 .collect(),
         ),
         (Times::Text { .. }, Some(ns)) => Cow::Owned(ns),
-        (Times::Text { values, .. }, None) => Cow::Owned(
-            values
-                .iter()
-                .map(|v| v.and_then(parse_kst).unwrap_or(NAT))
-                .collect(),
-        ),
+        (Times::Text { values, .. }, None) => Cow::Owned(parse_all(values, 1)),
     };
     let Some(first) = ns.iter().position(|&t| t == NAT) else {
         return Ok(ns);
@@ -325,20 +384,40 @@ fn kst_times<'a>(
     )))
 }
 
-/// Codes by first appearance, each group's first row, and the station index
-/// (for mapping history stations; `None` for python-made codes).
-type StationCodes<'a> = (Cow<'a, [i64]>, Vec<i64>, Option<HashMap<&'a str, i64>>);
+/// What is known of each station group once the station column is read.
+enum StationNames<'a> {
+    /// Text stations: each group's name, and the group of each name.
+    Text {
+        names: Vec<&'a str>,
+        index: HashMap<&'a str, i64>,
+    },
+    /// Python-made codes: `repr` of each group's station.
+    Reprs(&'a [String]),
+}
 
-/// `_station_codes`: a code per row, numbered in order of first appearance.
+impl StationNames<'_> {
+    /// `repr` of group `code`'s station, as the duplicate message shows it.
+    fn repr(&self, code: i64) -> String {
+        let k = usize::try_from(code).unwrap_or(usize::MAX);
+        match self {
+            StationNames::Text { names, .. } => names.get(k).map(|s| str_repr(s)),
+            StationNames::Reprs(reprs) => reprs.get(k).cloned(),
+        }
+        .unwrap_or_default()
+    }
+}
+
+/// `_station_codes`: a code per row, numbered in order of first appearance,
+/// each group's first row, and the groups' names. The strings are freed here.
 fn station_codes<'a>(
-    stations: &Stations<'a>,
+    stations: Stations<'a>,
     n: usize,
     what: &str,
     col: Name<'_>,
-) -> Result<StationCodes<'a>> {
+) -> Result<(Cow<'a, [i64]>, Vec<i64>, StationNames<'a>)> {
     match stations {
-        Stations::Failed(msg) => Err(TransformError::input(*msg)),
-        Stations::Codes { codes, .. } => {
+        Stations::Failed(msg) => Err(TransformError::input(msg)),
+        Stations::Codes { codes, reprs } => {
             check_len(codes.len(), n, "station codes")?;
             let mut first = Vec::new();
             for (i, &c) in codes.iter().enumerate() {
@@ -346,7 +425,7 @@ fn station_codes<'a>(
                     first.push(to_i64(i));
                 }
             }
-            Ok((Cow::Borrowed(codes), first, None))
+            Ok((Cow::Borrowed(codes), first, StationNames::Reprs(reprs)))
         }
         Stations::Groups(_) => Err(TransformError::input(
             "impute_frame: station groups are given for history only",
@@ -354,6 +433,7 @@ fn station_codes<'a>(
         Stations::Text(values) => {
             check_len(values.len(), n, "stations")?;
             let mut index: HashMap<&'a str, i64> = HashMap::new();
+            let mut names = Vec::new();
             let mut codes = Vec::with_capacity(n);
             let mut first = Vec::new();
             let mut bad = Vec::new();
@@ -369,7 +449,8 @@ fn station_codes<'a>(
                     Some((p, c)) if p == s => c,
                     _ => *index.entry(s).or_insert_with(|| {
                         first.push(to_i64(i));
-                        to_i64(first.len() - 1)
+                        names.push(s);
+                        to_i64(names.len() - 1)
                     }),
                 };
                 if py_strip(s).is_empty() {
@@ -386,7 +467,11 @@ fn station_codes<'a>(
                     rows_text(&bad)
                 )));
             }
-            Ok((Cow::Owned(codes), first, Some(index)))
+            Ok((
+                Cow::Owned(codes),
+                first,
+                StationNames::Text { names, index },
+            ))
         }
     }
 }
@@ -439,7 +524,8 @@ fn unpermuted<T: Copy + Default>(a: Vec<T>, order: Option<&[usize]>) -> Vec<T> {
 }
 
 fn reject_duplicates(
-    req: &Request<'_>,
+    (time_col, station_col): (Name<'_>, Name<'_>),
+    names: &StationNames<'_>,
     order: Option<&[usize]>,
     codes: &[i64],
     ns: &[i64],
@@ -457,21 +543,13 @@ fn reject_duplicates(
     rows.dedup();
     let (a, b) = (row(s0), row(s0 + 1));
     let (first, second) = (a.min(b), a.max(b));
-    let station = match &req.frame.stations {
-        Stations::Text(values) => values[first].map(str_repr).unwrap_or_default(),
-        Stations::Codes { codes, reprs } => usize::try_from(codes[first])
-            .ok()
-            .and_then(|c| reprs.get(c))
-            .cloned()
-            .unwrap_or_default(),
-        Stations::Groups(_) | Stations::Failed(_) => String::new(),
-    };
     Err(TransformError::input(format!(
         "frame has duplicate ({}, {}) pairs at rows {} (0-based positions), e.g. station \
-         {station} at {} (KST) in rows {first} and {second}; keep one row per station and time",
-        req.station_col.text,
-        req.time_col.text,
+         {} at {} (KST) in rows {first} and {second}; keep one row per station and time",
+        station_col.text,
+        time_col.text,
         rows_text(&rows),
+        names.repr(codes[s0]),
         timestamp_text(ns[s0])
     )))
 }
@@ -492,13 +570,13 @@ fn group_starts(sorted_codes: &[i64]) -> Vec<i64> {
 /// `_as_float`: float64 values; a string with a control character, then an
 /// infinite value, is an error naming the rows.
 fn as_float<'a>(
-    column: &Values<'a>,
+    column: Values<'a>,
     n: usize,
     what: &str,
     name: Name<'_>,
 ) -> Result<Cow<'a, [f64]>> {
     let values: Cow<'a, [f64]> = match column {
-        Values::Failed(msg) => return Err(TransformError::input(*msg)),
+        Values::Failed(msg) => return Err(TransformError::input(msg)),
         Values::Floats(v) => {
             check_len(v.len(), n, "values")?;
             Cow::Borrowed(v)
@@ -576,61 +654,66 @@ type HistoryArrays<'a> = (Vec<i64>, Vec<i64>, Vec<Cow<'a, [f64]>>);
 
 /// `_prepare_history`: each history row's input group (-1 if none), clim key and values.
 fn prepare_history<'a>(
-    req: &Request<'a>,
+    history: History<'a>,
     parsed: Option<Vec<i64>>,
-    station_index: &Option<HashMap<&str, i64>>,
+    names: &StationNames<'_>,
     groups: usize,
+    (time_col, station_col): (Name<'_>, Name<'_>),
+    columns: &[Name<'_>],
 ) -> Result<HistoryArrays<'a>> {
-    let table = match &req.history {
+    let table = match history {
         History::Absent => {
-            let none: Vec<Cow<'a, [f64]>> = vec![Cow::Borrowed(&[]); req.columns.len()];
+            let none: Vec<Cow<'a, [f64]>> = vec![Cow::Borrowed(&[]); columns.len()];
             return Ok((Vec::new(), Vec::new(), none));
         }
-        History::Failed(msg) => return Err(TransformError::input(*msg)),
+        History::Failed(msg) => return Err(TransformError::input(msg)),
         History::Given(t) => t,
     };
-    let ns = kst_times(parsed, &table.times, "history", req.time_col)?;
+    let Table {
+        times,
+        stations,
+        values,
+    } = table;
+    let ns = kst_times(parsed, times, "history", time_col)?;
     let n = ns.len();
-    let hist_group = match (&table.stations, station_index) {
-        (Stations::Failed(msg), _) => return Err(TransformError::input(*msg)),
-        (Stations::Groups(g), _) => {
-            check_len(g.len(), n, "history station groups")?;
-            if let Some(bad) = g.iter().find(|&&k| k < -1 || k >= to_i64(groups)) {
-                return Err(TransformError::input(format!(
-                    "impute_frame: history station group {bad} outside -1..{groups}"
-                )));
+    let hist_group =
+        match (stations, names) {
+            (Stations::Failed(msg), _) => return Err(TransformError::input(msg)),
+            (Stations::Groups(g), _) => {
+                check_len(g.len(), n, "history station groups")?;
+                if let Some(bad) = g.iter().find(|&&k| k < -1 || k >= to_i64(groups)) {
+                    return Err(TransformError::input(format!(
+                        "impute_frame: history station group {bad} outside -1..{groups}"
+                    )));
+                }
+                g.to_vec()
             }
-            g.to_vec()
-        }
-        (Stations::Text(_), Some(index)) => {
-            let (codes, first, _) = station_codes(&table.stations, n, "history", req.station_col)?;
-            let Stations::Text(values) = &table.stations else {
-                unreachable!("matched above")
-            };
-            let group_of_code: Vec<i64> = first
-                .iter()
-                .map(|&r| {
-                    values[usize::try_from(r).unwrap_or_default()]
-                        .and_then(|s| index.get(s).copied())
-                        .unwrap_or(-1)
-                })
-                .collect();
-            codes
-                .iter()
-                .map(|&c| group_of_code[usize::try_from(c).unwrap_or_default()])
-                .collect()
-        }
-        _ => {
-            return Err(TransformError::input(
+            (text @ Stations::Text(_), StationNames::Text { index, .. }) => {
+                let (codes, _, hist_names) = station_codes(text, n, "history", station_col)?;
+                let StationNames::Text {
+                    names: hist_names, ..
+                } = hist_names
+                else {
+                    unreachable!("text stations give text names")
+                };
+                let group_of_code: Vec<i64> = hist_names
+                    .iter()
+                    .map(|s| index.get(s).copied().unwrap_or(-1))
+                    .collect();
+                codes
+                    .iter()
+                    .map(|&c| group_of_code[usize::try_from(c).unwrap_or_default()])
+                    .collect()
+            }
+            _ => return Err(TransformError::input(
                 "impute_frame: history stations must be text (with text frame stations) or groups",
-            ))
-        }
-    };
-    let mut values = Vec::with_capacity(req.columns.len());
-    for (name, column) in req.columns.iter().zip(&table.values) {
-        values.push(as_float(column, n, "history", *name)?);
+            )),
+        };
+    let mut hist_values = Vec::with_capacity(columns.len());
+    for (name, column) in columns.iter().zip(values) {
+        hist_values.push(as_float(column, n, "history", *name)?);
     }
-    Ok((hist_group, clim_keys(&ns), values))
+    Ok((hist_group, clim_keys(&ns), hist_values))
 }
 
 fn to_i64(i: usize) -> i64 {
@@ -665,14 +748,14 @@ mod tests {
         }
     }
 
-    fn done(req: &Request<'_>) -> Imputed {
+    fn done(req: Request<'_>) -> Imputed {
         match impute_frame(req).unwrap() {
             Outcome::Done(d) => d,
             other @ Outcome::NeedTimes { .. } => panic!("{other:?}"),
         }
     }
 
-    fn error(req: &Request<'_>) -> String {
+    fn error(req: Request<'_>) -> String {
         match impute_frame(req) {
             Err(TransformError::Input(msg)) => msg,
             other => panic!("{other:?}"),
@@ -691,14 +774,14 @@ mod tests {
         let ta = [Some("3"), Some(" 1 "), None, Some("x")];
         let frame = Table {
             times: Times::Text {
-                values: &tm,
+                values: tm.to_vec(),
                 first_missing_repr: None,
                 resolved: None,
             },
-            stations: Stations::Text(&st),
-            values: vec![Values::Text(&ta)],
+            stations: Stations::Text(st.to_vec()),
+            values: vec![Values::Text(ta.to_vec())],
         };
-        let out = done(&request(frame, History::Absent));
+        let out = done(request(frame, History::Absent));
         assert_eq!(out.group_first_row, vec![0, 1]);
         let col = &out.columns[0];
         // Input order: b@02 observed, a@00 observed, a@01 edge, b@00 edge (from b@02).
@@ -715,22 +798,22 @@ mod tests {
         let ta = [1.0, 2.0];
         let table = |resolved| Table {
             times: Times::Text {
-                values: &tm,
+                values: tm.to_vec(),
                 first_missing_repr: None,
                 resolved,
             },
-            stations: Stations::Text(&st),
+            stations: Stations::Text(st.to_vec()),
             values: vec![Values::Floats(&ta)],
         };
         assert_eq!(
-            impute_frame(&request(table(None), History::Absent)).unwrap(),
+            impute_frame(request(table(None), History::Absent)).unwrap(),
             Outcome::NeedTimes {
                 frame: vec![1],
                 history: vec![]
             }
         );
         let (rows, ns) = ([1i64], [1_704_070_800_000_000_000i64]);
-        let out = done(&request(
+        let out = done(request(
             table(Some(Resolved {
                 rows: &rows,
                 ns: &ns,
@@ -739,7 +822,7 @@ mod tests {
         ));
         assert_eq!(out.columns[0].filled, vec![1.0, 2.0]);
         let bad = [NAT];
-        let msg = error(&request(
+        let msg = error(request(
             table(Some(Resolved {
                 rows: &rows,
                 ns: &bad,
@@ -762,23 +845,23 @@ mod tests {
         let frame = |stations| Table {
             times: Times::KstNs(&ns),
             stations,
-            values: vec![Values::Text(&ta)],
+            values: vec![Values::Text(ta.to_vec())],
         };
         assert_eq!(
-            error(&request(frame(Stations::Text(&st)), History::Absent)),
+            error(request(frame(Stations::Text(st.to_vec())), History::Absent)),
             "frame station column 'stnNm' is empty at rows [3] (0-based positions); fill in the \
              station name or drop those rows"
         );
         let st = [Some("a"), Some("a"), Some("a"), Some("b")];
         assert_eq!(
-            error(&request(frame(Stations::Text(&st)), History::Absent)),
+            error(request(frame(Stations::Text(st.to_vec())), History::Absent)),
             "frame has duplicate (stnNm, tm) pairs at rows [1, 2] (0-based positions), e.g. \
              station 'a' at 1970-01-01 01:00:00 (KST) in rows 1 and 2; keep one row per station \
              and time"
         );
         let st = [Some("a"), Some("b"), Some("c"), Some("d")];
         assert_eq!(
-            error(&request(frame(Stations::Text(&st)), History::Absent)),
+            error(request(frame(Stations::Text(st.to_vec())), History::Absent)),
             "frame value column 'ta' holds control characters at rows [1] (0-based positions), \
              e.g. '5\\x002'; a corrupted value is an input error, not a gap (a gap is an empty \
              cell or NaN)"
@@ -786,11 +869,11 @@ mod tests {
         let ta = [Some("1"), Some("2"), Some("-Infinity"), None];
         let table = Table {
             times: Times::KstNs(&ns),
-            stations: Stations::Text(&st),
-            values: vec![Values::Text(&ta)],
+            stations: Stations::Text(st.to_vec()),
+            values: vec![Values::Text(ta.to_vec())],
         };
         assert_eq!(
-            error(&request(
+            error(request(
                 table,
                 History::Failed("history has no column 'ta'")
             )),
@@ -806,7 +889,7 @@ mod tests {
         let ta = [1.0, f64::NAN, f64::NAN, f64::NAN, f64::NAN];
         let frame = Table {
             times: Times::KstNs(&ns),
-            stations: Stations::Text(&st),
+            stations: Stations::Text(st.to_vec()),
             values: vec![Values::Floats(&ta)],
         };
         // A year earlier (same month, day, hour) at station a; station z is not in the frame.
@@ -816,10 +899,10 @@ mod tests {
         let hta = [Some("7"), Some("100")];
         let history = Table {
             times: Times::KstNs(&hns),
-            stations: Stations::Text(&hst),
-            values: vec![Values::Text(&hta)],
+            stations: Stations::Text(hst.to_vec()),
+            values: vec![Values::Text(hta.to_vec())],
         };
-        let out = done(&request(frame, History::Given(history)));
+        let out = done(request(frame, History::Given(history)));
         let col = &out.columns[0];
         assert_eq!(col.methods, vec![0, 5, 4, 5, 5]);
         assert_eq!(col.filled[2], 7.0);

@@ -6,11 +6,9 @@
 //! collected (`PyString::to_str`, UTF-8 CPython keeps with the string: no
 //! Python allocation), then everything runs with the GIL released.
 
-use std::borrow::Cow;
-
 use energy_transforms::impute_frame::NAT;
 use energy_transforms::impute_frame::{
-    impute_frame as run_impute, History, Imputed, Name, Outcome, Request, Resolved, Stations,
+    impute_frame as run_impute, History, Imputed, Name, Outcome, Request, Resolved, Stations, Strs,
     Table, Times, Values,
 };
 use energy_transforms::timeparse::parse_kst;
@@ -76,15 +74,16 @@ impl<'a> Text<'a> {
         })
     }
 
-    fn strs(&self) -> Cow<'_, [Option<&str>]> {
-        if self.lossy.is_empty() {
-            return Cow::Borrowed(&self.refs);
-        }
-        let mut refs: Vec<Option<&str>> = self.refs.clone();
-        for (i, s) in &self.lossy {
+    /// The strings, each lossy one (set aside by `take_lossy`) put back.
+    fn into_strs<'b>(self, lossy: &'b [(usize, String)]) -> Strs<'b>
+    where
+        'a: 'b,
+    {
+        let mut refs: Strs<'b> = self.refs;
+        for (i, s) in lossy {
             refs[*i] = Some(s);
         }
-        Cow::Owned(refs)
+        refs
     }
 }
 
@@ -185,6 +184,17 @@ struct Texts<'a> {
     values: Vec<Option<Text<'a>>>,
 }
 
+/// The lossy strings of a table's text columns, kept apart so that the
+/// columns' string vectors can be moved into the request.
+#[derive(Default)]
+struct Lossy {
+    times: Vec<(usize, String)>,
+    /// `repr` of the time column's first missing value (for the error message).
+    times_missing_repr: Option<String>,
+    stations: Vec<(usize, String)>,
+    values: Vec<Vec<(usize, String)>>,
+}
+
 impl<'a> Texts<'a> {
     fn read<'py: 'a>(py: Python<'py>, held: &'a Held<'_>) -> PyResult<Self> {
         let text = |a: &'a ObjIn<'_>| -> PyResult<Text<'a>> { Text::read(py, slice(a)?) };
@@ -207,51 +217,57 @@ impl<'a> Texts<'a> {
                 .collect::<PyResult<_>>()?,
         })
     }
-}
 
-/// The `Cow`s of `Texts::strs`, owned here so that `Table` can borrow them.
-struct Strs<'a> {
-    times: Option<Cow<'a, [Option<&'a str>]>>,
-    stations: Option<Cow<'a, [Option<&'a str>]>>,
-    values: Vec<Option<Cow<'a, [Option<&'a str>]>>>,
-}
-
-impl<'a> Strs<'a> {
-    fn of(texts: &'a Texts<'a>) -> Self {
-        Self {
-            times: texts.times.as_ref().map(Text::strs),
-            stations: texts.stations.as_ref().map(Text::strs),
-            values: texts
-                .values
-                .iter()
-                .map(|t| t.as_ref().map(Text::strs))
-                .collect(),
+    fn take_lossy(&mut self) -> Lossy {
+        let take = |t: &mut Option<Text<'_>>| {
+            t.as_mut()
+                .map(|t| std::mem::take(&mut t.lossy))
+                .unwrap_or_default()
+        };
+        Lossy {
+            times_missing_repr: self
+                .times
+                .as_mut()
+                .and_then(|t| t.first_missing_repr.take()),
+            times: take(&mut self.times),
+            stations: take(&mut self.stations),
+            values: self.values.iter_mut().map(take).collect(),
         }
     }
 }
 
-fn table<'a>(held: &'a Held<'_>, texts: &'a Texts<'a>, strs: &'a Strs<'a>) -> PyResult<Table<'a>> {
+/// The core's view of one table; the text columns' vectors move into it.
+fn table<'b>(held: &'b Held<'_>, texts: Texts<'b>, lossy: &'b Lossy) -> PyResult<Table<'b>> {
+    let Texts {
+        times: time_text,
+        stations: station_text,
+        values: value_texts,
+    } = texts;
     let times = match &held.times {
         TimesHeld::Kst(a) => Times::KstNs(slice(a)?),
         TimesHeld::Utc(a) => Times::UtcNs(slice(a)?),
-        TimesHeld::Text(_, resolved) => Times::Text {
-            values: strs.times.as_deref().unwrap_or_default(),
-            first_missing_repr: texts
-                .times
-                .as_ref()
-                .and_then(|t| t.first_missing_repr.as_deref()),
-            resolved: match resolved {
-                Some((rows, ns)) => Some(Resolved {
-                    rows: slice(rows)?,
-                    ns: slice(ns)?,
-                }),
-                None => None,
-            },
-        },
+        TimesHeld::Text(_, resolved) => {
+            let text = time_text.ok_or_else(|| missing_text("time"))?;
+            Times::Text {
+                values: text.into_strs(&lossy.times),
+                first_missing_repr: lossy.times_missing_repr.as_deref(),
+                resolved: match resolved {
+                    Some((rows, ns)) => Some(Resolved {
+                        rows: slice(rows)?,
+                        ns: slice(ns)?,
+                    }),
+                    None => None,
+                },
+            }
+        }
         TimesHeld::Failed(msg) => Times::Failed(msg),
     };
     let stations = match &held.stations {
-        StationsHeld::Text(_) => Stations::Text(strs.stations.as_deref().unwrap_or_default()),
+        StationsHeld::Text(_) => Stations::Text(
+            station_text
+                .ok_or_else(|| missing_text("station"))?
+                .into_strs(&lossy.stations),
+        ),
         StationsHeld::Codes(codes, reprs) => Stations::Codes {
             codes: slice(codes)?,
             reprs,
@@ -259,23 +275,27 @@ fn table<'a>(held: &'a Held<'_>, texts: &'a Texts<'a>, strs: &'a Strs<'a>) -> Py
         StationsHeld::Groups(groups) => Stations::Groups(slice(groups)?),
         StationsHeld::Failed(msg) => Stations::Failed(msg),
     };
-    let values = held
-        .values
-        .iter()
-        .zip(&strs.values)
-        .map(|(v, s)| {
-            Ok(match v {
-                ValuesHeld::Floats(a) => Values::Floats(slice(a)?),
-                ValuesHeld::Text(_) => Values::Text(s.as_deref().unwrap_or_default()),
-                ValuesHeld::Failed(msg) => Values::Failed(msg),
-            })
-        })
-        .collect::<PyResult<_>>()?;
+    let mut values = Vec::with_capacity(held.values.len());
+    for ((v, text), lossy) in held.values.iter().zip(value_texts).zip(&lossy.values) {
+        values.push(match v {
+            ValuesHeld::Floats(a) => Values::Floats(slice(a)?),
+            ValuesHeld::Text(_) => {
+                Values::Text(text.ok_or_else(|| missing_text("value"))?.into_strs(lossy))
+            }
+            ValuesHeld::Failed(msg) => Values::Failed(msg),
+        });
+    }
     Ok(Table {
         times,
         stations,
         values,
     })
+}
+
+fn missing_text(what: &str) -> PyErr {
+    InputError::new_err(format!(
+        "impute_frame: the {what} column's strings were not read"
+    ))
 }
 
 /// T2 on the frame's columns. `frame` is `(times, stations, [values...])`;
@@ -305,30 +325,24 @@ fn impute_frame<'py>(
     } else {
         (Some(Held::read(history.cast::<PyTuple>()?)?), None)
     };
-    let frame_texts = Texts::read(py, &frame_held)?;
-    let history_texts = history_held
+    let mut frame_texts = Texts::read(py, &frame_held)?;
+    let mut history_texts = history_held
         .as_ref()
         .map(|h| Texts::read(py, h))
         .transpose()?;
-    let frame_strs = Strs::of(&frame_texts);
-    let history_strs = history_texts.as_ref().map(Strs::of);
-    let history = match (
-        &history_held,
-        &history_texts,
-        &history_strs,
-        &history_failed,
-    ) {
-        (Some(h), Some(t), Some(s), _) => History::Given(table(h, t, s)?),
-        (_, _, _, Some(msg)) => History::Failed(msg),
+    let frame_lossy = frame_texts.take_lossy();
+    let history_lossy = history_texts
+        .as_mut()
+        .map(Texts::take_lossy)
+        .unwrap_or_default();
+    let rows = frame_held.rows(&frame_texts);
+    let history = match (&history_held, history_texts, &history_failed) {
+        (Some(h), Some(t), _) => History::Given(table(h, t, &history_lossy)?),
+        (_, _, Some(msg)) => History::Failed(msg),
         _ => History::Absent,
     };
-    let rows = frame_strs
-        .times
-        .as_ref()
-        .map_or(0, |t| t.len())
-        .max(slice_len(&frame_held));
     let req = Request {
-        frame: table(&frame_held, &frame_texts, &frame_strs)?,
+        frame: table(&frame_held, frame_texts, &frame_lossy)?,
         history,
         time_col: Name {
             repr: &time_col.0,
@@ -349,7 +363,7 @@ fn impute_frame<'py>(
             threads
         },
     };
-    let outcome = run(py, || run_impute(&req))?;
+    let outcome = run(py, move || run_impute(req))?;
     let (need_frame, need_history, done) = match outcome {
         Outcome::NeedTimes { frame, history } => (frame, history, None),
         Outcome::Done(done) => (Vec::new(), Vec::new(), Some(done)),
@@ -382,11 +396,13 @@ fn impute_frame<'py>(
         .into_pyobject(py)
 }
 
-/// The frame's row count as its numeric time column gives it (text columns count above).
-fn slice_len(held: &Held<'_>) -> usize {
-    match &held.times {
-        TimesHeld::Kst(a) | TimesHeld::Utc(a) => a.len(),
-        _ => 0,
+impl Held<'_> {
+    /// The table's row count, from its time column.
+    fn rows(&self, texts: &Texts<'_>) -> usize {
+        match &self.times {
+            TimesHeld::Kst(a) | TimesHeld::Utc(a) => a.len(),
+            _ => texts.times.as_ref().map_or(0, |t| t.refs.len()),
+        }
     }
 }
 
@@ -402,8 +418,9 @@ fn _parse_times<'py>(
     py: Python<'py>,
     values: PyReadonlyArray1<'py, Py<PyAny>>,
 ) -> PyResult<Bound<'py, PyArray1<i64>>> {
-    let text = Text::read(py, slice(&values)?)?;
-    let strs = text.strs();
+    let mut text = Text::read(py, slice(&values)?)?;
+    let lossy = std::mem::take(&mut text.lossy);
+    let strs = text.into_strs(&lossy);
     let ns = run(py, || {
         Ok(strs
             .iter()
