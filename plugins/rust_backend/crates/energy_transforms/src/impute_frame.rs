@@ -437,26 +437,32 @@ fn station_codes<'a>(
             let mut codes = Vec::with_capacity(n);
             let mut first = Vec::new();
             let mut bad = Vec::new();
-            let mut prev: Option<(&str, i64)> = None;
+            // (name, code, blank) of the previous row.
+            let mut prev: Option<(&str, i64, bool)> = None;
             for (i, v) in values.iter().enumerate() {
                 let Some(s) = *v else {
                     bad.push(i);
                     codes.push(-1);
+                    prev = None;
                     continue;
                 };
-                // Stations come in long runs: hash only where the name changes.
-                let code = match prev {
-                    Some((p, c)) if p == s => c,
-                    _ => *index.entry(s).or_insert_with(|| {
-                        first.push(to_i64(i));
-                        names.push(s);
-                        to_i64(names.len() - 1)
-                    }),
+                // Stations come in long runs, mostly of one str object: compare
+                // the pointer first, and hash and strip only where the name changes.
+                let (code, blank) = match prev {
+                    Some((p, c, b)) if std::ptr::eq(p, s) || p == s => (c, b),
+                    _ => {
+                        let code = *index.entry(s).or_insert_with(|| {
+                            first.push(to_i64(i));
+                            names.push(s);
+                            to_i64(names.len() - 1)
+                        });
+                        (code, py_strip(s).is_empty())
+                    }
                 };
-                if py_strip(s).is_empty() {
+                if blank {
                     bad.push(i);
                 }
-                prev = Some((s, code));
+                prev = Some((s, code, blank));
                 codes.push(code);
             }
             if !bad.is_empty() {
