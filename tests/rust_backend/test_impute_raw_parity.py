@@ -101,6 +101,21 @@ def test_mixed_formats_take_the_fallback(python_hooks: ModuleType, rust_hooks: M
     assert same(python_hooks, rust_hooks, frame, OPTIONS, None) == "ok"
 
 
+@pytest.mark.parametrize("limit", [0, 1_000])
+def test_a_column_in_another_form(
+    python_hooks: ModuleType, rust_hooks: ModuleType, monkeypatch: pytest.MonkeyPatch, limit: int
+) -> None:
+    # Every row goes to python: one by one, or (past the limit) the whole column at once.
+    from energy_rust_backend import imputation
+
+    monkeypatch.setattr(imputation, "MAX_ROWS_PARSED_ONE_BY_ONE", limit)
+    frame = strings(weather(), "%Y/%m/%d %H:%M")
+    history = strings(weather(start="2023-02-27 20:00"), "%Y.%m.%d %H:%M")
+    assert same(python_hooks, rust_hooks, frame, OPTIONS, history) == "ok"
+    frame.loc[3, "tm"] = "2024/02/30 10:00"
+    assert same(python_hooks, rust_hooks, frame, OPTIONS, history) == "input"
+
+
 def test_offsets_are_converted_to_kst(python_hooks: ModuleType, rust_hooks: ModuleType) -> None:
     frame = weather()
     utc = frame["tm"] - pd.Timedelta(hours=9)
@@ -227,6 +242,11 @@ ERROR_CASES: dict[str, Callable[[], tuple[Any, ...]]] = {
         None,
     ),
     "many unparseable times": lambda: (BASE.assign(tm="24:00"), OPTIONS, None),
+    "missing times in a string column": lambda: (
+        BASE.astype({"tm": "string"}).pipe(_with, "tm", {4: pd.NA}).astype({"tm": "string"}),
+        OPTIONS,
+        None,
+    ),
     "NaT in datetime64": lambda: (
         _with(weather(), "tm", {3: pd.NaT}).astype({"tm": "datetime64[ns]"}),
         OPTIONS,

@@ -51,6 +51,9 @@ SOURCE = "impute_missing_values"
 #: 9 h); earlier tz-aware times go through pandas' time-zone database.
 FIXED_KST_SINCE_UTC_NS = 599_616_000 * 1_000_000_000
 _NAT = np.iinfo(np.int64).min
+#: Unrecognised time strings parsed one by one at most; past it, the whole column
+#: is read by the reference (see :func:`_resolved_times`).
+MAX_ROWS_PARSED_ONE_BY_ONE = 1_000
 _N_METHODS = len(FillMethod)
 
 Spec = tuple[Any, ...]
@@ -95,8 +98,20 @@ def _time_spec(column: pd.Series, what: str, time_col: Any) -> Spec:
         return _failed(exc)
 
 
-def _resolved_times(spec: Spec, column: pd.Series, rows: np.ndarray) -> Spec:
-    """``spec`` with the rows Rust did not recognise parsed as python parses them one by one."""
+def _resolved_times(spec: Spec, column: pd.Series, rows: np.ndarray, what: str, name: Any) -> Spec:
+    """``spec`` with the rows Rust did not recognise parsed as python parses them one by one.
+
+    A column mostly in a form Rust does not parse (say ``2024/01/31 13:00``
+    throughout) would make that a ``pd.Timestamp`` call per row; past
+    :data:`MAX_ROWS_PARSED_ONE_BY_ONE` rows the whole column goes through the
+    reference's own reader instead (one inferred format, vectorised), which
+    is the python backend's result by construction.
+    """
+    if len(rows) > MAX_ROWS_PARSED_ONE_BY_ONE:
+        try:
+            return ("kst_ns", _kst_naive_ns(column, what, name))
+        except TransformInputError as exc:
+            return _failed(exc)
     retried = [_parse_one_time(column.iloc[i]) for i in rows.tolist()]
     ns = np.array(
         [
@@ -244,9 +259,17 @@ def impute_missing_values(
         # Rust could not read some time strings: python's per-value path reads
         # exactly those, and the call is repeated with them known.
         if len(need_frame):
-            frame_spec[0] = _resolved_times(frame_spec[0], frame[time_col], need_frame)
+            frame_spec[0] = _resolved_times(
+                frame_spec[0], frame[time_col], need_frame, "frame", time_col
+            )
         if len(need_history):
-            history_spec[0] = _resolved_times(history_spec[0], history[time_col], need_history)  # type: ignore[index]
+            history_spec[0] = _resolved_times(
+                history_spec[0],
+                history[time_col],  # type: ignore[index]
+                need_history,
+                "history",
+                time_col,
+            )
         need_frame, need_history, first_rows, results = call()
 
     if rust_stations:
