@@ -33,6 +33,11 @@ struct Text<'a> {
     refs: Vec<Option<&'a str>>,
     lossy: Vec<(usize, String)>,
     first_missing_repr: Option<String>,
+    /// A strong reference to every distinct str object read. The `&str`s
+    /// point into these objects, and while the GIL is released another
+    /// thread could overwrite the array's slots and free the objects they
+    /// held: these references keep every borrowed text alive for the call.
+    keep: Vec<Py<PyAny>>,
 }
 
 impl<'a> Text<'a> {
@@ -40,6 +45,7 @@ impl<'a> Text<'a> {
         let mut refs = Vec::with_capacity(items.len());
         let mut lossy = Vec::new();
         let mut first_missing_repr = None;
+        let mut keep = Vec::new();
         // Station columns repeat one str object for a whole run (a portal
         // page per station): reuse its text without touching the object.
         let mut last: Option<(*mut pyo3::ffi::PyObject, &'a str)> = None;
@@ -55,6 +61,7 @@ impl<'a> Text<'a> {
             if let Ok(s) = item.cast::<PyString>() {
                 if let Ok(text) = s.to_str() {
                     refs.push(Some(text));
+                    keep.push(item.clone().unbind());
                     last = Some((ptr, text));
                 } else {
                     lossy.push((i, s.to_string_lossy().into_owned()));
@@ -69,6 +76,7 @@ impl<'a> Text<'a> {
         }
         Ok(Self {
             refs,
+            keep,
             lossy,
             first_missing_repr,
         })
@@ -193,6 +201,8 @@ struct Lossy {
     times_missing_repr: Option<String>,
     stations: Vec<(usize, String)>,
     values: Vec<Vec<(usize, String)>>,
+    /// Every text column's `Text::keep`, dropped (with the GIL) after the call.
+    _keep: Vec<Vec<Py<PyAny>>>,
 }
 
 impl<'a> Texts<'a> {
@@ -224,7 +234,13 @@ impl<'a> Texts<'a> {
                 .map(|t| std::mem::take(&mut t.lossy))
                 .unwrap_or_default()
         };
+        let keep = std::iter::once(&mut self.times)
+            .chain(std::iter::once(&mut self.stations))
+            .chain(self.values.iter_mut())
+            .filter_map(|t| t.as_mut().map(|t| std::mem::take(&mut t.keep)))
+            .collect();
         Lossy {
+            _keep: keep,
             times_missing_repr: self
                 .times
                 .as_mut()
@@ -419,6 +435,7 @@ fn _parse_times<'py>(
     values: PyReadonlyArray1<'py, Py<PyAny>>,
 ) -> PyResult<Bound<'py, PyArray1<i64>>> {
     let mut text = Text::read(py, slice(&values)?)?;
+    let _keep = std::mem::take(&mut text.keep); // alive until the end of the call
     let lossy = std::mem::take(&mut text.lossy);
     let strs = text.into_strs(&lossy);
     let ns = run(py, || {
