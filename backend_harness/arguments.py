@@ -6,6 +6,7 @@ arguments with the same message (the conformance tests compare them).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,6 +17,10 @@ from foundations.errors import TransformInputError
 
 #: T5's value fields when the caller names none.
 DEFAULT_FIELDS: tuple[str, ...] = ("ta", "hm")
+
+#: T5's value-field names: identifiers, so that an error message quoting one
+#: reads the same from every backend.
+_FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 #: T3's hour conventions: ``end`` stores label N at day + (N-1) h, ``legacy``
 #: at day + N h (what the legacy wind loader did; see docs/contracts/time_and_units.md).
@@ -56,11 +61,15 @@ def check_fields(fields: Sequence[str]) -> tuple[str, ...]:
             f"asos_to_frame: fields must be a list of field names, got {fields!r}"
         )
     fields = tuple(fields)
-    bad = [f for f in fields if not isinstance(f, str) or f in ASOS_KEY_COLUMNS]
+    bad = [
+        f
+        for f in fields
+        if not isinstance(f, str) or f in ASOS_KEY_COLUMNS or not _FIELD_NAME.fullmatch(f)
+    ]
     dup = sorted({f for f in fields if fields.count(f) > 1})
     if bad or dup:
         raise TransformInputError(
-            f"asos_to_frame: invalid value fields {bad + dup}: names must be distinct strings "
-            f"other than {', '.join(ASOS_KEY_COLUMNS)}"
+            f"asos_to_frame: invalid value fields {bad + dup}: names must be distinct "
+            f"identifiers (ASCII letters, digits and _) other than {', '.join(ASOS_KEY_COLUMNS)}"
         )
     return fields

@@ -1,10 +1,15 @@
-"""``energy impute INPUT -o OUTPUT``: fill the gaps of a CSV file with T2 through the registry.
+"""``energy impute INPUT -o OUTPUT``: fill the gaps of a CSV or Parquet file with T2 through the registry.
 
-The CSV is read as text (every cell a string), so columns that are not
+A CSV is read as text (every cell a string), so columns that are not
 imputed are written back exactly as they came; the imputed columns are
 written as floats (shortest round-trip form, empty cell for a value left
-unfilled). A summary table shows gaps by length, rows filled per method,
+unfilled). A Parquet file (``.parquet``) is read and written with its
+column types. A summary table shows gaps by length, rows filled per method,
 rows unfilled, and which backend ran, chosen by which rule, in how long.
+
+With ``--workers N`` or ``--scheduler ADDRESS`` the input is split by station
+and imputed on a Dask cluster (:mod:`pipeline.partitions`); the output is the
+same as in one process.
 """
 
 from __future__ import annotations
@@ -21,15 +26,23 @@ from rich.table import Table
 
 from energy_cli.common import check_output, fail, open_registry, require_utf8_text
 from foundations.errors import EnergyError
+from foundations.settings import Settings
 from registry.contracts import FillMethod, ImputeOptions, TransformOutput
-from registry.records import CallResult
+from registry.records import CallRecord
 
 InputArg = Annotated[
     Path,
-    typer.Argument(exists=True, dir_okay=False, help="CSV with time, station and value columns."),
+    typer.Argument(
+        exists=True,
+        dir_okay=False,
+        help="CSV or Parquet (.parquet) with time, station and value columns.",
+    ),
 ]
 OutputOpt = Annotated[
-    Path, typer.Option("-o", "--output", help="CSV to write (the input's rows, gaps filled).")
+    Path,
+    typer.Option(
+        "-o", "--output", help="CSV or Parquet (.parquet) to write (the input's rows, gaps filled)."
+    ),
 ]
 BackendOpt = Annotated[
     str | None, typer.Option(help="Backend to use (overrides settings and env vars).")
@@ -46,7 +59,24 @@ MaxGapOpt = Annotated[int, typer.Option(min=0, help="Longest gap filled by splin
 HistoryOpt = Annotated[
     Path | None,
     typer.Option(
-        exists=True, dir_okay=False, help="CSV of earlier observations (climatology evidence)."
+        exists=True,
+        dir_okay=False,
+        help="CSV or Parquet of earlier observations (climatology evidence).",
+    ),
+]
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        min=1,
+        help="Impute per station on a local Dask cluster of N worker processes.",
+    ),
+]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        help="Impute per station on the running Dask cluster at this address (tcp://host:8786).",
     ),
 ]
 FlagsOpt = Annotated[
@@ -79,6 +109,39 @@ def read_text_csv(path: Path, what: str, max_columns: int) -> pd.DataFrame:
         raise EnergyError(
             f"cannot read {what} {path} as a UTF-8 CSV with a header row: {exc}"
         ) from exc
+
+
+def is_parquet(path: Path) -> bool:
+    return path.suffix.lower() == ".parquet"
+
+
+def read_table(path: Path, what: str, max_columns: int) -> pd.DataFrame:
+    """A CSV as text (:func:`read_text_csv`) or a Parquet file with its column types."""
+    if not is_parquet(path):
+        return read_text_csv(path, what, max_columns)
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        # The schema is in the footer: the column count is known before any data is read.
+        columns = len(pq.read_schema(path).names)
+        if columns > max_columns:
+            raise EnergyError(
+                f"{what} {path} has {columns} columns, more than the limit of {max_columns}; "
+                "impute a file with only the time, station and value columns, or raise "
+                "[limits] max_columns (ENERGY_LIMITS__MAX_COLUMNS)"
+            )
+        return pd.read_parquet(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise EnergyError(f"cannot read {what} {path} as Parquet: {exc}") from exc
+
+
+def write_table(frame: pd.DataFrame, path: Path) -> None:
+    """``frame`` to ``path``: Parquet for ``.parquet``, UTF-8 CSV otherwise."""
+    if is_parquet(path):
+        frame.to_parquet(path, index=False)
+    else:
+        frame.to_csv(path, index=False, encoding="utf-8")
 
 
 def _header_columns(path: Path) -> int:
@@ -125,9 +188,11 @@ def summary_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def print_summary(console: Console, result: CallResult, input_rows: int) -> None:
-    """One table with a column per imputed column, then the call record on one line."""
-    rows = summary_rows(result.value.report)
+def print_summary(
+    console: Console, output: TransformOutput, records: list[CallRecord], input_rows: int
+) -> None:
+    """One table with a column per imputed column, then the call records on one line."""
+    rows = summary_rows(output.report)
     table = Table(title=f"impute_missing_values: {input_rows} input rows")
     table.add_column("")
     for row in rows:
@@ -145,11 +210,26 @@ def print_summary(console: Console, result: CallResult, input_rows: int) -> None
             table.add_row(f"filled: {label}", *[str(row["methods"].get(label, 0)) for row in rows])
     table.add_row("unfilled", *[str(row["unfilled"]) for row in rows])
     console.print(table)
-    record = result.record
-    fallback = f", fell back: {record.fallback_reason}" if record.fallback_reason else ""
+    if len(records) == 1:
+        record = records[0]
+        fallback = f", fell back: {record.fallback_reason}" if record.fallback_reason else ""
+        console.print(
+            f"backend: {record.used} (requested {record.requested}, rule {record.rule}{fallback}); "
+            f"time: {record.duration_s * 1000:.1f} ms",
+            soft_wrap=True,
+        )
+        return
+    used = Counter(r.used for r in records)
+    fallbacks = sum(1 for r in records if r.fallback_reason)
+    shadows = Counter(f"{r.shadow.backend} {r.shadow.outcome}" for r in records if r.shadow)
+    parts = [", ".join(f"{name} on {n}" for name, n in sorted(used.items())) + " partition(s)"]
+    if fallbacks:
+        parts.append(f"{fallbacks} fell back")
+    if shadows:
+        parts.append("shadow " + ", ".join(f"{k}: {n}" for k, n in sorted(shadows.items())))
     console.print(
-        f"backend: {record.used} (requested {record.requested}, rule {record.rule}{fallback}); "
-        f"time: {record.duration_s * 1000:.1f} ms",
+        f"backend: {'; '.join(parts)}; rule {records[0].rule}; "
+        f"time in T2: {sum(r.duration_s for r in records) * 1000:.1f} ms",
         soft_wrap=True,
     )
 
@@ -169,10 +249,17 @@ def register(app: typer.Typer) -> None:
         max_spline_gap: MaxGapOpt = 3,
         history: HistoryOpt = None,
         flags: FlagsOpt = False,
+        workers: WorkersOpt = None,
+        scheduler: SchedulerOpt = None,
     ) -> None:
         """Fill the gaps of INPUT_FILE's value columns per station and write OUTPUT."""
         check_output(output)
         registry = open_registry(env)
+        if backend is not None and (workers or scheduler):
+            raise fail(
+                "--backend applies in this process only; on a cluster choose the backend with "
+                "ENERGY_BACKEND or the settings, which every worker follows"
+            )
         try:
             options = ImputeOptions(
                 time_col=time_col,
@@ -182,15 +269,38 @@ def register(app: typer.Typer) -> None:
                 with_methods=flags,
             )
             max_columns = registry.settings.limits.max_columns
-            frame = read_text_csv(input_file, "input", max_columns)
+            frame = read_table(input_file, "input", max_columns)
             history_frame = (
-                read_text_csv(history, "history", max_columns) if history is not None else None
+                read_table(history, "history", max_columns) if history is not None else None
             )
-            result = registry.call(
-                "impute_missing_values", frame, options, history_frame, backend=backend
-            )
+            if workers or scheduler:
+                imputed, records = _on_cluster(
+                    registry.settings, frame, options, history_frame, workers, scheduler
+                )
+            else:
+                result = registry.call(
+                    "impute_missing_values", frame, options, history_frame, backend=backend
+                )
+                imputed, records = result.value, [result.record]
         except EnergyError as exc:
             raise fail(str(exc)) from None
-        output_frame(result.value, options, flags).to_csv(output, index=False, encoding="utf-8")
-        print_summary(Console(), result, len(frame))
+        write_table(output_frame(imputed, options, flags), output)
+        print_summary(Console(), imputed, records, len(frame))
         typer.echo(f"wrote {output}")
+
+
+def _on_cluster(
+    settings: Settings,
+    frame: pd.DataFrame,
+    options: ImputeOptions,
+    history: pd.DataFrame | None,
+    workers: int | None,
+    scheduler: str | None,
+) -> tuple[TransformOutput, list[CallRecord]]:
+    from pipeline.cluster import DaskRunner, cluster_client
+    from pipeline.partitions import BackendSelection, impute_by_station
+
+    with cluster_client(settings.cluster, workers=workers, scheduler=scheduler) as client:
+        runner = DaskRunner(client, settings.cluster.partitions_per_worker)
+        run = impute_by_station(frame, options, history, BackendSelection.of(settings), runner)
+    return run.output, run.records

@@ -1,4 +1,4 @@
-"""``energy run``, ``energy backfill`` and ``energy serve``: the pipeline from the command line.
+"""``energy run``, ``energy backfill``, ``energy reimpute`` and ``energy serve``: the pipeline from the command line.
 
 Prefect is imported only inside the commands, after
 :func:`prefect_flows.prefect_env.prepare_prefect_environment` has put the
@@ -64,6 +64,26 @@ NoPrefectOption = Annotated[
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable summary on stdout.")]
 DateOption = Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="YYYY-MM-DD (KST day).")]
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        min=1,
+        help="Start a local Dask cluster of N worker processes (default: [cluster] workers, "
+        "else one per CPU core).",
+    ),
+]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        help="Attach to a running Dask cluster (tcp://host:8786); default [cluster] address.",
+    ),
+]
+InProcessOption = Annotated[
+    bool,
+    typer.Option("--in-process", help="No cluster: every partition in this process, in turn."),
+]
 
 
 class RunCollector:
@@ -100,6 +120,21 @@ def _settings(env: str | None, *, check_database: bool = True) -> Settings:
     if check_database:
         _check_database(settings)
     return settings
+
+
+def _station_ids(text: str | None) -> list[int] | None:
+    """``--stations 108,112`` as ids; None for every station."""
+    if text is None:
+        return None
+    try:
+        ids = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise EnergyError(
+            f"--stations takes comma-separated station ids like 108,112; got {text!r}"
+        ) from None
+    if not ids:
+        raise EnergyError("--stations needs at least one station id, e.g. --stations 108")
+    return ids
 
 
 def _check_database(settings: Settings) -> None:
@@ -547,6 +582,76 @@ def register(app: typer.Typer) -> None:
         if stopped:
             typer.echo(f"stopped: {error}", err=True)
             raise typer.Exit(code=BUDGET_STOP_EXIT)
+
+    @app.command()
+    def reimpute(
+        ctx: typer.Context,
+        start: DateOption,
+        end: DateOption,
+        stations: Annotated[
+            str | None,
+            typer.Option(help="Comma-separated station ids (default: every station stored)."),
+        ] = None,
+        workers: WorkersOption = None,
+        scheduler: SchedulerOption = None,
+        in_process: InProcessOption = False,
+        env: EnvOption = None,
+        json_output: JsonOption = False,
+        verbose: VerboseOption = 0,
+    ) -> None:
+        """Recompute every stored weather fill of START..END from the stored observations.
+
+        One partition per station, on a Dask cluster: a local one by default,
+        or the one at --scheduler / [cluster] address. Backends are chosen on
+        every worker as here (ENERGY_BACKEND=python rolls them all back). Only
+        fills are rewritten, observed values never; a re-run changes nothing.
+        """
+        from pipeline import listeners
+        from pipeline.cluster import DaskRunner, cluster_client
+        from pipeline.partitions import InProcess
+        from pipeline.reimpute import run_reimpute
+
+        use_verbosity(ctx, verbose)
+        first, last = start.date(), end.date()
+        try:
+            ids = _station_ids(stations)
+            if in_process and (workers or scheduler):
+                raise EnergyError("--in-process runs without a cluster; drop --workers/--scheduler")
+            if last < first:
+                raise EnergyError(f"--end {last} is before --start {first}")
+            settings = _settings(env, check_database=False)
+        except EnergyError as exc:
+            raise fail_from(exc) from None
+        with _run_log(settings, "reimpute") as log_path:
+            _check_database(settings)
+            started = time.perf_counter()
+            error: Exception | None = None
+            collector = RunCollector()
+            with listeners.listening(collector):
+                try:
+                    if in_process:
+                        run_reimpute(settings, first, last, InProcess(), stations=ids)
+                    else:
+                        with cluster_client(
+                            settings.cluster, workers=workers, scheduler=scheduler
+                        ) as client:
+                            runner = DaskRunner(client, settings.cluster.partitions_per_worker)
+                            run_reimpute(settings, first, last, runner, stations=ids)
+                except EnergyError as exc:
+                    error = exc
+            mode = (
+                collector.summaries[-1].details.get("runner", "-") if collector.summaries else "-"
+            )
+            _finish(
+                Console(stderr=json_output),
+                settings,
+                collector,
+                error,
+                started,
+                f"reimpute on {mode}",
+                json_output,
+                log_path,
+            )
 
     @app.command()
     def serve(env: EnvOption = None) -> None:

@@ -48,7 +48,13 @@ class TransformInputError(EnergyError, ValueError):
 
     It is raised identically by every backend; the registry never falls back on
     it, because another backend would reject the same input for the same reason.
+    ``body_index`` is the 0-based index of the failing body when a T3-T5 hook was
+    given a batch of bodies (its message then starts with ``body {i}: ``), else None.
     """
+
+    def __init__(self, message: str, *, body_index: int | None = None) -> None:
+        super().__init__(message)
+        self.body_index = body_index
 
 
 class PortalError(EnergyError):
@@ -56,13 +62,18 @@ class PortalError(EnergyError):
 
     ``code`` is the portal result code (``"03"`` no data, ``"30"`` key not
     registered, ...) or the gateway's ``returnReasonCode``; ``message`` is the
-    portal's own text. Raised by the payload transforms (T4, T5) and by the
+    portal's own text. Raised by the payload transforms (T3-T5) and by the
     HTTP sources, so a flow handles one error type whichever detected it.
+    ``body_index`` is the 0-based index of the error body when a T3-T5 hook was
+    given a batch of bodies (``message`` then starts with ``body {i}: ``), else None.
     """
 
-    def __init__(self, code: str, message: str, *, source: str = "") -> None:
+    def __init__(
+        self, code: str, message: str, *, source: str = "", body_index: int | None = None
+    ) -> None:
         self.code = code
         self.message = message
         self.source = source
+        self.body_index = body_index
         where = f"{source}: " if source else ""
         super().__init__(f"{where}portal error {code}: {message}")

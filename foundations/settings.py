@@ -173,6 +173,9 @@ class PipelineSettings(BaseModel):
     stale_run_hours: float = Field(default=24.0, gt=0)
     #: Days of stored weather read back as T2 ``history`` (climatology evidence).
     history_days: int = Field(default=365, ge=0)
+    #: How the Prefect flows run their tasks: "thread" (in the flow's process)
+    #: or "dask" (on the cluster of ``[cluster]``, through prefect-dask).
+    task_runner: Literal["thread", "dask"] = "thread"
 
     @field_validator("impute_columns")
     @classmethod
@@ -185,6 +188,22 @@ class PipelineSettings(BaseModel):
                 "with their fill methods; another ASOS field needs a column in storage/schema.py"
             )
         return value
+
+
+class ClusterSettings(BaseModel):
+    """``[cluster]``: the Dask cluster of ``energy reimpute``, ``energy impute --workers``
+    and ``[pipeline] task_runner = "dask"`` (docs/scale_out.md)."""
+
+    model_config = {"extra": "forbid"}
+
+    #: Scheduler of an existing cluster (``tcp://host:8786``). Unset: a local
+    #: cluster is started for the command and stopped after it.
+    address: str | None = None
+    #: Worker processes of a local cluster. Unset: one per CPU core.
+    workers: int | None = Field(default=None, ge=1)
+    #: Partitions handed out ahead per worker: bounds what the client holds in
+    #: memory (a station's partition each) while keeping every worker busy.
+    partitions_per_worker: int = Field(default=2, ge=1)
 
 
 class LimitSettings(BaseModel):
@@ -234,6 +253,7 @@ class Settings(BaseSettings):
     notifications: NotificationSettings = NotificationSettings()
     pipeline: PipelineSettings = PipelineSettings()
     limits: LimitSettings = LimitSettings()
+    cluster: ClusterSettings = ClusterSettings()
 
     @classmethod
     def settings_customise_sources(

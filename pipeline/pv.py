@@ -167,18 +167,18 @@ class Collected:
 
 
 def collect(ctx: FlowContext, queries: list[PvQuery]) -> Collected:
-    """Fetch every query (concurrently) and run T4 on its pages; a query fails alone."""
+    """Fetch every query (concurrently) and run T4 once on its pages (a batch); a query fails alone."""
     fetched = fetch_queries(ctx, queries)
     out = Collected(failures=dict(fetched.failures), budget_stop=fetched.budget_stop)
     for query, bodies in fetched.results.items():
         try:
-            parsed = [ctx.call("pv_to_long", body) for body in bodies]
+            parsed = ctx.call("pv_to_long", bodies)
         except (TransformInputError, PortalError) as exc:
             out.failures[query] = exc
             continue
-        out.frames += [p.frame for p in parsed]
+        out.frames.append(parsed.frame)
         out.bodies += bodies
-        out.dropped += sum(int(p.report.get("dropped_invalid", 0)) for p in parsed)
+        out.dropped += int(parsed.report.get("dropped_invalid", 0))
     return out
 
 

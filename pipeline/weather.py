@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from foundations.errors import PortalError, TransformInputError
 from foundations.fill_methods import FillMethod
 from pipeline import listeners, logs
 from pipeline.dates import yesterday_kst
@@ -99,36 +100,49 @@ def _weather(
 
     fetched = ctx.step("fetch-asos", fetch_ranges, ctx, spans)
     missing = [stn for stn, got in fetched.results.items() if got is None]
-    bodies = [body for got in fetched.results.values() if got for body in got]
+    per_station = {stn: got for stn, got in fetched.results.items() if got}
+    bodies = [body for got in per_station.values() for body in got]
     summary.bodies = len(bodies)
     summary.details["stations_without_data"] = missing
     if fetched.budget_stop is not None:
         summary.details["stations_over_budget"] = list(fetched.over_budget)
     failed = failures_of(fetched, spans)
-    if failed:
-        summary.details["failed_units"] = failed
     if missing:
         logs.warning("weather.no_data", start=str(start), end=str(end), stations=missing)
     if bodies:
         summary.drift_warnings += ctx.step(
             "check-drift", check_drift, ctx.storage, ASOS, bodies, extra_required=columns
         )
-        frame = ctx.step("parse", parse, ctx, bodies, columns)
-        summary.rows_fetched = len(frame)
-        got = {stn: spans[stn] for stn, pages in fetched.results.items() if pages}
-        context = ctx.step("read-context", read_context, ctx, got)
-        summary.details["context_rows"] = len(context)
-        history = ctx.step("read-history", read_history, ctx, frame, got)
-        summary.details["history_rows"] = 0 if history is None else len(history)
-        series = combine(frame, context, columns)
-        imputed = ctx.step("impute", impute, ctx, series, history, columns)
-        ctx.step("load", load, ctx, series, imputed, got)
+        frame, unreadable = ctx.step("parse", parse, ctx, per_station, columns)
+        failed.update(
+            {f"station {stn} {spans[stn][0]}..{spans[stn][1]}": e for stn, e in unreadable.items()}
+        )
+        got = {stn: spans[stn] for stn in per_station if stn not in unreadable}
+        if got:
+            _impute_and_load(ctx, frame, got, columns)
+    if failed:
+        summary.details["failed_units"] = failed
     # Everything that arrived is stored. A spent budget stops the caller (a
     # backfill loop resumes once it resets); failed stations fail the run,
     # naming them, after the others were loaded.
     fetched.raise_budget_stop()
     if failed:
         raise PartialRunError(ASOS, failed, retry_command("weather", start, end))
+
+
+def _impute_and_load(
+    ctx: FlowContext, frame: pd.DataFrame, got: dict[int, tuple[date, date]], columns: list[str]
+) -> None:
+    """T2 on the parsed rows with their stored context and history, then the load."""
+    summary = ctx.summary
+    summary.rows_fetched = len(frame)
+    context = ctx.step("read-context", read_context, ctx, got)
+    summary.details["context_rows"] = len(context)
+    history = ctx.step("read-history", read_history, ctx, frame, got)
+    summary.details["history_rows"] = 0 if history is None else len(history)
+    series = combine(frame, context, columns)
+    imputed = ctx.step("impute", impute, ctx, series, history, columns)
+    ctx.step("load", load, ctx, series, imputed, got)
 
 
 def failures_of(
@@ -178,12 +192,25 @@ def fetch_ranges(
     return ctx.fetch(work)
 
 
-def parse(ctx: FlowContext, bodies: list[bytes], columns: list[str]) -> pd.DataFrame:
-    """T5 on each body, concatenated in body order."""
-    frames: list[pd.DataFrame] = [
-        ctx.call("asos_to_frame", body, fields=columns).frame for body in bodies
-    ]
-    return pd.concat(frames, ignore_index=True)
+def parse(
+    ctx: FlowContext, per_station: dict[int, list[bytes]], columns: list[str]
+) -> tuple[pd.DataFrame, dict[int, str]]:
+    """T5 once per station on the bodies of its range (a batch), in station then body order.
+
+    A station whose bodies T5 refuses (an error body, a malformed one: the
+    message names the body) fails alone, like a station whose fetch failed:
+    ``(frame of the others, {station: "ErrorType: message"})``.
+    """
+    frames: list[pd.DataFrame] = []
+    unreadable: dict[int, str] = {}
+    for station, bodies in per_station.items():
+        try:
+            frames.append(ctx.call("asos_to_frame", bodies, fields=columns).frame)
+        except (TransformInputError, PortalError) as exc:
+            unreadable[station] = f"{type(exc).__name__}: {exc}"
+    if not frames:
+        frames.append(ctx.call("asos_to_frame", [], fields=columns).frame)
+    return pd.concat(frames, ignore_index=True), unreadable
 
 
 def _bounds(span: tuple[date, date]) -> tuple[datetime, datetime]:

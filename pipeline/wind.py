@@ -1,4 +1,4 @@
-"""Monthly Namdong wind: fetch the month's pages, T3 per page, upsert.
+"""Monthly Namdong wind: fetch the month's pages, T3 once on all of them, upsert.
 
 Default month: the previous one (the legacy job ran on the 10th at 11:00 KST
 for the month before). One range query per month, paged until an empty page.
@@ -24,7 +24,7 @@ from registry import Settings
 from sources import WIND, NoDataError, Sources
 
 FLOW = "wind_monthly"
-#: T3 report counts summed over the pages.
+#: T3 report counts (over all the month's pages).
 _REPORT_COUNTS = ("records", "dropped_bad_date", "duplicates")
 
 
@@ -86,18 +86,17 @@ def fetch_month(ctx: FlowContext, first: date, last: date) -> list[bytes]:
 
 
 def parse(ctx: FlowContext, pages: list[bytes]) -> pd.DataFrame:
-    """T3 per page, concatenated; the report counts are summed into the summary."""
+    """T3 once on the month's pages (a batch): rows sorted and de-duplicated across pages.
+
+    A page T3 refuses fails the month's parse step, naming the page
+    (``body {i}``), as the month fails as a whole whichever page it was.
+    """
     hour_label = ctx.settings.pipeline.wind_hour_label
-    frames: list[pd.DataFrame] = []
-    counts = dict.fromkeys(_REPORT_COUNTS, 0)
-    for page in pages:
-        out = ctx.call("wind_to_long", page, hour_label=hour_label)
-        frames.append(out.frame)
-        for key in _REPORT_COUNTS:
-            counts[key] += int(out.report.get(key, 0))
-    ctx.summary.details.update(counts)
+    out = ctx.call("wind_to_long", pages, hour_label=hour_label)
+    ctx.summary.details.update({key: int(out.report.get(key, 0)) for key in _REPORT_COUNTS})
     ctx.summary.details["hour_label"] = hour_label
-    return pd.concat(frames, ignore_index=True)
+    frame: pd.DataFrame = out.frame
+    return frame
 
 
 def load(ctx: FlowContext, frame: pd.DataFrame) -> None:
@@ -105,5 +104,6 @@ def load(ctx: FlowContext, frame: pd.DataFrame) -> None:
     loaded = ctx.storage.load_wind(frame, run_id=ctx.summary.run_id)
     note_observations(ctx.summary, loaded.revisions, loaded.kept)
     ctx.summary.rows_loaded = loaded.rows
-    # Rows of the same hour on two pages: the last page wins, as in T3 itself.
+    # T3 already keeps the last of the rows of one hour on two pages; what the
+    # store still finds twice in the frame (nothing, today) is counted here.
     ctx.summary.details["duplicates_across_pages"] = loaded.duplicates

@@ -12,15 +12,19 @@ The contract:
 
 * **bodies** (:mod:`portal.bodies`): a raw body is ``bytes``, ``bytearray``,
   ``memoryview`` or ``str`` (read as UTF-8); anything else raises
-  :class:`foundations.errors.TransformInputError`. Leading whitespace and a UTF-8
-  byte order mark are ignored wherever a body's start is looked at;
+  :class:`foundations.errors.TransformInputError`. Its text is UTF-8, a leading
+  byte order mark allowed: any other bytes raise ``TransformInputError`` naming
+  the offset of the first invalid byte (:func:`portal.bodies.utf8_text`; the
+  rust core writes the same message). Leading whitespace and a byte order
+  mark are ignored wherever a body's start is looked at;
 * **limits** (:mod:`portal.limits`): a body longer than the caller's byte limit,
   or JSON nesting deeper than its depth limit, is refused with
   ``TransformInputError`` before anything parses it (the messages name
   ``[limits] max_body_bytes`` / ``max_json_depth``; the rust core writes the
   same ones);
 * **parsing** (:mod:`portal.parsing`): XML is parsed with :mod:`defusedxml` (a
-  DTD or entity declaration is refused, no entity is ever expanded); JSON with
+  DTD or entity declaration is refused, no entity is ever expanded; the decoded
+  text is parsed, so an XML declaration's ``encoding`` is not read); JSON with
   :func:`json.loads` after the depth check. A body that does not parse raises
   ``TransformInputError``;
 * **result codes** (:mod:`portal.codes`): :data:`SUCCESS_CODES` are ``"00"``

@@ -59,6 +59,24 @@ def check_xml(root: Element, *, source: str) -> None:
         raise PortalError(code, _text(header.find("resultMsg")), source=source)
 
 
+def _header_text(value: Any, name: str, source: str, *, message: bool) -> str:
+    """A JSON header field as text: a string stripped, an integer as the portal means it.
+
+    ``0`` sent as a number is the code ``"00"``; a message may also be null
+    (``""``). Anything else is not a portal header (the rust core's rule too).
+    """
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value) if message else code_text(value)
+    if value is None and message:
+        return ""
+    allowed = "a string, an integer or null" if message else "a string or an integer"
+    raise TransformInputError(
+        f"{source}: the header's {name} is not {allowed}; portal answers carry it as one"
+    )
+
+
 def check_json(doc: Any, *, source: str) -> None:
     """Raise PortalError if a parsed JSON document carries a result code not in SUCCESS_CODES."""
     if not isinstance(doc, dict):
@@ -69,9 +87,10 @@ def check_json(doc: Any, *, source: str) -> None:
             continue
         header = response.get("header")
         if isinstance(header, dict) and "resultCode" in header:
-            code = code_text(header["resultCode"])
+            code = _header_text(header["resultCode"], "resultCode", source, message=False)
             if code not in SUCCESS_CODES:
-                raise PortalError(code, str(header.get("resultMsg") or "").strip(), source=source)
+                message = _header_text(header.get("resultMsg"), "resultMsg", source, message=True)
+                raise PortalError(code, message, source=source)
         return
 
 
@@ -115,9 +134,12 @@ def load_json_response(body: bytes, *, source: str, max_depth: int | None = None
             response = doc.get(key)
             if isinstance(response, dict):
                 return response
-    keys = sorted(doc) if isinstance(doc, dict) else type(doc).__name__
+    if isinstance(doc, dict):
+        found = f"the keys {', '.join(sorted(doc))}" if doc else "an empty object"
+    else:
+        found = f"a {type(doc).__name__}"
     raise TransformInputError(
-        f"{source}: JSON body has no 'response' (or 'reponse') object at the top; found {keys}"
+        f"{source}: JSON body has no 'response' (or 'reponse') object at the top; found {found}"
     )
 
 

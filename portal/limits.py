@@ -12,15 +12,13 @@ applies them. The rules:
 * JSON nesting depth: the deepest running count of ``[``/``{`` minus
   ``]``/``}`` outside strings, where a ``"`` preceded by an odd number of
   backslashes does not end or start a string. For valid JSON that is the
-  nesting depth. It is computed without recursion over the body's UTF-8 bytes
-  (a body in another encoding json accepts is decoded first), so a body of
-  100,000 ``[`` is refused instead of reaching ``json.loads``, which recurses
-  and raises ``RecursionError``.
+  nesting depth. It is computed without recursion over the body's bytes
+  (UTF-8: :func:`portal.parsing.parse_json` refuses any other body first), so
+  a body of 100,000 ``[`` is refused instead of reaching ``json.loads``, which
+  recurses and raises ``RecursionError``.
 """
 
 from __future__ import annotations
-
-import json
 
 import numpy as np
 
@@ -52,24 +50,8 @@ def check_body_size(body: bytes, max_bytes: int, source: str) -> None:
 
 
 def check_json_depth(body: bytes, max_depth: int, source: str) -> None:
-    """Refuse a JSON body nesting deeper than ``max_depth``, without recursing.
-
-    A body that does not decode is left to the JSON reader, which reports it
-    as malformed (the rust reader decodes first, too).
-    """
-    encoding = json.detect_encoding(body)
-    if encoding == "utf-8":
-        try:
-            body.decode("utf-8")
-        except UnicodeDecodeError:
-            return
-        utf8 = body
-    else:
-        try:
-            utf8 = body.decode(encoding).encode("utf-8", "surrogatepass")
-        except UnicodeDecodeError:
-            return
-    depth = json_depth(utf8)
+    """Refuse a JSON body (UTF-8 bytes) nesting deeper than ``max_depth``, without recursing."""
+    depth = json_depth(body)
     if depth > max_depth:
         raise TransformInputError(
             f"{source}: the JSON body nests {depth} levels deep, more than the limit of "

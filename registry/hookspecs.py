@@ -26,6 +26,35 @@ Rules for every transform:
   T3/T5, measured without recursion before the body is parsed (brackets
   outside strings; see ``portal/limits.py``);
   ``max_columns`` bounds the columns of T2's frame and history;
+* bodies (T3-T5) are UTF-8, a leading UTF-8 byte-order mark allowed; any
+  other bytes raise ``TransformInputError``: ``<transform>: body is not UTF-8
+  (invalid byte at offset {n}); the portal sends UTF-8, so re-fetch the answer
+  or convert it to UTF-8`` (``n``: 0-based offset of the first invalid byte in
+  the body as given). An XML declaration's ``encoding`` is not read. JSON
+  numbers and keys follow Python's ``json``: ``NaN``/``Infinity`` are
+  numbers, an integer beyond float range is +-inf, of repeated keys the last
+  wins;
+* scalar fields (T3-T5): every field a transform reads holds a string, number,
+  boolean or null (JSON) or text (XML). An object or array raises
+  ``TransformInputError``: ``<transform>: field {name!r} of record {i} holds a
+  JSON {object|array}; a string, number or null is expected``; an XML field
+  element with child elements: ``... holds XML elements; text is expected``
+  (``i``: the record's 0-based position in its body's record list). Text
+  fields (codes and names) also refuse booleans and non-integral numbers (``...
+  a text field takes a string, an integer or null``); an integer reads as its
+  digits, null as ``""``. Fields are checked first, record by record, in each
+  hook's listed order;
+* batches of bodies (T3-T5): ``payload`` may be a sequence of raw bodies
+  (``bytes``/``str`` elements; T3/T4 tell it from a list of record dicts by
+  the element type). The output equals the single-body transform on all the
+  bodies' records in body order as if they were one body: T3/T4 sort across
+  bodies, T3 de-duplicates across them (the last wins), T5 keeps body then
+  item order; reports add up; an empty sequence gives an empty output with the
+  right columns and dtypes. Each body is read and checked as it would be alone
+  (limits per body, positions within the body); the first failing body raises
+  the error it would raise alone, with ``body {i}: `` before the message (a
+  ``PortalError`` keeps ``code``; the prefix goes before ``message``) and
+  ``body_index = i`` on the exception;
 * corrupted numbers: a numeric value given as a string that still holds a C0
   control character (U+0000-U+001F) once the whitespace around a number
   (space, tab, LF, VT, FF, CR) is stripped from both ends -- ``"5\x002"`` --
@@ -134,13 +163,15 @@ def impute_missing_values(
 
 @hookspec
 def wind_to_long(
-    payload: bytes | Sequence[dict[str, Any]],
+    payload: bytes | Sequence[bytes | str] | Sequence[dict[str, Any]],
     hour_label: str,
     limits: LimitSettings | None = None,
 ) -> TransformOutput:
     """T3: Namdong wind hourly records (wide, 24 hour columns) to one row per hour.
 
-    ``payload`` is one page's raw JSON body or a list of record dicts. The
+    ``payload`` is one page's raw JSON body, a sequence of raw bodies (a batch,
+    module rule: sorted and de-duplicated across bodies) or a list of record
+    dicts (told apart by the element type: dicts are records). The
     body's top-level key is the misspelt ``reponse`` in real answers
     (``response`` is accepted too); records are at ``.body.content``; a
     ``header`` may be absent, and when present its ``resultCode`` must be a
@@ -153,6 +184,8 @@ def wind_to_long(
     ``limits.max_body_bytes`` or nesting deeper than ``limits.max_json_depth``
     raises it before parsing. Other fields (``qsum``, ``qavg``, ``qvodMax``, ``qvodMin``,
     ``qvodMaxS``, ``qvodMinS``, ``eaidml``, ``eaiflag``, ``eaimsg``) are ignored.
+    Scalar fields, checked in this order: ``qhorGen01`` .. ``qhorGen24``,
+    ``dgenYmd``, ``ippt``, ``hogi``, ``ipptNam``; text fields: ``ippt``, ``ipptNam``.
 
     Output columns, sorted by (plant_code, unit, timestamp), stable:
     ``timestamp`` datetime64[ns], ``plant_code`` str, ``unit`` int64,
@@ -176,11 +209,14 @@ def wind_to_long(
 
 @hookspec
 def pv_to_long(
-    payload: bytes | Sequence[dict[str, Any]], limits: LimitSettings | None = None
+    payload: bytes | Sequence[bytes | str] | Sequence[dict[str, Any]],
+    limits: LimitSettings | None = None,
 ) -> TransformOutput:
     """T4: Nambu PV per plant/unit/day XML to one row per hour.
 
-    ``payload`` is the raw XML body or a list of item dicts. Both shapes are
+    ``payload`` is the raw XML body, a sequence of raw bodies (a batch, module
+    rule: sorted across bodies) or a list of item dicts (told apart by the
+    element type: dicts are items). Both shapes are
     read: ``<items><item>..</item>..</items>`` and a single record directly
     under ``<items>``. Fields: ``ymd`` (``YYYY-MM-DD`` in documented answers,
     ``YYYYMMDD`` in older ones; both valid), ``hogi``, ``gencd``, ``ipptnm``,
@@ -192,6 +228,9 @@ def pv_to_long(
     ``limits.max_body_bytes`` is refused before parsing; a numeric field of a valid
     item holding a control character raises ``TransformInputError`` naming the
     first such item position and field (hourly fields before daily ones).
+    Scalar fields, checked in this order: ``qhorgen01`` .. ``qhorgen24``,
+    ``qvodgen``, ``qvodavg``, ``qvodmax``, ``qvodmin``, ``ymd``, ``hogi``,
+    ``gencd``, ``ipptnm``; text fields: ``gencd``, ``ipptnm``.
 
     Output columns, sorted by (gencd, hogi, datetime), stable: ``datetime``
     datetime64[ns] (ymd + (N-1) h), ``gencd`` str, ``plant_name`` str, ``hogi``
@@ -210,11 +249,14 @@ def pv_to_long(
 
 @hookspec
 def asos_to_frame(
-    payload: bytes, fields: Sequence[str], limits: LimitSettings | None = None
+    payload: bytes | Sequence[bytes | str],
+    fields: Sequence[str],
+    limits: LimitSettings | None = None,
 ) -> TransformOutput:
     """T5: KMA ASOS hourly JSON to a frame, one row per item in payload order.
 
-    Items are at ``response.body.items.item`` (a list, or a single object);
+    ``payload`` is the raw JSON body or a sequence of them (a batch, module
+    rule: body order, then item order). Items are at ``response.body.items.item`` (a list, or a single object);
     every value comes as a string, ``""`` being a missing observation (its QC
     flag is ``"9"``). The paging fields of ``body`` (``pageNo``, ``numOfRows``,
     ``totalCount``, JSON numbers; absent from a lone record) are not read.
@@ -228,7 +270,9 @@ def asos_to_frame(
     ``limits.max_json_depth`` raises it before parsing. A requested field that
     any item lacks raises ``TransformInputError`` naming it and the item positions, as do an
     unparseable ``tm`` or ``stnId`` and ``fields`` that repeat a name or name
-    a key column; an error body (``resultCode`` other than the success codes
+    a key column or are not identifiers (ASCII letters, digits, ``_``); scalar
+    fields, checked in this order: ``tm``, ``stnId``, ``stnNm``, then ``fields``;
+    text field: ``stnNm``. An error body (``resultCode`` other than the success codes
     ``00`` and ``800``, or the gateway's XML envelope even with HTTP 200, its
     code being ``returnReasonCode``) raises ``PortalError``. A success body with no items gives an empty frame with the
     same columns and dtypes. ``report``: ``items``, ``rows``.

@@ -156,6 +156,23 @@ class Storage:
         with self._errors("read_weather_observed"):
             return weather.read_weather_observed(self.engine, stations, start, end)
 
+    def weather_stations(
+        self, start: datetime | pd.Timestamp | str, end: datetime | pd.Timestamp | str
+    ) -> list[int]:
+        """Stations with stored rows in the window (:func:`storage.weather.weather_stations`)."""
+        with self._errors("weather_stations"):
+            return weather.weather_stations(self.engine, start, end)
+
+    def weather_observed_means(
+        self,
+        stations: Sequence[int],
+        start: datetime | pd.Timestamp | str,
+        end: datetime | pd.Timestamp | str,
+    ) -> dict[str, float]:
+        """Mean stored observed value per column (:func:`storage.weather.weather_observed_means`)."""
+        with self._errors("weather_observed_means"):
+            return weather.weather_observed_means(self.engine, stations, start, end)
+
     def write_weather_fills(
         self, frame: pd.DataFrame, methods: Mapping[str, np.ndarray]
     ) -> weather.FillWriteResult:

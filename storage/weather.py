@@ -422,6 +422,54 @@ def read_weather_observed(
     return frame_from_rows(rows, OBSERVED_COLUMNS)
 
 
+def weather_stations(
+    engine: Engine,
+    start: datetime | pd.Timestamp | str,
+    end: datetime | pd.Timestamp | str,
+) -> list[int]:
+    """The ids of the stations with stored rows in ``start <= tm < end`` (naive KST), ascending."""
+    w = weather_hourly
+    query = (
+        select(w.c.station_id)
+        .where(and_(w.c.tm >= as_naive_kst(start), w.c.tm < as_naive_kst(end)))
+        .distinct()
+        .order_by(w.c.station_id)
+    )
+    with engine.connect() as conn:
+        return [int(v) for v in conn.execute(query).scalars()]
+
+
+def weather_observed_means(
+    engine: Engine,
+    stations: Sequence[int],
+    start: datetime | pd.Timestamp | str,
+    end: datetime | pd.Timestamp | str,
+) -> dict[str, float]:
+    """Per value column, the mean of the stored observed values of ``stations`` in the window.
+
+    T2's last fallback (rule 6: the mean over all stations) for a run that
+    imputes one station at a time (``energy reimpute``). A column without any
+    observed value has no entry.
+    """
+    ids = sorted({int(s) for s in stations})
+    if not ids:
+        return {}
+    w = weather_hourly
+    window = and_(
+        w.c.station_id.in_(ids), w.c.tm >= as_naive_kst(start), w.c.tm < as_naive_kst(end)
+    )
+    means: dict[str, float] = {}
+    with engine.connect() as conn:
+        for column in VALUE_COLUMNS:
+            observed = and_(window, w.c[f"{column}_method"] == _OBSERVED, w.c[column].is_not(None))
+            total, count = conn.execute(
+                select(func.sum(w.c[column]), func.count(w.c[column])).where(observed)
+            ).one()
+            if count:
+                means[column] = float(total) / int(count)
+    return means
+
+
 #: A stored fill is rewritten only when its method changes or its value moves by more
 #: than this, relative to max(1, |stored|): a few float64 ULPs. A move that small is
 #: rounding noise (a re-imputation over a shifted window), not a revision an operator

@@ -14,6 +14,7 @@ import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import pandas as pd
 import pytest
 import structlog
 
@@ -21,6 +22,20 @@ from registry import Registry, Settings, discover_backends, known_backends, load
 from registry.discovery import Backends
 
 pytest_plugins = ["tests.postgres_server"]
+
+# pandas 3 stores `str` columns in Arrow when pyarrow is installed (it is: the
+# Parquet support needs it) and in numpy object arrays otherwise. Production
+# sees either, so `scripts/dev test` runs its second pass with
+# ENERGY_TEST_STRING_STORAGE=python. Set before any test builds a frame.
+_STRING_STORAGE = os.environ.get("ENERGY_TEST_STRING_STORAGE")
+if _STRING_STORAGE:
+    pd.set_option("mode.string_storage", _STRING_STORAGE)
+
+
+def pytest_report_header() -> str:
+    storage = pd.get_option("mode.string_storage")
+    effective = pd.Series(["x"]).array.__class__.__name__
+    return f"pandas {pd.__version__}, string storage: {storage} ({effective})"
 
 
 #: Variables that belong to the test harness itself, not to the settings under test.

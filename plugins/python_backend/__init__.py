@@ -56,20 +56,25 @@ def impute_missing_values(
 
 @hookimpl
 def wind_to_long(
-    payload: bytes | Sequence[dict[str, Any]], hour_label: str, limits: LimitSettings | None = None
+    payload: bytes | Sequence[bytes | str] | Sequence[dict[str, Any]],
+    hour_label: str,
+    limits: LimitSettings | None = None,
 ) -> TransformOutput:
     return wind.wind_to_long(payload, hour_label, limits)
 
 
 @hookimpl
 def pv_to_long(
-    payload: bytes | Sequence[dict[str, Any]], limits: LimitSettings | None = None
+    payload: bytes | Sequence[bytes | str] | Sequence[dict[str, Any]],
+    limits: LimitSettings | None = None,
 ) -> TransformOutput:
     return pv.pv_to_long(payload, limits)
 
 
 @hookimpl
 def asos_to_frame(
-    payload: bytes, fields: Sequence[str], limits: LimitSettings | None = None
+    payload: bytes | Sequence[bytes | str],
+    fields: Sequence[str],
+    limits: LimitSettings | None = None,
 ) -> TransformOutput:
     return asos.asos_to_frame(payload, fields, limits)

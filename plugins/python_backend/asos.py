@@ -25,7 +25,15 @@ Rules beyond the hook spec's docstring, which the rust backend follows too:
   Fields not requested (the QC flags and the other ~30 of a
   record's ~38) are ignored;
 * a body over ``[limits] max_body_bytes`` or nesting deeper than
-  ``max_json_depth`` raises ``TransformInputError`` before it is parsed.
+  ``max_json_depth`` raises ``TransformInputError`` before it is parsed; so
+  does a body that is not UTF-8 (``portal.bodies.utf8_text``);
+* every field read (``tm``, ``stnId``, ``stnNm``, then ``fields`` in order,
+  checked item by item before anything else) holds a string, number, boolean
+  or null; the text field ``stnNm`` a string, an integer or null
+  (``columns.check_scalars``);
+* a batch of bodies (``backend_harness.batches``): each body is read and
+  checked as it would be alone; the frame has the bodies' rows in body order,
+  then item order; reports add up.
 """
 
 from __future__ import annotations
@@ -38,11 +46,13 @@ import numpy as np
 from backend_harness import frames
 from backend_harness import limits as limits_module
 from backend_harness.arguments import DEFAULT_FIELDS, check_fields
+from backend_harness.batches import BODY_TYPES, body_batch, each_body
 from foundations.errors import TransformInputError
 from foundations.settings import LimitSettings
 from plugins.python_backend.columns import (
     UNPARSEABLE,
     as_records,
+    check_scalars,
     describe_positions,
     field,
     integers,
@@ -63,19 +73,44 @@ def items_from_body(body: bytes, max_depth: int | None = None) -> list[Any]:
 
 
 def asos_to_frame(
-    payload: bytes,
+    payload: bytes | Sequence[bytes | str],
     fields: Sequence[str] = DEFAULT_FIELDS,
     limits: LimitSettings | None = None,
 ) -> TransformOutput:
     fields = check_fields(fields)
     bounds = limits_module.resolve(limits)
-    if not isinstance(payload, bytes | bytearray | memoryview | str):
+    bodies = body_batch(payload, SOURCE)
+    if bodies is not None:
+        return merge(each_body(bodies, lambda body: from_body(body, fields, bounds)), fields)
+    if not isinstance(payload, BODY_TYPES):
         raise TransformInputError(
-            f"{SOURCE}: expected the raw response body as bytes, got {type(payload).__name__}"
+            f"{SOURCE}: expected the raw response body as bytes, or a sequence of them, "
+            f"got {type(payload).__name__}"
         )
-    payload = as_bytes(payload, SOURCE)
+    return from_body(as_bytes(payload, SOURCE), fields, bounds)
+
+
+def merge(outputs: Sequence[TransformOutput], fields: tuple[str, ...]) -> TransformOutput:
+    """The bodies' frames as one: body order, then item order; reports added up."""
+    frame = frames.asos_frame(
+        np.concatenate([out.frame["tm"].to_numpy() for out in outputs] or [np.empty(0, "M8[ns]")]),
+        np.concatenate([out.frame["stnId"].to_numpy() for out in outputs] or [np.empty(0, int)]),
+        np.concatenate(
+            [out.frame["stnNm"].to_numpy(dtype=object) for out in outputs] or [np.empty(0, object)]
+        ),
+        {
+            name: np.concatenate([out.frame[name].to_numpy() for out in outputs] or [np.empty(0)])
+            for name in fields
+        },
+    )
+    return TransformOutput(frame=frame, report={"items": len(frame), "rows": len(frame)})
+
+
+def from_body(payload: bytes, fields: tuple[str, ...], bounds: LimitSettings) -> TransformOutput:
+    """T5 on one raw body, refused beyond ``bounds`` before it is parsed."""
     check_body_size(payload, bounds.max_body_bytes, SOURCE)
     items = as_records(payload, SOURCE, lambda body: items_from_body(body, bounds.max_json_depth))
+    check_scalars(items, ("tm", "stnId", "stnNm", *fields), frozenset({"stnNm"}), SOURCE)
 
     for name in fields:
         lacking = np.flatnonzero([name not in item for item in items])

@@ -46,6 +46,67 @@ def as_records(
     return records
 
 
+class XmlElements:
+    """What an XML record holds for a field element that has child elements."""
+
+    def __repr__(self) -> str:
+        return "XML_ELEMENTS"
+
+
+#: The one :class:`XmlElements` value (see :func:`check_scalars`).
+XML_ELEMENTS = XmlElements()
+
+_SCALAR_EXPECTED = "a string, number or null is expected"
+_TEXT_EXPECTED = "a text field takes a string, an integer or null"
+
+
+def _not_scalar(value: Any, text: bool) -> str | None:
+    """Why ``value`` cannot be a scalar field's value (``None`` when it can)."""
+    if value is None or isinstance(value, str):
+        return None
+    if isinstance(value, Mapping):
+        return f"a JSON object; {_SCALAR_EXPECTED}"
+    if isinstance(value, list | tuple):
+        return f"a JSON array; {_SCALAR_EXPECTED}"
+    if value is XML_ELEMENTS:
+        return "XML elements; text is expected"
+    if text and isinstance(value, bool | np.bool_):
+        return f"a JSON boolean; {_TEXT_EXPECTED}"
+    if text and isinstance(value, float | np.floating):
+        return (
+            f"a JSON number with a fraction or an exponent (or NaN or Infinity); {_TEXT_EXPECTED}"
+        )
+    return None
+
+
+def check_scalars(
+    records: Sequence[Mapping[str, Any]],
+    fields: Sequence[str],
+    text_fields: frozenset[str],
+    source: str,
+) -> None:
+    """Refuse an object, array or XML elements in a field the transform reads.
+
+    Every field a transform reads (``fields``) holds a string, a number, a
+    boolean or null; a text field (a code or a name: ``text_fields``) holds a
+    string, an integer or null, since its text would otherwise be Python's
+    ``str()`` of the value, which no contract asks a backend to reproduce. The
+    error names the first offending record (its 0-based position in its
+    body's record list) and, in it, the first field in ``fields`` order; the
+    rust core checks in the same order.
+    """
+    for position, record in enumerate(records):
+        for name in fields:
+            value = record.get(name)
+            if value is None or isinstance(value, str):
+                continue
+            problem = _not_scalar(value, name in text_fields)
+            if problem is not None:
+                raise TransformInputError(
+                    f"{source}: field {name!r} of record {position} holds {problem}"
+                )
+
+
 def field(records: Sequence[Mapping[str, Any]], key: str) -> list[Any]:
     """The values of ``key`` in every record (``None`` where a record lacks it)."""
     return [record.get(key) for record in records]

@@ -20,7 +20,17 @@ Rules beyond the hook spec's docstring, which the rust backend follows too:
   dropped below, is not read) by its 0-based position among all items, and the
   field, hourly fields before daily ones;
 * a body over ``[limits] max_body_bytes`` raises ``TransformInputError``
-  before it is parsed;
+  before it is parsed; so does a body that is not UTF-8, whatever its XML
+  declaration says (``portal.parsing.parse_xml`` parses the decoded text);
+* every field read (``qhorgen01``..``qhorgen24``, ``qvodgen``, ``qvodavg``,
+  ``qvodmax``, ``qvodmin``, ``ymd``, ``hogi``, ``gencd``, ``ipptnm``, checked in
+  that order, item by item, before anything else) holds text: a field element
+  with child elements is an error, and so is, in a list of item dicts, an
+  object or array (and a boolean or non-integral number in the text fields
+  ``gencd`` and ``ipptnm``; ``columns.check_scalars``);
+* a batch of bodies (``backend_harness.batches``): each body is read and
+  checked as it would be alone, then the rows of all bodies are sorted as if
+  their items were one body's, in body order; reports add up;
 * a missing hourly value is NaN, never 0. (The legacy loader wrote 0, which
   hid the gap from imputation and from the reports.)
 * ``ymd``: ``YYYY-MM-DD`` (documented answers) or ``YYYYMMDD`` (older
@@ -34,19 +44,24 @@ Rules beyond the hook spec's docstring, which the rust backend follows too:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 from xml.etree.ElementTree import Element
 
 import numpy as np
+import pandas as pd
 
 from backend_harness import frames
 from backend_harness import limits as limits_module
+from backend_harness.batches import BODY_TYPES, body_batch, each_body
 from foundations.errors import TransformInputError
 from foundations.settings import LimitSettings
 from plugins.python_backend.columns import (
     UNPARSEABLE,
+    XML_ELEMENTS,
+    XmlElements,
     as_records,
+    check_scalars,
     field,
     hour_offsets_ns,
     integers,
@@ -67,13 +82,24 @@ DAILY_FIELDS = {
     "daily_max": "qvodmax",
     "daily_min": "qvodmin",
 }
+#: Every field read, in the order their types are checked (the rust core's too).
+SCALAR_FIELDS: tuple[str, ...] = (
+    *HOUR_KEYS,
+    *DAILY_FIELDS.values(),
+    "ymd",
+    "hogi",
+    "gencd",
+    "ipptnm",
+)
+TEXT_FIELDS = frozenset({"gencd", "ipptnm"})
+KEYS = ["gencd", "hogi", "datetime"]
 
 
-def _record(elem: Element) -> dict[str, str]:
-    return {child.tag: (child.text or "").strip() for child in elem}
+def _record(elem: Element) -> dict[str, str | XmlElements]:
+    return {child.tag: XML_ELEMENTS if len(child) else (child.text or "").strip() for child in elem}
 
 
-def records_from_body(body: bytes) -> list[dict[str, str]]:
+def records_from_body(body: bytes) -> list[dict[str, str | XmlElements]]:
     """The item records of a raw XML body, in document order (both shapes)."""
     root = load_xml_response(body, source=SOURCE)
     items = root if root.tag == "items" else root.find(".//items")
@@ -90,13 +116,49 @@ def records_from_body(body: bytes) -> list[dict[str, str]]:
 
 
 def pv_to_long(
-    payload: bytes | Sequence[dict[str, Any]], limits: LimitSettings | None = None
+    payload: bytes | Sequence[bytes | str] | Sequence[dict[str, Any]],
+    limits: LimitSettings | None = None,
 ) -> TransformOutput:
     bounds = limits_module.resolve(limits)
-    if isinstance(payload, bytes | bytearray | memoryview | str):
-        payload = as_bytes(payload, SOURCE)
-        check_body_size(payload, bounds.max_body_bytes, SOURCE)
-    records = as_records(payload, SOURCE, records_from_body)
+    bodies = body_batch(payload, SOURCE)
+    if bodies is not None:
+        return merge(each_body(bodies, lambda body: from_body(body, bounds)))
+    if isinstance(payload, BODY_TYPES):
+        return from_body(as_bytes(payload, SOURCE), bounds)
+    return from_records(as_records(payload, SOURCE, records_from_body))
+
+
+def from_body(body: bytes, bounds: LimitSettings) -> TransformOutput:
+    """T4 on one raw body, refused beyond ``bounds`` before it is parsed."""
+    check_body_size(body, bounds.max_body_bytes, SOURCE)
+    return from_records(as_records(body, SOURCE, records_from_body))
+
+
+def merge(outputs: Sequence[TransformOutput]) -> TransformOutput:
+    """The bodies' outputs as one, as if their items were one body's (module rule)."""
+    if not outputs:
+        return from_records([])
+    long = pd.concat([out.frame for out in outputs], ignore_index=True)
+    long = long.sort_values(KEYS, kind="stable")
+    frame = frames.pv_frame(
+        long["datetime"].to_numpy(),
+        long["gencd"].to_numpy(dtype=object),
+        long["plant_name"].to_numpy(dtype=object),
+        long["hogi"].to_numpy(dtype=np.int64),
+        long["generation"].to_numpy(),
+        **{name: long[name].to_numpy() for name in DAILY_FIELDS},
+    )
+    report = {
+        "items": sum(out.report["items"] for out in outputs),
+        "rows": len(frame),
+        "dropped_invalid": sum(out.report["dropped_invalid"] for out in outputs),
+    }
+    return TransformOutput(frame=frame, report=report)
+
+
+def from_records(records: Sequence[Mapping[str, Any]]) -> TransformOutput:
+    """T4 on one body's item list (already checked to be objects)."""
+    check_scalars(records, SCALAR_FIELDS, TEXT_FIELDS, SOURCE)
     n_items = len(records)
 
     day_ns = parse_days(field(records, "ymd"))
@@ -104,7 +166,7 @@ def pv_to_long(
     hogi, hogi_ok = integers(field(records, "hogi"))
     valid = (day_ns != UNPARSEABLE) & hogi_ok & (gencd != "").to_numpy()
     kept = np.flatnonzero(valid)
-    kept_records = [records[i] for i in kept]
+    kept_records = [records[int(i)] for i in kept]
     m = kept.size
 
     # Per kept item, its 24 hourly values then its four daily ones: the order

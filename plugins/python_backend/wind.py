@@ -19,7 +19,17 @@ Rules beyond the hook spec's docstring, which the rust backend follows too:
   a string holding a control character (``limits`` module rule) raises
   ``TransformInputError`` naming the record position and field;
 * a raw body over ``[limits] max_body_bytes`` or nesting deeper than
-  ``max_json_depth`` raises ``TransformInputError`` before it is parsed;
+  ``max_json_depth`` raises ``TransformInputError`` before it is parsed; so
+  does a body that is not UTF-8 (``portal.bodies.utf8_text``);
+* every field read (``qhorGen01``..``qhorGen24``, ``dgenYmd``, ``ippt``,
+  ``hogi``, ``ipptNam``, checked in that order, record by record, before
+  anything else) holds a string, number, boolean or null; the text fields
+  ``ippt`` and ``ipptNam`` a string, an integer or null
+  (``columns.check_scalars``);
+* a batch of bodies (``backend_harness.batches``): each body is read and
+  checked as it would be alone, then the bodies' rows are merged as if their
+  records were one body's, in body order: de-duplicated across bodies (the
+  last wins, counted in ``duplicates``) and sorted across them; reports add up;
 * dates: ``YYYYMMDD`` or ``YYYY-MM-DD`` (strings or numbers, surrounding
   whitespace ignored); anything else drops the record, counted in
   ``dropped_bad_date``;
@@ -46,11 +56,13 @@ import pandas as pd
 from backend_harness import frames
 from backend_harness import limits as limits_module
 from backend_harness.arguments import check_hour_label
+from backend_harness.batches import BODY_TYPES, body_batch, each_body
 from foundations.errors import TransformInputError
 from foundations.settings import LimitSettings
 from plugins.python_backend.columns import (
     UNPARSEABLE,
     as_records,
+    check_scalars,
     describe_positions,
     field,
     hour_offsets_ns,
@@ -65,6 +77,10 @@ from registry.contracts import TransformOutput
 SOURCE = "wind_to_long"
 HOURS = 24
 HOUR_KEYS: tuple[str, ...] = tuple(f"qhorGen{n:02d}" for n in range(1, HOURS + 1))
+#: Every field read, in the order their types are checked (the rust core's too).
+SCALAR_FIELDS: tuple[str, ...] = (*HOUR_KEYS, "dgenYmd", "ippt", "hogi", "ipptNam")
+TEXT_FIELDS = frozenset({"ippt", "ipptNam"})
+KEYS = ["plant_code", "unit", "timestamp"]
 
 
 def records_from_body(body: bytes, max_depth: int | None = None) -> list[Any]:
@@ -84,18 +100,55 @@ def records_from_body(body: bytes, max_depth: int | None = None) -> list[Any]:
 
 
 def wind_to_long(
-    payload: bytes | Sequence[dict[str, Any]],
+    payload: bytes | Sequence[bytes | str] | Sequence[dict[str, Any]],
     hour_label: str = "end",
     limits: LimitSettings | None = None,
 ) -> TransformOutput:
     check_hour_label(hour_label)
     bounds = limits_module.resolve(limits)
-    if isinstance(payload, bytes | bytearray | memoryview | str):
-        payload = as_bytes(payload, SOURCE)
-        check_body_size(payload, bounds.max_body_bytes, SOURCE)
-    records = as_records(
-        payload, SOURCE, lambda body: records_from_body(body, bounds.max_json_depth)
+    bodies = body_batch(payload, SOURCE)
+    if bodies is not None:
+        return merge(
+            each_body(bodies, lambda body: from_body(body, hour_label, bounds)), hour_label
+        )
+    if isinstance(payload, BODY_TYPES):
+        return from_body(as_bytes(payload, SOURCE), hour_label, bounds)
+    return from_records(as_records(payload, SOURCE, records_from_body), hour_label)
+
+
+def from_body(body: bytes, hour_label: str, bounds: LimitSettings) -> TransformOutput:
+    """T3 on one raw body, refused beyond ``bounds`` before it is parsed."""
+    check_body_size(body, bounds.max_body_bytes, SOURCE)
+    records = as_records(body, SOURCE, lambda body: records_from_body(body, bounds.max_json_depth))
+    return from_records(records, hour_label)
+
+
+def merge(outputs: Sequence[TransformOutput], hour_label: str) -> TransformOutput:
+    """The bodies' outputs as one, as if their records were one body's (module rule)."""
+    if not outputs:
+        return from_records([], hour_label)
+    long = pd.concat([out.frame for out in outputs], ignore_index=True)
+    dup = long.duplicated(subset=KEYS, keep="last").to_numpy()
+    long = long[~dup].sort_values(KEYS, kind="stable")
+    frame = frames.wind_frame(
+        long["timestamp"].to_numpy(),
+        long["plant_code"].to_numpy(dtype=object),
+        long["unit"].to_numpy(),
+        long["plant_name"].to_numpy(dtype=object),
+        long["generation"].to_numpy(),
     )
+    report = {
+        "records": sum(out.report["records"] for out in outputs),
+        "rows": len(frame),
+        "dropped_bad_date": sum(out.report["dropped_bad_date"] for out in outputs),
+        "duplicates": sum(out.report["duplicates"] for out in outputs) + int(dup.sum()),
+    }
+    return TransformOutput(frame=frame, report=report)
+
+
+def from_records(records: Sequence[Mapping[str, Any]], hour_label: str) -> TransformOutput:
+    """T3 on one body's record list (already checked to be objects)."""
+    check_scalars(records, SCALAR_FIELDS, TEXT_FIELDS, SOURCE)
     n_records = len(records)
     if n_records and not any(
         key.startswith("qhorGen") for record in records for key in record if isinstance(key, str)
@@ -107,7 +160,7 @@ def wind_to_long(
     day_ns = parse_days(field(records, "dgenYmd"))
     kept = np.flatnonzero(day_ns != UNPARSEABLE)
     dropped_bad_date = int(n_records - kept.size)
-    kept_records = [records[i] for i in kept]
+    kept_records = [records[int(i)] for i in kept]
 
     plant_code = texts(field(kept_records, "ippt"))
     unit, unit_ok = integers(field(kept_records, "hogi"))
@@ -142,9 +195,8 @@ def wind_to_long(
             "generation": generation,
         }
     )
-    keys = ["plant_code", "unit", "timestamp"]
-    dup = long.duplicated(subset=keys, keep="last").to_numpy()
-    long = long[~dup].sort_values(keys, kind="stable")
+    dup = long.duplicated(subset=KEYS, keep="last").to_numpy()
+    long = long[~dup].sort_values(KEYS, kind="stable")
     frame = frames.wind_frame(
         long["timestamp"].to_numpy(),
         long["plant_code"].to_numpy(),

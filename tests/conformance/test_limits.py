@@ -171,10 +171,15 @@ def test_brackets_inside_strings_and_escaped_quotes_do_not_count(
     assert message == depth_message("asos_to_frame", 68, 64)
 
 
-def test_depth_of_a_utf16_body_is_measured_on_its_text(call_transform: CallTransform) -> None:
-    body = ("[" * 70).encode("utf-16")  # json.loads reads UTF-16 bodies too
+def test_a_utf16_body_is_refused_before_its_depth_is_measured(
+    call_transform: CallTransform,
+) -> None:
+    body = ("[" * 70).encode("utf-16")  # bodies are UTF-8; the BOM is the first bad byte
     message = input_error(call_transform, "wind_to_long", body, hour_label="end")
-    assert message == depth_message("wind_to_long", 70, 64)
+    assert message == (
+        "wind_to_long: body is not UTF-8 (invalid byte at offset 0); the portal sends UTF-8, "
+        "so re-fetch the answer or convert it to UTF-8"
+    )
 
 
 # --------------------------------------------------------------------------- T2 columns

@@ -8,6 +8,7 @@ are cut to one, without backoff, so the faults surface quickly.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 from pathlib import Path
@@ -134,6 +135,37 @@ def test_a_failing_station_does_not_block_the_others_and_a_rerun_fetches_only_it
     assert server.counts[ASOS_PATH] == 1  # station 108 only, one range query
     with open_storage(settings) as db:
         assert db.weather_incomplete_days(settings.pipeline.asos_station_ids, *WINDOW) == {}
+
+
+def test_a_station_whose_answer_t5_refuses_fails_alone(
+    serve: Callable[..., PortalServer], data_dir: Path
+) -> None:
+    base = Catalog.load().emulator()
+
+    def fault(path: str, params: Mapping[str, str]) -> Answer | None:
+        # Station 108's answer arrives whole, but its first item's ta is an object.
+        if not (path.endswith(ASOS_PATH) and params.get("stnIds") == "108"):
+            return None
+        answer = base.answer(path, params)
+        doc = json.loads(answer.body)
+        items = doc["response"]["body"]["items"]["item"]
+        (items[0] if isinstance(items, list) else items)["ta"] = {"value": "1.5"}
+        return Answer(answer.status, answer.content_type, json.dumps(doc).encode())
+
+    settings = live(data_dir, serve(fault))
+    with pytest.raises(PartialRunError) as raised:
+        run_weather(settings, *WINDOW)
+    failure = f"station 108 {WINDOW[0]}..{WINDOW[1]}"
+    assert list(raised.value.failures) == [failure]
+    assert raised.value.failures[failure] == (
+        "TransformInputError: body 0: asos_to_frame: field 'ta' of record 0 holds a JSON "
+        "object; a string, number or null is expected"
+    )
+    with open_storage(settings) as db:
+        incomplete = db.weather_incomplete_days(settings.pipeline.asos_station_ids, *WINDOW)
+    # The other stations were parsed, imputed and stored.
+    assert set(incomplete) == {108}
+    assert last_run(settings, "weather_daily").status == "partial"
 
 
 def test_a_fatal_key_error_stops_a_backfill_before_the_next_days(

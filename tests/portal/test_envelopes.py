@@ -219,5 +219,9 @@ def test_xml_in_a_multibyte_encoding_is_an_input_error() -> None:
     body = '<?xml version="1.0" encoding="EUC-KR"?><items><ipptnm>남부</ipptnm></items>'.encode(
         "euc-kr"
     )
-    with pytest.raises(TransformInputError, match="unreadable XML body"):
+    # The first byte of 남 in EUC-KR (0xb3) after the ASCII declaration and <items><ipptnm>.
+    offset = body.index("남".encode("euc-kr"))
+    with pytest.raises(
+        TransformInputError, match=rf"body is not UTF-8 \(invalid byte at offset {offset}\)"
+    ):
         parse_xml(body, source="pv_to_long")

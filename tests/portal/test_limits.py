@@ -54,7 +54,8 @@ def test_parse_json_refuses_deep_nesting_before_json_loads() -> None:
         portal.load_json_response(b'{"response": {"body": []}}', source="s", max_depth=2)
 
 
-def test_a_body_that_does_not_decode_is_left_to_the_json_reader() -> None:
-    limits.check_json_depth(b"\xff" + b"[" * 100, 1, "s")
-    with pytest.raises(TransformInputError, match="malformed JSON body"):
-        portal.parse_json(b"\xff" + b"[" * 10, source="s")
+def test_a_body_that_is_not_utf8_is_refused_before_its_depth_is_measured() -> None:
+    with pytest.raises(
+        TransformInputError, match=r"^s: body is not UTF-8 \(invalid byte at offset 0\)"
+    ):
+        portal.parse_json(b"\xff" + b"[" * 100, source="s")

@@ -126,6 +126,14 @@ CALLS: dict[str, Callable[[ModuleType], Callable[[], object]]] = {
     "wind_to_long": lambda n: _bound(n.wind_to_long, _wind(80_000), "end", False, *_LIMITS),
     "pv_to_long": lambda n: _bound(n.pv_to_long, _pv(40_000), False, _LIMITS[0]),
     "asos_to_frame": lambda n: _bound(n.asos_to_frame, _asos(200_000), ["ta"], *_LIMITS),
+    # Batches: the bodies are read in parallel, so each gets a share of the work.
+    "wind_to_long_batch": lambda n: _bound(
+        n.wind_to_long_batch, [_wind(20_000)] * 4, "end", *_LIMITS
+    ),
+    "pv_to_long_batch": lambda n: _bound(n.pv_to_long_batch, [_pv(10_000)] * 4, _LIMITS[0]),
+    "asos_to_frame_batch": lambda n: _bound(
+        n.asos_to_frame_batch, [_asos(50_000)] * 4, ["ta"], *_LIMITS
+    ),
 }
 
 

@@ -13,11 +13,14 @@ __all__ = [
     "_panic_for_tests",
     "_parse_times",
     "asos_to_frame",
+    "asos_to_frame_batch",
     "find_missing_runs",
     "impute_frame",
     "impute_kernel",
     "pv_to_long",
+    "pv_to_long_batch",
     "wind_to_long",
+    "wind_to_long_batch",
 ]
 
 #: The hook contract version compiled into the module (registry.contracts.API_VERSION).
@@ -25,10 +28,10 @@ API_VERSION: int
 __version__: str
 
 class InputError(Exception):
-    """Malformed input; the glue re-raises it as foundations.errors.TransformInputError."""
+    """Malformed input, ``args == (message, body_index or None)``; re-raised as TransformInputError."""
 
 class PortalError(Exception):
-    """A portal error body; ``args == (code, message)``."""
+    """A portal error body; ``args == (code, message, body_index or None)``."""
 
 class RustPanic(RuntimeError):
     """A panic inside the native code, caught before it reached Python."""
@@ -78,13 +81,24 @@ def impute_frame(
 def wind_to_long(
     body: bytes, hour_label: str, records: bool, max_body_bytes: int, max_json_depth: int
 ) -> tuple[_I64, _Strings, _I64, _Strings, _F64, tuple[int, int, int]]: ...
+def wind_to_long_batch(
+    bodies: list[bytes], hour_label: str, max_body_bytes: int, max_json_depth: int
+) -> tuple[_I64, _Strings, _I64, _Strings, _F64, tuple[int, int, int]]: ...
 def pv_to_long(
     body: bytes, records: bool, max_body_bytes: int
 ) -> tuple[
     _I64, _Strings, _Strings, _I64, _F64, tuple[_F64, _F64, _F64, _F64], tuple[int, int]
 ]: ...
+def pv_to_long_batch(
+    bodies: list[bytes], max_body_bytes: int
+) -> tuple[
+    _I64, _Strings, _Strings, _I64, _F64, tuple[_F64, _F64, _F64, _F64], tuple[int, int]
+]: ...
 def asos_to_frame(
     body: bytes, fields: list[str], max_body_bytes: int, max_json_depth: int
+) -> tuple[_I64, _I64, _Strings, list[_F64]]: ...
+def asos_to_frame_batch(
+    bodies: list[bytes], fields: list[str], max_body_bytes: int, max_json_depth: int
 ) -> tuple[_I64, _I64, _Strings, list[_F64]]: ...
 def _buffer_address(values: _F64) -> int: ...
 def _panic_for_tests(*_args: object) -> None: ...

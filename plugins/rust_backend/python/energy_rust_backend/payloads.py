@@ -7,7 +7,11 @@ control-character rule are enforced by the Rust core itself, with the messages
 of ``portal/limits.py`` (body size, JSON depth) and of the python backend's
 ``backend_harness/limits.py`` (control characters); the glue only hands
 it the ``[limits]`` values. A raw body is made bytes by :func:`portal.as_bytes`,
-the one the python backend uses. A list of record dicts (instead of a raw body) is serialised
+the one the python backend uses. A batch of bodies (told from a record list by
+:func:`backend_harness.batches.body_batch`, as the python backend tells it)
+goes to Rust in one call, as a list of ``bytes`` whose buffers Rust borrows;
+it reads them in parallel with the GIL released and returns one set of
+columns. A list of record dicts (instead of a raw body) is serialised
 to one JSON array and read by the same Rust record reader: ``json.dumps``
 keeps every float and int exact, and values JSON cannot hold are written as
 ``str(v)``, which is what the python backend's ``astype("str")`` reads from
@@ -26,14 +30,13 @@ import numpy as np
 from backend_harness import frames
 from backend_harness.arguments import DEFAULT_FIELDS as ASOS_DEFAULT_FIELDS
 from backend_harness.arguments import check_fields, check_hour_label
+from backend_harness.batches import BODY_TYPES, body_batch
 from backend_harness.limits import resolve as resolve_limits
 from energy_rust_backend.errors import native_errors
 from foundations.errors import TransformInputError
 from foundations.settings import LimitSettings
 from portal import as_bytes
 from registry.contracts import TransformOutput
-
-_BODY_TYPES = (bytes, bytearray, memoryview, str)
 
 
 def _jsonable(value: Any) -> Any:
@@ -51,7 +54,7 @@ def _records_json(records: Sequence[Any]) -> bytes:
 
 def _payload(payload: Any, source: str) -> tuple[bytes, bool]:
     """``(bytes, is_record_list)`` for a raw body or a sequence of record dicts."""
-    if isinstance(payload, _BODY_TYPES):
+    if isinstance(payload, BODY_TYPES):
         return as_bytes(payload, source), False
     if isinstance(payload, Sequence):
         return _records_json(payload), True
@@ -73,11 +76,18 @@ def wind_to_long(
     source = "wind_to_long"
     check_hour_label(hour_label)
     bounds = resolve_limits(limits)
-    body, is_records = _payload(payload, source)
+    bodies = body_batch(payload, source)
     with native_errors(native, source):
-        timestamp, code, unit, name, generation, report = native.wind_to_long(
-            body, hour_label, is_records, bounds.max_body_bytes, bounds.max_json_depth
-        )
+        if bodies is not None:
+            columns = native.wind_to_long_batch(
+                bodies, hour_label, bounds.max_body_bytes, bounds.max_json_depth
+            )
+        else:
+            body, is_records = _payload(payload, source)
+            columns = native.wind_to_long(
+                body, hour_label, is_records, bounds.max_body_bytes, bounds.max_json_depth
+            )
+    timestamp, code, unit, name, generation, report = columns
     frame = frames.wind_frame(timestamp, _strings(code), unit, _strings(name), generation)
     records, dropped_bad_date, duplicates = report
     return TransformOutput(
@@ -96,11 +106,14 @@ def pv_to_long(
 ) -> TransformOutput:
     source = "pv_to_long"
     bounds = resolve_limits(limits)
-    body, is_records = _payload(payload, source)
+    bodies = body_batch(payload, source)
     with native_errors(native, source):
-        datetime, gencd, name, hogi, generation, daily, report = native.pv_to_long(
-            body, is_records, bounds.max_body_bytes
-        )
+        if bodies is not None:
+            columns = native.pv_to_long_batch(bodies, bounds.max_body_bytes)
+        else:
+            body, is_records = _payload(payload, source)
+            columns = native.pv_to_long(body, is_records, bounds.max_body_bytes)
+    datetime, gencd, name, hogi, generation, daily, report = columns
     total, avg, high, low = daily
     frame = frames.pv_frame(
         datetime,
@@ -128,10 +141,21 @@ def asos_to_frame(
     source = "asos_to_frame"
     names = check_fields(fields)
     bounds = resolve_limits(limits)
-    body = as_bytes(payload, source)
-    with native_errors(native, source):
-        tm, stn_id, stn_nm, values = native.asos_to_frame(
-            body, list(names), bounds.max_body_bytes, bounds.max_json_depth
+    bodies = body_batch(payload, source)
+    if bodies is None and not isinstance(payload, BODY_TYPES):
+        raise TransformInputError(
+            f"{source}: expected the raw response body as bytes, or a sequence of them, "
+            f"got {type(payload).__name__}"
         )
+    with native_errors(native, source):
+        if bodies is not None:
+            columns = native.asos_to_frame_batch(
+                bodies, list(names), bounds.max_body_bytes, bounds.max_json_depth
+            )
+        else:
+            columns = native.asos_to_frame(
+                as_bytes(payload, source), list(names), bounds.max_body_bytes, bounds.max_json_depth
+            )
+    tm, stn_id, stn_nm, values = columns
     frame = frames.asos_frame(tm, stn_id, _strings(stn_nm), dict(zip(names, values, strict=True)))
     return TransformOutput(frame=frame, report={"items": len(frame), "rows": len(frame)})

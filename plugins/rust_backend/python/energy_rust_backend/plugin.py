@@ -53,20 +53,25 @@ def impute_missing_values(
 
 @hookimpl
 def wind_to_long(
-    payload: bytes | Sequence[dict[str, Any]], hour_label: str, limits: LimitSettings | None = None
+    payload: bytes | Sequence[bytes | str] | Sequence[dict[str, Any]],
+    hour_label: str,
+    limits: LimitSettings | None = None,
 ) -> TransformOutput:
     return payloads.wind_to_long(native, payload, hour_label, limits)
 
 
 @hookimpl
 def pv_to_long(
-    payload: bytes | Sequence[dict[str, Any]], limits: LimitSettings | None = None
+    payload: bytes | Sequence[bytes | str] | Sequence[dict[str, Any]],
+    limits: LimitSettings | None = None,
 ) -> TransformOutput:
     return payloads.pv_to_long(native, payload, limits)
 
 
 @hookimpl
 def asos_to_frame(
-    payload: bytes, fields: Sequence[str], limits: LimitSettings | None = None
+    payload: bytes | Sequence[bytes | str],
+    fields: Sequence[str],
+    limits: LimitSettings | None = None,
 ) -> TransformOutput:
     return payloads.asos_to_frame(native, payload, fields, limits)

@@ -2,14 +2,15 @@
 //! payload order. Rules as the python backend's `asos` module states them;
 //! the `fields` list itself is validated by the Python glue.
 
+use jiter::JsonValue;
+
+use crate::batch::each_body;
 use crate::columns::{Interner, StrColumn};
 use crate::error::{Result, TransformError};
-use crate::fields::{describe_positions, integer, parse_minute};
+use crate::fields::{control_char, describe_positions, integer, number, parse_minute, text};
 use crate::limits::{check_body_size, control_char_error, Limits};
-use crate::portal;
-use crate::pystr::str_repr;
-use crate::records::{pick, require_objects};
-use crate::value::Value;
+use crate::records::{require_objects, scalar, Kind, Record, Scalar};
+use crate::{json, portal};
 
 pub const SOURCE: &str = "asos_to_frame";
 
@@ -22,33 +23,65 @@ pub struct AsosFrame {
     pub values: Vec<Vec<f64>>,
 }
 
+impl AsosFrame {
+    pub fn rows(&self) -> usize {
+        self.tm.len()
+    }
+}
+
 /// The raw JSON body, refused beyond `limits` before it is parsed.
 pub fn asos_from_body(body: &[u8], fields: &[String], limits: &Limits) -> Result<AsosFrame> {
     check_body_size(body, limits, SOURCE)?;
     portal::with_json_response(body, SOURCE, limits.max_json_depth, |response| {
-        let page = response.get("body").filter(|p| p.is_object());
-        let mut items = page.and_then(|p| p.get("items"));
-        if let Some(obj @ Value::Object(_)) = items {
-            items = obj.get("item");
+        let page = json::get(response, "body").filter(|p| json::is_object(p));
+        let mut items = page.and_then(|p| json::get(p, "items"));
+        if let Some(obj @ JsonValue::Object(_)) = items {
+            items = json::get(obj, "item");
         }
         match items {
             None => build(&[], fields),
-            Some(v) if v.is_none_or_empty() => build(&[], fields),
-            Some(one @ Value::Object(_)) => build(std::slice::from_ref(one), fields),
-            Some(Value::Array(list)) => build(list, fields),
+            Some(v) if json::is_null_or_empty(v) => build(&[], fields),
+            Some(one @ JsonValue::Object(_)) => build(std::slice::from_ref(one), fields),
+            Some(JsonValue::Array(list)) => build(list, fields),
             Some(other) => Err(TransformError::input(format!(
                 "{SOURCE}: response.body.items is a {}, expected a list of items",
-                other.type_name()
+                json::type_name(other)
             ))),
         }
     })
+}
+
+/// Many raw bodies read in parallel, as one frame: body order, then each
+/// body's item order. A failing body is the error, tagged with its index.
+pub fn asos_from_bodies(bodies: &[&[u8]], fields: &[String], limits: &Limits) -> Result<AsosFrame> {
+    let parts = each_body(bodies, |b| asos_from_body(b, fields, limits))?;
+    let rows = parts.iter().map(AsosFrame::rows).sum();
+    let mut names = Interner::default();
+    let mut codes = Vec::with_capacity(rows);
+    let mut out = AsosFrame {
+        tm: Vec::with_capacity(rows),
+        stn_id: Vec::with_capacity(rows),
+        values: vec![Vec::with_capacity(rows); fields.len()],
+        ..AsosFrame::default()
+    };
+    for part in parts {
+        out.tm.extend(part.tm);
+        out.stn_id.extend(part.stn_id);
+        for (col, values) in out.values.iter_mut().zip(part.values) {
+            col.extend(values);
+        }
+        let map = names.recode(&part.stn_nm.values);
+        codes.extend(part.stn_nm.codes.iter().map(|&c| map[c as usize]));
+    }
+    out.stn_nm = names.column(codes);
+    Ok(out)
 }
 
 const TM: usize = 0;
 const STN_ID: usize = 1;
 const STN_NM: usize = 2;
 
-fn build(items: &[Value<'_>], fields: &[String]) -> Result<AsosFrame> {
+fn build(items: &[JsonValue<'_>], fields: &[String]) -> Result<AsosFrame> {
     require_objects(items, SOURCE, "items")?;
     // Slots: tm, stnId, stnNm, then the requested fields in order.
     let index = |key: &str| match key {
@@ -57,7 +90,31 @@ fn build(items: &[Value<'_>], fields: &[String]) -> Result<AsosFrame> {
         "stnNm" => Some(STN_NM),
         _ => fields.iter().position(|f| f == key).map(|i| 3 + i),
     };
-    let mut slots = vec![None; 3 + fields.len()];
+    let name = |slot: usize| match slot {
+        TM => "tm",
+        STN_ID => "stnId",
+        STN_NM => "stnNm",
+        f => &fields[f - 3],
+    };
+    // Every scalar field of every item checked first (item by item, slot order).
+    let mut checked: Vec<Vec<Option<Scalar<'_>>>> = Vec::with_capacity(items.len());
+    let mut raw = vec![None; 3 + fields.len()];
+    for (i, item) in items.iter().enumerate() {
+        Record::Json(item).pick(index, &mut raw);
+        let mut slots = Vec::with_capacity(raw.len());
+        for (slot, value) in raw.iter().enumerate() {
+            let kind = if slot == STN_NM {
+                Kind::Text
+            } else {
+                Kind::Value
+            };
+            slots.push(match *value {
+                Some(v) => Some(scalar(v, SOURCE, name(slot), i, kind)?),
+                None => None,
+            });
+        }
+        checked.push(slots);
+    }
     let mut lacking: Vec<Vec<usize>> = vec![Vec::new(); fields.len()];
     // Per field, the first item whose value holds a control character.
     let mut corrupted: Vec<Option<(usize, char)>> = vec![None; fields.len()];
@@ -70,21 +127,20 @@ fn build(items: &[Value<'_>], fields: &[String]) -> Result<AsosFrame> {
         values: vec![Vec::with_capacity(items.len()); fields.len()],
         ..AsosFrame::default()
     };
-    for (i, item) in items.iter().enumerate() {
-        pick(item, index, &mut slots);
+    for (i, slots) in checked.iter().enumerate() {
         for (f, slot) in slots[3..].iter().enumerate() {
             match slot {
                 Some(v) => {
                     if corrupted[f].is_none() {
-                        corrupted[f] = v.control_char().map(|c| (i, c));
+                        corrupted[f] = control_char(v).map(|c| (i, c));
                     }
-                    out.values[f].push(v.number());
+                    out.values[f].push(number(v));
                 }
                 None => lacking[f].push(i),
             }
         }
-        let tm = slots[TM].and_then(parse_minute);
-        let stn = slots[STN_ID].and_then(integer);
+        let tm = slots[TM].as_ref().and_then(parse_minute);
+        let stn = slots[STN_ID].as_ref().and_then(integer);
         match (tm, stn) {
             (Some(tm), Some(stn)) => {
                 out.tm.push(tm);
@@ -92,7 +148,7 @@ fn build(items: &[Value<'_>], fields: &[String]) -> Result<AsosFrame> {
             }
             _ => bad.push(i),
         }
-        codes.push(names.code(&slots[STN_NM].map(Value::text).unwrap_or_default()));
+        codes.push(names.code(&slots[STN_NM].as_ref().map(text).unwrap_or_default()));
     }
     // The python reader's order: a lacking field first (in field order), then bad rows.
     if let Some((f, rows)) = lacking
@@ -101,8 +157,8 @@ fn build(items: &[Value<'_>], fields: &[String]) -> Result<AsosFrame> {
         .find(|(_, rows)| !rows.is_empty())
     {
         return Err(TransformError::input(format!(
-            "{SOURCE}: requested field {} is missing from the payload (items {})",
-            str_repr(&fields[f]),
+            "{SOURCE}: requested field '{}' is missing from the payload (items {})",
+            fields[f],
             describe_positions(rows)
         )));
     }

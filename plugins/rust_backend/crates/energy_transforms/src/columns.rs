@@ -54,6 +54,16 @@ impl Interner {
         rank
     }
 
+    /// The distinct values, in order of first appearance (value `i` has code `i`).
+    pub fn into_values(self) -> Vec<String> {
+        self.values
+    }
+
+    /// Codes in this interner for another interner's values (`values[i]` gets `out[i]`).
+    pub fn recode(&mut self, values: &[String]) -> Vec<u32> {
+        values.iter().map(|v| self.code(v)).collect()
+    }
+
     pub fn column(self, codes: Vec<u32>) -> StrColumn {
         StrColumn {
             values: self.values,

@@ -19,12 +19,13 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use crate::error::{Result, TransformError};
+use crate::fields::parse_numeric;
 use crate::impute::{impute_kernel_threaded, KernelInput};
 use crate::impute_report::{column_report, ColumnReport};
 use crate::limits::control_char;
-use crate::pystr::{py_strip, str_repr};
+use crate::pyrepr::str_repr;
+use crate::text::strip;
 use crate::timeparse::{civil_from_days, parse_kst, timestamp_text, KST_OFFSET_NS, NS_HOUR};
-use crate::value::parse_numeric;
 
 /// How many offending row positions an error message lists before "and N more".
 const MAX_ROWS_IN_MESSAGE: usize = 10;
@@ -456,7 +457,7 @@ fn station_codes<'a>(
                             names.push(s);
                             to_i64(names.len() - 1)
                         });
-                        (code, py_strip(s).is_empty())
+                        (code, strip(s).is_empty())
                     }
                 };
                 if blank {

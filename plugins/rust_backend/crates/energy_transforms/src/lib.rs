@@ -1,10 +1,15 @@
 //! Pure-Rust core of the energy pipeline's transforms (no Python types).
 //!
-//! T1 `runs`, T2 `impute` (+ `spline`), T3 `wind`, T4 `pv` (+ `xml`), T5
-//! `asos`; `portal` detects the data.go.kr error bodies all of them share.
-//! The PyO3 binding (`energy_transforms_py`) only converts arrays and errors.
+//! T1 `runs`, T2 `impute_frame` on a frame's raw columns (+ `timeparse`,
+//! `impute_report`) around the kernel `impute` (+ `spline`), T3 `wind`, T4 `pv` (+ `xml`), T5
+//! `asos`; `portal` detects the data.go.kr error bodies all of them share,
+//! `body` and `json` read a raw body, `records` and `fields` its records, and
+//! `batch` runs T3..T5 over many bodies at once. The PyO3 binding
+//! (`energy_transforms_py`) only converts arrays and errors.
 
 pub mod asos;
+pub mod batch;
+pub mod body;
 mod climatology;
 pub mod columns;
 pub mod error;
@@ -16,13 +21,13 @@ pub mod json;
 pub mod limits;
 pub mod portal;
 pub mod pv;
-pub mod pystr;
+pub mod pyrepr;
 pub mod records;
 pub mod runs;
 pub mod spline;
 mod sum;
+pub mod text;
 pub mod timeparse;
-pub mod value;
 pub mod wind;
 pub mod xml;
 

@@ -14,7 +14,6 @@
 //!   character (U+0000..U+001F) is an input error naming where it is.
 
 use crate::error::{Result, TransformError};
-use crate::pystr::str_repr;
 
 /// `LimitSettings.max_body_bytes`' default: a real page is under 1 MB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
@@ -74,7 +73,7 @@ pub fn json_depth(text: &[u8]) -> i64 {
     deepest
 }
 
-/// Refuses decoded JSON text nesting deeper than `max_depth`.
+/// Refuses JSON text nesting deeper than `max_depth`.
 pub fn check_json_depth(text: &str, max_depth: usize, source: &str) -> Result<()> {
     let depth = json_depth(text.as_bytes());
     if usize::try_from(depth).is_ok_and(|d| d > max_depth) {
@@ -95,7 +94,9 @@ pub fn control_char(s: &str) -> Option<char> {
 }
 
 /// The error for `what` (`record`/`item`) number `position` whose numeric
-/// field `name` holds the control character `ch`.
+/// field `name` holds the control character `ch`. Field names are the
+/// contract's identifiers (the glue checks T5's `fields`), so the python
+/// backend's `repr` of one is the name in single quotes.
 pub fn control_char_error(
     source: &str,
     what: &str,
@@ -104,9 +105,9 @@ pub fn control_char_error(
     ch: char,
 ) -> TransformError {
     TransformError::input(format!(
-        "{source}: {what} {position} field {} holds the control character U+{:04X} in a numeric \
-         value; a corrupted value is an input error, not a gap (a gap is an empty string or null)",
-        str_repr(name),
+        "{source}: {what} {position} field '{name}' holds the control character U+{:04X} in a \
+         numeric value; a corrupted value is an input error, not a gap (a gap is an empty string \
+         or null)",
         u32::from(ch)
     ))
 }

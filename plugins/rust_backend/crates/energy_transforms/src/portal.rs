@@ -8,11 +8,12 @@
 //! 200 even when JSON was asked for. Every such body is a `Portal` error,
 //! `"03"` (no data) included: classifying codes is the HTTP source's job.
 
+use jiter::JsonValue;
 use roxmltree::Node;
 
+use crate::body::utf8_text;
 use crate::error::{Result, TransformError};
-use crate::pystr::py_strip;
-use crate::value::Value;
+use crate::text::strip;
 use crate::{json, limits, xml};
 
 pub const OK_CODE: &str = "00";
@@ -21,18 +22,21 @@ pub const OK_CODE: &str = "00";
 pub const SUCCESS_CODES: [&str; 2] = [OK_CODE, "800"];
 pub const UNKNOWN_CODE: &str = "99";
 const RESPONSE_KEYS: [&str; 2] = ["response", "reponse"];
+/// The whitespace `bytes.lstrip()` removes: where a body's text is looked at.
+const ASCII_SPACE: &[u8] = b" \t\n\r\x0b\x0c";
 
-/// `body.lstrip().removeprefix(BOM).lstrip().startswith(b"<")`.
-pub fn looks_like_xml(body: &[u8]) -> bool {
-    let lstrip = |b: &[u8]| -> usize {
-        b.iter()
-            .take_while(|c| b" \t\n\r\x0b\x0c".contains(c))
-            .count()
-    };
+/// Without leading whitespace and byte-order mark (either order), as the
+/// python backend's `portal.bodies.strip_start`.
+fn strip_start(body: &[u8]) -> &[u8] {
+    let lstrip = |b: &[u8]| -> usize { b.iter().take_while(|c| ASCII_SPACE.contains(c)).count() };
     let mut rest = &body[lstrip(body)..];
     rest = rest.strip_prefix(b"\xef\xbb\xbf").unwrap_or(rest);
-    rest = &rest[lstrip(rest)..];
-    rest.first() == Some(&b'<')
+    &rest[lstrip(rest)..]
+}
+
+/// Whether the body's text (past whitespace and a BOM) starts with `<`.
+pub fn looks_like_xml(body: &[u8]) -> bool {
+    strip_start(body).first() == Some(&b'<')
 }
 
 /// Whether a result code (as the portal writes it, stripped) means success.
@@ -48,7 +52,7 @@ fn portal(code: impl Into<String>, message: impl Into<String>) -> TransformError
 }
 
 fn stripped_text(node: Option<Node<'_, '_>>) -> String {
-    node.map(|n| py_strip(&xml::text(n)).to_owned())
+    node.map(|n| strip(&xml::text(n)).to_owned())
         .unwrap_or_default()
 }
 
@@ -88,65 +92,44 @@ pub fn check_xml(root: Node<'_, '_>) -> Result<()> {
     Ok(())
 }
 
-/// A JSON result code as the portal means it (`0` sent as a number is `"00"`).
-fn code_text(v: &Value<'_>) -> String {
-    match v {
-        Value::Int(text) => {
-            let (sign, digits) = text.strip_prefix('-').map_or(("", *text), |d| ("-", d));
-            let sign = if digits.bytes().all(|b| b == b'0') {
-                ""
+/// A JSON header text field (`resultCode`, `resultMsg`): a string stripped,
+/// an integer as the portal means it (`0` sent as a number is `"00"` for a
+/// code), null as `""` for a message. Anything else is not a portal header.
+fn header_text(
+    value: Option<&JsonValue<'_>>,
+    name: &str,
+    source: &str,
+    width: usize,
+) -> Result<String> {
+    match value {
+        Some(JsonValue::Str(s)) => Ok(strip(s).to_owned()),
+        Some(JsonValue::Int(i)) => Ok(format!("{i:0width$}")),
+        Some(JsonValue::BigInt(b)) => Ok(b.to_string()),
+        None | Some(JsonValue::Null) if width == 0 => Ok(String::new()),
+        _ => Err(TransformError::input(format!(
+            "{source}: the header's {name} is not {}; portal answers carry it as one",
+            if width == 0 {
+                "a string, an integer or null"
             } else {
-                sign
-            };
-            let digits = digits.trim_start_matches('0');
-            let digits = if digits.is_empty() { "0" } else { digits };
-            format!("{:0>2}", format!("{sign}{digits}"))
-        }
-        other => py_strip(&other.repr_or_str()).to_owned(),
-    }
-}
-
-/// `str(v or "").strip()` for the message.
-fn message_text(v: Option<&Value<'_>>) -> String {
-    let falsy = match v {
-        None | Some(Value::Null | Value::Bool(false)) => true,
-        Some(Value::Int(t)) => t.trim_start_matches('-').bytes().all(|b| b == b'0'),
-        Some(Value::Float(f)) => *f == 0.0,
-        Some(Value::Str(s)) => s.is_empty(),
-        Some(Value::Array(a)) => a.is_empty(),
-        Some(Value::Object(m)) => m.is_empty(),
-        Some(Value::Bool(true)) => false,
-    };
-    match v {
-        Some(v) if !falsy => py_strip(&v.repr_or_str()).to_owned(),
-        _ => String::new(),
-    }
-}
-
-impl Value<'_> {
-    /// `str(v)` (a str is itself, not its repr).
-    fn repr_or_str(&self) -> String {
-        match self {
-            Value::Str(s) => s.to_string(),
-            other => other.repr(),
-        }
+                "a string or an integer"
+            }
+        ))),
     }
 }
 
 /// Errors for a parsed JSON document whose result code is not a success code.
-pub fn check_json(doc: &Value<'_>) -> Result<()> {
-    if !doc.is_object() {
-        return Ok(());
-    }
+pub fn check_json(doc: &JsonValue<'_>, source: &str) -> Result<()> {
     for key in RESPONSE_KEYS {
-        let Some(response @ Value::Object(_)) = doc.get(key) else {
+        let Some(response @ JsonValue::Object(_)) = json::get(doc, key) else {
             continue;
         };
-        if let Some(header @ Value::Object(_)) = response.get("header") {
-            if let Some(code) = header.get("resultCode") {
-                let code = code_text(code);
+        if let Some(header @ JsonValue::Object(_)) = json::get(response, "header") {
+            if let Some(code) = json::get(header, "resultCode") {
+                let code = header_text(Some(code), "resultCode", source, 2)?;
                 if !is_success(&code) {
-                    return Err(portal(code, message_text(header.get("resultMsg"))));
+                    let message =
+                        header_text(json::get(header, "resultMsg"), "resultMsg", source, 0)?;
+                    return Err(portal(code, message));
                 }
             }
         }
@@ -155,29 +138,34 @@ pub fn check_json(doc: &Value<'_>) -> Result<()> {
     Ok(())
 }
 
-/// Parse and check an XML body, then hand its root element to `read`.
+/// Check an XML body (UTF-8, size checked by the caller), then hand its root element to `read`.
 pub fn with_xml_root<R>(
     body: &[u8],
     source: &str,
     read: impl FnOnce(Node<'_, '_>) -> Result<R>,
 ) -> Result<R> {
-    let text = xml::decode(body, source)?;
-    let doc = xml::parse(&text, source)?;
+    let text = utf8_text(body, source)?;
+    // `strip_start` on text: whitespace and a BOM in either order.
+    let is_space = |c: char| c.is_ascii() && ASCII_SPACE.contains(&(c as u8));
+    let text = text.trim_start_matches(is_space);
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let doc = xml::parse(text.trim_start_matches(is_space), source)?;
     let root = doc.root_element();
     check_xml(root)?;
     read(root)
 }
 
-/// Parse and check a JSON body, then hand its `response` object to `read`.
-/// A body nesting deeper than `max_depth` is refused before it is parsed
-/// (`limits::check_json_depth`), as the python backend refuses it before
-/// `json.loads`.
+/// Check and parse a JSON body, then hand its `response` object to `read`.
+/// The body must be UTF-8 (`body::utf8_text`), and a body nesting deeper
+/// than `max_depth` is refused before it is parsed (`limits::check_json_depth`),
+/// as the python backend refuses it before `json.loads`.
 pub fn with_json_response<R>(
     body: &[u8],
     source: &str,
     max_depth: usize,
-    read: impl FnOnce(&Value<'_>) -> Result<R>,
+    read: impl FnOnce(&JsonValue<'_>) -> Result<R>,
 ) -> Result<R> {
+    let text = utf8_text(body, source)?;
     if looks_like_xml(body) {
         return with_xml_root(body, source, |_| {
             Err(TransformError::input(format!(
@@ -185,27 +173,23 @@ pub fn with_json_response<R>(
             )))
         });
     }
-    let malformed = |e: json::JsonError| {
-        TransformError::input(format!("{source}: malformed JSON body: {}", e.0))
-    };
-    let text = json::decode(body).map_err(malformed)?;
-    limits::check_json_depth(&text, max_depth, source)?;
-    let doc = json::parse(&text).map_err(malformed)?;
-    check_json(&doc)?;
+    limits::check_json_depth(text, max_depth, source)?;
+    let doc = json::parse(text, source)?;
+    check_json(&doc, source)?;
     for key in RESPONSE_KEYS {
-        if let Some(response @ Value::Object(_)) = doc.get(key) {
+        if let Some(response @ JsonValue::Object(_)) = json::get(&doc, key) {
             return read(response);
         }
     }
     let found = match &doc {
-        Value::Object(_) => {
-            let mut keys: Vec<&str> = doc.keys().collect();
+        JsonValue::Object(members) if members.is_empty() => "an empty object".to_owned(),
+        JsonValue::Object(members) => {
+            let mut keys: Vec<&str> = members.iter().map(|(k, _)| k.as_ref()).collect();
             keys.sort_unstable();
             keys.dedup();
-            let quoted: Vec<String> = keys.iter().map(|k| crate::pystr::str_repr(k)).collect();
-            format!("[{}]", quoted.join(", "))
+            format!("the keys {}", keys.join(", "))
         }
-        other => other.type_name().to_owned(),
+        other => format!("a {}", json::type_name(other)),
     };
     Err(TransformError::input(format!(
         "{source}: JSON body has no 'response' (or 'reponse') object at the top; found {found}"
@@ -235,11 +219,23 @@ mod tests {
             None
         );
         assert!(
-            matches!(json_err("[1]"), Some(TransformError::Input(m)) if m.ends_with("found list"))
+            matches!(json_err("[1]"), Some(TransformError::Input(m)) if m.ends_with("found a list"))
         );
         assert!(
-            matches!(json_err("{\"b\":1,\"a\":2}"), Some(TransformError::Input(m)) if m.ends_with("found ['a', 'b']"))
+            matches!(json_err("{\"b\":1,\"a\":2,\"b\":3}"), Some(TransformError::Input(m)) if m.ends_with("found the keys a, b"))
         );
+        for header in [
+            r#"{"resultCode":null}"#,
+            r#"{"resultCode":true}"#,
+            r#"{"resultCode":3.0}"#,
+            r#"{"resultCode":"03","resultMsg":[]}"#,
+        ] {
+            let body = format!(r#"{{"response":{{"header":{header}}}}}"#);
+            assert!(
+                matches!(json_err(&body), Some(TransformError::Input(m)) if m.contains("the header's result")),
+                "{header}"
+            );
+        }
     }
 
     #[test]

@@ -6,16 +6,20 @@
 //! by (gencd, hogi, datetime), stably: items sort by (gencd, hogi, day), and
 //! items of the same key and day interleave hour by hour in input order.
 
+use jiter::JsonValue;
 use roxmltree::Node;
 
+use crate::batch::each_body;
 use crate::columns::{Interner, StrColumn};
 use crate::error::{Result, TransformError};
-use crate::fields::{integer, parse_day, NS_PER_HOUR};
+use crate::fields::{control_char, integer, number, parse_day, text, NS_PER_HOUR};
 use crate::limits::{check_body_size, control_char_error, Limits};
 use crate::portal;
-use crate::records::{from_json_list, from_xml_element, hour_index, pick, require_objects};
+use crate::records::{
+    from_json_list, from_xml_element, hour_index, require_objects, scalar, Kind, Record, Scalar,
+    XmlRecord,
+};
 use crate::runs::to_i64;
-use crate::value::Value;
 use crate::xml;
 
 pub const SOURCE: &str = "pv_to_long";
@@ -48,6 +52,28 @@ impl PvLong {
 
 /// The raw XML body, refused beyond `limits.max_body_bytes` before it is parsed.
 pub fn pv_from_body(body: &[u8], limits: &Limits) -> Result<PvLong> {
+    Ok(assemble(vec![read_body(body, limits)?]))
+}
+
+/// Many raw bodies read in parallel, as one output: the items of all the
+/// bodies in body order, sorted across bodies as if they were one body. A
+/// failing body is the error, tagged with its index.
+pub fn pv_from_bodies(bodies: &[&[u8]], limits: &Limits) -> Result<PvLong> {
+    Ok(assemble(each_body(bodies, |b| read_body(b, limits))?))
+}
+
+/// A JSON array of item objects (the glue serialises a list of dicts so).
+pub fn pv_from_records_json(text: &str) -> Result<PvLong> {
+    let list = from_json_list(text, SOURCE)?;
+    let JsonValue::Array(items) = &list else {
+        unreachable!("from_json_list returns an array")
+    };
+    require_objects(items, SOURCE, "records")?;
+    let records: Vec<Record<'_, '_>> = items.iter().map(Record::Json).collect();
+    Ok(assemble(vec![read_records(&records)?]))
+}
+
+fn read_body(body: &[u8], limits: &Limits) -> Result<Part> {
     check_body_size(body, limits, SOURCE)?;
     portal::with_xml_root(body, SOURCE, |root| {
         let items = if xml::is(root, "items") {
@@ -57,7 +83,7 @@ pub fn pv_from_body(body: &[u8], limits: &Limits) -> Result<PvLong> {
         };
         let Some(items) = items else {
             if xml::is(root, "body") || xml::descendant(root, "body").is_some() {
-                return reshape(&[]);
+                return read_records(&[]);
             }
             return Err(TransformError::input(format!(
                 "{SOURCE}: XML body has no <items> (root <{}>)",
@@ -66,23 +92,20 @@ pub fn pv_from_body(body: &[u8], limits: &Limits) -> Result<PvLong> {
         };
         let children: Vec<Node<'_, '_>> =
             items.children().filter(|c| xml::is(*c, "item")).collect();
-        let records: Vec<Value<'_>> = if !children.is_empty() {
+        let fields: Vec<XmlRecord<'_>> = if !children.is_empty() {
             children.into_iter().map(from_xml_element).collect()
         } else if items.children().any(|c| c.is_element()) {
             vec![from_xml_element(items)]
         } else {
             Vec::new()
         };
-        reshape(&records)
+        let records: Vec<Record<'_, '_>> = fields.iter().map(Record::Xml).collect();
+        read_records(&records)
     })
 }
 
-/// A JSON array of item objects (the glue serialises a list of dicts so).
-pub fn pv_from_records_json(text: &str) -> Result<PvLong> {
-    reshape(&from_json_list(text, SOURCE)?)
-}
-
 struct Kept {
+    position: usize,
     day: i64,
     code: u32,
     hogi: i64,
@@ -91,10 +114,19 @@ struct Kept {
     daily: [f64; 4],
 }
 
+/// One body's valid items, with codes and names indexing its own distinct values.
+struct Part {
+    kept: Vec<Kept>,
+    codes: Vec<String>,
+    names: Vec<String>,
+    items: usize,
+}
+
 const YMD: usize = HOURS + 4;
 const HOGI: usize = HOURS + 5;
 const GENCD: usize = HOURS + 6;
 const IPPTNM: usize = HOURS + 7;
+const SLOTS: usize = HOURS + 8;
 
 /// Slots: hours 0..24, then the four daily values, then the item's keys.
 fn field_index(key: &str) -> Option<usize> {
@@ -111,44 +143,101 @@ fn field_index(key: &str) -> Option<usize> {
     }
 }
 
-fn reshape(records: &[Value<'_>]) -> Result<PvLong> {
-    require_objects(records, SOURCE, "records")?;
+/// The field name of a slot, for error messages.
+fn field_name(slot: usize) -> String {
+    match slot {
+        YMD => "ymd".into(),
+        HOGI => "hogi".into(),
+        GENCD => "gencd".into(),
+        IPPTNM => "ipptnm".into(),
+        h if h < HOURS => format!("qhorgen{:02}", h + 1),
+        d => DAILY_KEYS[d - HOURS].to_owned(),
+    }
+}
+
+/// Every scalar field of every item checked first (item by item, fields in
+/// slot order), then the items read, in the python reader's order.
+fn read_records(records: &[Record<'_, '_>]) -> Result<Part> {
+    let mut checked: Vec<[Option<Scalar<'_>>; SLOTS]> = Vec::with_capacity(records.len());
+    let mut raw = [None; SLOTS];
+    for (position, record) in records.iter().enumerate() {
+        record.pick(field_index, &mut raw);
+        let mut slots: [Option<Scalar<'_>>; SLOTS] = std::array::from_fn(|_| None);
+        for (slot, value) in raw.iter().enumerate() {
+            if let Some(value) = *value {
+                let kind = if slot == GENCD || slot == IPPTNM {
+                    Kind::Text
+                } else {
+                    Kind::Value
+                };
+                slots[slot] = Some(scalar(value, SOURCE, &field_name(slot), position, kind)?);
+            }
+        }
+        checked.push(slots);
+    }
     let mut codes = Interner::default();
     let mut names = Interner::default();
     let mut kept = Vec::with_capacity(records.len());
-    let mut slots = [None; HOURS + 8];
-    for (position, item) in records.iter().enumerate() {
-        pick(item, field_index, &mut slots);
-        let day = slots[YMD].and_then(parse_day);
-        let code = slots[GENCD].map(Value::text).unwrap_or_default();
-        let hogi = slots[HOGI].and_then(integer);
+    for (position, slots) in checked.iter().enumerate() {
+        let day = slots[YMD].as_ref().and_then(parse_day);
+        let code = slots[GENCD].as_ref().map(text).unwrap_or_default();
+        let hogi = slots[HOGI].as_ref().and_then(integer);
         let (Some(day), Some(hogi), false) = (day, hogi, code.is_empty()) else {
             continue;
         };
         // Hourly fields, then the daily ones: the python reader's order.
         if let Some((i, c)) =
-            (0..HOURS + 4).find_map(|i| slots[i].and_then(Value::control_char).map(|c| (i, c)))
+            (0..HOURS + 4).find_map(|i| slots[i].as_ref().and_then(control_char).map(|c| (i, c)))
         {
-            let name = if i < HOURS {
-                format!("qhorgen{:02}", i + 1)
-            } else {
-                DAILY_KEYS[i - HOURS].to_owned()
-            };
-            return Err(control_char_error(SOURCE, "item", position, &name, c));
+            return Err(control_char_error(
+                SOURCE,
+                "item",
+                position,
+                &field_name(i),
+                c,
+            ));
         }
-        let name = slots[IPPTNM].map(Value::text).unwrap_or_default();
-        let number = |i: usize| slots[i].map_or(f64::NAN, Value::number);
+        let name = slots[IPPTNM].as_ref().map(text).unwrap_or_default();
+        let value = |i: usize| slots[i].as_ref().map_or(f64::NAN, number);
         kept.push(Kept {
+            position,
             day,
             code: codes.code(&code),
             hogi,
             name: names.code(&name),
-            hours: std::array::from_fn(number),
-            daily: std::array::from_fn(|i| number(HOURS + i)),
+            hours: std::array::from_fn(value),
+            daily: std::array::from_fn(|i| value(HOURS + i)),
         });
     }
+    Ok(Part {
+        kept,
+        codes: codes.into_values(),
+        names: names.into_values(),
+        items: records.len(),
+    })
+}
+
+/// The parts' items as one item list in part order, rows sorted by
+/// (gencd, hogi, datetime), stably.
+fn assemble(parts: Vec<Part>) -> PvLong {
+    let mut codes = Interner::default();
+    let mut names = Interner::default();
+    let mut kept = Vec::with_capacity(parts.iter().map(|p| p.kept.len()).sum());
+    let (mut items, mut offset) = (0, 0);
+    for part in parts {
+        let code_map = codes.recode(&part.codes);
+        let name_map = names.recode(&part.names);
+        kept.extend(part.kept.into_iter().map(|k| Kept {
+            position: offset + k.position,
+            code: code_map[k.code as usize],
+            name: name_map[k.name as usize],
+            ..k
+        }));
+        items += part.items;
+        offset += part.items;
+    }
     let rank = codes.ranks();
-    kept.sort_by_key(|k| (rank[k.code as usize], k.hogi, k.day));
+    kept.sort_unstable_by_key(|k| (rank[k.code as usize], k.hogi, k.day, k.position));
 
     let rows = kept.len() * HOURS;
     let mut out = PvLong {
@@ -156,7 +245,7 @@ fn reshape(records: &[Value<'_>]) -> Result<PvLong> {
         hogi: Vec::with_capacity(rows),
         generation: Vec::with_capacity(rows),
         daily: std::array::from_fn(|_| Vec::with_capacity(rows)),
-        items: records.len(),
+        items,
         ..PvLong::default()
     };
     let mut code_rows = Vec::with_capacity(rows);
@@ -177,7 +266,7 @@ fn reshape(records: &[Value<'_>]) -> Result<PvLong> {
     }
     out.gencd = codes.column(code_rows);
     out.plant_name = names.column(name_rows);
-    Ok(out)
+    out
 }
 
 #[cfg(test)]
@@ -231,6 +320,20 @@ mod tests {
         assert!(
             matches!(pv_from_body(laughs, &Limits::default()), Err(TransformError::Input(m)) if m.contains("DTD"))
         );
+        let nested =
+            b"<items><item><ymd>20240101</ymd></item><item><gencd><x/></gencd></item></items>";
+        assert_eq!(
+            pv_from_body(nested, &Limits::default())
+                .unwrap_err()
+                .to_string(),
+            "pv_to_long: field 'gencd' of record 1 holds XML elements; text is expected"
+        );
+        let mut utf16 = vec![0xff, 0xfe];
+        utf16.extend("<items/>".encode_utf16().flat_map(u16::to_le_bytes));
+        assert!(pv_from_body(&utf16, &Limits::default())
+            .unwrap_err()
+            .to_string()
+            .starts_with("pv_to_long: body is not UTF-8 (invalid byte at offset 0)"));
     }
 
     /// The documented answer: header 800, dashed `ymd`, single-record shape,

@@ -14,6 +14,8 @@
 //! `YYYYMMDDHHMM` (pandas reads it as that; `YYYYMMDDHH` it refuses, so it
 //! goes to the fallback and fails there exactly as in python).
 
+pub use crate::fields::days_from_civil;
+
 /// Nanoseconds per second / minute / hour / day.
 const NS_S: i64 = 1_000_000_000;
 const NS_MIN: i64 = 60 * NS_S;
@@ -117,17 +119,6 @@ fn days_in_month(y: i64, m: i64) -> i64 {
         4 | 6 | 9 | 11 => 30,
         _ => 31,
     }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 /// `(year, month, day)` of a day count since 1970-01-01 (the inverse).

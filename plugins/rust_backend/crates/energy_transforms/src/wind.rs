@@ -8,14 +8,18 @@
 //! records of different days never interleave. Sorting records by (plant,
 //! unit, day) therefore sorts the rows, in O(records log records).
 
+use jiter::JsonValue;
+
+use crate::batch::each_body;
 use crate::columns::{Interner, StrColumn};
 use crate::error::{Result, TransformError};
-use crate::fields::{describe_positions, integer, parse_day, NS_PER_HOUR};
+use crate::fields::{
+    control_char, describe_positions, integer, number, parse_day, text, NS_PER_HOUR,
+};
 use crate::limits::{check_body_size, control_char_error, Limits};
-use crate::portal;
-use crate::pystr::py_strip;
-use crate::records::{from_json_list, hour_index, pick, require_objects};
-use crate::value::Value;
+use crate::records::{from_json_list, hour_index, require_objects, scalar, Kind, Record, Scalar};
+use crate::text::strip;
+use crate::{json, portal};
 
 pub const SOURCE: &str = "wind_to_long";
 pub const HOURS: usize = 24;
@@ -65,26 +69,47 @@ impl WindLong {
 
 /// One page's raw JSON body, refused beyond `limits` before it is parsed.
 pub fn wind_from_body(body: &[u8], hour_label: HourLabel, limits: &Limits) -> Result<WindLong> {
-    check_body_size(body, limits, SOURCE)?;
-    portal::with_json_response(body, SOURCE, limits.max_json_depth, |response| {
-        let page = response.get("body").filter(|p| p.is_object());
-        let content = page.and_then(|p| p.get("content"));
-        match content {
-            None => reshape(&[], hour_label),
-            Some(c) if c.is_none_or_empty() => reshape(&[], hour_label),
-            Some(c @ Value::Object(_)) => reshape(std::slice::from_ref(c), hour_label),
-            Some(Value::Array(items)) => reshape(items, hour_label),
-            Some(other) => Err(TransformError::input(format!(
-                "{SOURCE}: response.body.content is a {}, expected a list",
-                other.type_name()
-            ))),
-        }
-    })
+    Ok(assemble(vec![read_body(body, limits)?], hour_label))
+}
+
+/// Many raw bodies read in parallel, as one output: the records of all the
+/// bodies in body order, sorted and de-duplicated across bodies as if they
+/// were one body. A failing body is the error, tagged with its index.
+pub fn wind_from_bodies(
+    bodies: &[&[u8]],
+    hour_label: HourLabel,
+    limits: &Limits,
+) -> Result<WindLong> {
+    Ok(assemble(
+        each_body(bodies, |b| read_body(b, limits))?,
+        hour_label,
+    ))
 }
 
 /// A JSON array of record objects (the glue serialises a list of dicts so).
 pub fn wind_from_records_json(text: &str, hour_label: HourLabel) -> Result<WindLong> {
-    reshape(&from_json_list(text, SOURCE)?, hour_label)
+    let list = from_json_list(text, SOURCE)?;
+    let JsonValue::Array(records) = &list else {
+        unreachable!("from_json_list returns an array")
+    };
+    Ok(assemble(vec![read_records(records)?], hour_label))
+}
+
+fn read_body(body: &[u8], limits: &Limits) -> Result<Part> {
+    check_body_size(body, limits, SOURCE)?;
+    portal::with_json_response(body, SOURCE, limits.max_json_depth, |response| {
+        let page = json::get(response, "body").filter(|p| json::is_object(p));
+        match page.and_then(|p| json::get(p, "content")) {
+            None => read_records(&[]),
+            Some(c) if json::is_null_or_empty(c) => read_records(&[]),
+            Some(c @ JsonValue::Object(_)) => read_records(std::slice::from_ref(c)),
+            Some(JsonValue::Array(items)) => read_records(items),
+            Some(other) => Err(TransformError::input(format!(
+                "{SOURCE}: response.body.content is a {}, expected a list",
+                json::type_name(other)
+            ))),
+        }
+    })
 }
 
 /// A record kept for output, before sorting.
@@ -97,10 +122,20 @@ struct Kept {
     hours: [f64; HOURS],
 }
 
+/// One body's records, checked and reduced to what the output needs; its
+/// codes and names index its own distinct values.
+struct Part {
+    kept: Vec<Kept>,
+    codes: Vec<String>,
+    names: Vec<String>,
+    records: usize,
+}
+
 const DGEN_YMD: usize = HOURS;
 const IPPT: usize = HOURS + 1;
 const HOGI: usize = HOURS + 2;
 const IPPT_NAM: usize = HOURS + 3;
+const SLOTS: usize = HOURS + 4;
 
 fn field_index(key: &str) -> Option<usize> {
     match key {
@@ -112,12 +147,42 @@ fn field_index(key: &str) -> Option<usize> {
     }
 }
 
-fn reshape(records: &[Value<'_>], hour_label: HourLabel) -> Result<WindLong> {
+/// The field name of a slot, for error messages.
+fn field_name(slot: usize) -> String {
+    match slot {
+        DGEN_YMD => "dgenYmd".into(),
+        IPPT => "ippt".into(),
+        HOGI => "hogi".into(),
+        IPPT_NAM => "ipptNam".into(),
+        h => format!("qhorGen{:02}", h + 1),
+    }
+}
+
+/// Every scalar field of every record checked (record by record, fields in
+/// slot order), the errors in the python reader's order.
+fn read_records(records: &[JsonValue<'_>]) -> Result<Part> {
     require_objects(records, SOURCE, "records")?;
+    let mut checked: Vec<[Option<Scalar<'_>>; SLOTS]> = Vec::with_capacity(records.len());
+    let mut raw = [None; SLOTS];
+    for (position, record) in records.iter().enumerate() {
+        Record::Json(record).pick(field_index, &mut raw);
+        let mut slots: [Option<Scalar<'_>>; SLOTS] = std::array::from_fn(|_| None);
+        for (slot, value) in raw.iter().enumerate() {
+            if let Some(value) = *value {
+                let kind = if slot == IPPT || slot == IPPT_NAM {
+                    Kind::Text
+                } else {
+                    Kind::Value
+                };
+                slots[slot] = Some(scalar(value, SOURCE, &field_name(slot), position, kind)?);
+            }
+        }
+        checked.push(slots);
+    }
     if !records.is_empty()
         && !records
             .iter()
-            .any(|r| r.keys().any(|k| k.starts_with("qhorGen")))
+            .any(|r| Record::Json(r).has_key_starting_with("qhorGen"))
     {
         return Err(TransformError::input(format!(
             "{SOURCE}: the payload has no qhorGen* field (expected qhorGen01..qhorGen24)"
@@ -129,35 +194,39 @@ fn reshape(records: &[Value<'_>], hour_label: HourLabel) -> Result<WindLong> {
     let mut bad = Vec::new();
     // (record position, hour index, character) of the first corrupted hourly value.
     let mut corrupted = None;
-    let mut slots = [None; HOURS + 4];
-    for (position, record) in records.iter().enumerate() {
-        pick(record, field_index, &mut slots);
-        let Some(day) = slots[DGEN_YMD].and_then(parse_day) else {
+    for (position, slots) in checked.iter().enumerate() {
+        let Some(day) = slots[DGEN_YMD].as_ref().and_then(parse_day) else {
             continue;
         };
-        let code = slots[IPPT].map(Value::text).unwrap_or_default();
-        let unit = slots[HOGI].and_then(integer);
+        let code = slots[IPPT].as_ref().map(text).unwrap_or_default();
+        let unit = slots[HOGI].as_ref().and_then(integer);
         let (Some(unit), false) = (unit, code.is_empty()) else {
             bad.push(position);
             continue;
         };
         // f"{ipptNam} {unit}".strip(): the name is not stripped on its own.
-        let raw_name = slots[IPPT_NAM].and_then(Value::py_str).unwrap_or_default();
+        let raw_name = match &slots[IPPT_NAM] {
+            Some(Scalar::Str(s)) => (*s).to_owned(),
+            Some(Scalar::Int(i)) => i.to_string(),
+            Some(Scalar::Big(b)) => b.to_string(),
+            _ => String::new(),
+        };
         let name = format!("{raw_name} {unit}");
         if corrupted.is_none() {
             corrupted = (0..HOURS).find_map(|h| {
                 slots[h]
-                    .and_then(Value::control_char)
+                    .as_ref()
+                    .and_then(control_char)
                     .map(|c| (position, h, c))
             });
         }
-        let hours = std::array::from_fn(|h| slots[h].map_or(f64::NAN, Value::number));
+        let hours = std::array::from_fn(|h| slots[h].as_ref().map_or(f64::NAN, number));
         kept.push(Kept {
             position,
             day,
             code: codes.code(&code),
             unit,
-            name: names.code(py_strip(&name)),
+            name: names.code(strip(&name)),
             hours,
         });
     }
@@ -172,7 +241,34 @@ fn reshape(records: &[Value<'_>], hour_label: HourLabel) -> Result<WindLong> {
         let name = format!("qhorGen{:02}", h + 1);
         return Err(control_char_error(SOURCE, "record", position, &name, c));
     }
-    let dropped_bad_date = records.len() - kept.len();
+    Ok(Part {
+        kept,
+        codes: codes.into_values(),
+        names: names.into_values(),
+        records: records.len(),
+    })
+}
+
+/// The parts' records as one record list in part order: sorted by (plant,
+/// unit, day), the last of equal keys kept, 24 rows each.
+fn assemble(parts: Vec<Part>, hour_label: HourLabel) -> WindLong {
+    let mut codes = Interner::default();
+    let mut names = Interner::default();
+    let mut kept = Vec::with_capacity(parts.iter().map(|p| p.kept.len()).sum());
+    let (mut records, mut offset) = (0, 0);
+    for part in parts {
+        let code_map = codes.recode(&part.codes);
+        let name_map = names.recode(&part.names);
+        kept.extend(part.kept.into_iter().map(|k| Kept {
+            position: offset + k.position,
+            code: code_map[k.code as usize],
+            name: name_map[k.name as usize],
+            ..k
+        }));
+        records += part.records;
+        offset += part.records;
+    }
+    let dropped_bad_date = records - kept.len();
 
     let rank = codes.ranks();
     kept.sort_unstable_by_key(|k| (rank[k.code as usize], k.unit, k.day, k.position));
@@ -192,7 +288,7 @@ fn reshape(records: &[Value<'_>], hour_label: HourLabel) -> Result<WindLong> {
         timestamp: Vec::with_capacity(rows),
         unit: Vec::with_capacity(rows),
         generation: Vec::with_capacity(rows),
-        records: records.len(),
+        records,
         dropped_bad_date,
         duplicates: (kept.len() - survivors.len()) * HOURS,
         ..WindLong::default()
@@ -211,7 +307,7 @@ fn reshape(records: &[Value<'_>], hour_label: HourLabel) -> Result<WindLong> {
     }
     out.plant_code = codes.column(code_rows);
     out.plant_name = names.column(name_rows);
-    Ok(out)
+    out
 }
 
 #[cfg(test)]
@@ -248,6 +344,33 @@ mod tests {
         assert_eq!(out.generation[24], 2.0);
         assert_eq!(out.generation[48], 7.0);
         assert!(out.timestamp.windows(2).skip(24).all(|w| w[0] < w[1]));
+    }
+
+    /// Python's `json` numbers and keys: NaN/Infinity literals, floats and
+    /// integers beyond the float range (±inf), the last of repeated keys.
+    #[test]
+    fn python_json_numbers_and_repeated_keys() {
+        let big = format!("1{}", "0".repeat(400));
+        let recs = format!(
+            r#"[{{"dgenYmd":"20240101","ippt":"A","hogi":1,"qhorGen01":NaN,"qhorGen02":Infinity,
+            "qhorGen03":-Infinity,"qhorGen04":1e999,"qhorGen05":{big},"qhorGen06":-{big},
+            "qhorGen07":18446744073709551617,"qhorGen08":1,"qhorGen08":2,"ippt":"B"}}]"#
+        );
+        let out = wind_from_body(&body(&recs), HourLabel::End, &Limits::default()).unwrap();
+        assert!(out.generation[0].is_nan());
+        assert_eq!(
+            out.generation[1..7],
+            [
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                f64::INFINITY,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                18_446_744_073_709_551_616.0
+            ]
+        );
+        assert_eq!(out.generation[7], 2.0);
+        assert_eq!(out.plant_code.get(0), "B");
     }
 
     #[test]
@@ -291,6 +414,13 @@ mod tests {
         .contains("positions 1"));
         assert!(err(r#"[1, {"qhorGen01":1}]"#).contains("positions 0 are not objects"));
         assert!(err("5").contains("is a int"));
+        assert_eq!(
+            err(r#"[{"dgenYmd":"20240101","ippt":"A","hogi":1,"qhorGen01":1},{"qhorGen02":[1]}]"#),
+            "wind_to_long: field 'qhorGen02' of record 1 holds a JSON array; a string, number or \
+             null is expected"
+        );
+        assert!(err(r#"[{"ippt":{"x":1},"qhorGen01":1}]"#)
+            .contains("field 'ippt' of record 0 holds a JSON object"));
     }
 
     /// The real answer: top-level `reponse`, no header, dashed `dgenYmd`,

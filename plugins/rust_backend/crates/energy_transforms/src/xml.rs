@@ -6,62 +6,15 @@
 //! what the python backend reads through `xml.etree`: an element's tag
 //! (`{uri}local` when namespaced), its `.text` (the character data before its
 //! first child element, comments skipped) and `find` / `.//` lookups.
+//!
+//! The body is UTF-8 text (`body::utf8_text`): an XML declaration's
+//! `encoding` is not read, as the python backend parses the decoded text too.
 
 use std::borrow::Cow;
 
 use roxmltree::{Document, Node, ParsingOptions};
 
 use crate::error::{Result, TransformError};
-
-/// The body decoded the way expat decodes it (BOM, then the declared encoding).
-pub fn decode<'a>(body: &'a [u8], source: &str) -> Result<Cow<'a, str>> {
-    let malformed =
-        |what: String| TransformError::input(format!("{source}: malformed XML body: {what}"));
-    if let Some(rest) = body.strip_prefix(b"\xef\xbb\xbf") {
-        return std::str::from_utf8(rest)
-            .map(Cow::Borrowed)
-            .map_err(|e| malformed(e.to_string()));
-    }
-    if let [0xff, 0xfe, ..] | [0xfe, 0xff, ..] = body {
-        let be = body[0] == 0xfe;
-        let units = body[2..].chunks(2).map(|c| match (c, be) {
-            ([a, b], true) => u16::from_be_bytes([*a, *b]),
-            ([a, b], false) => u16::from_le_bytes([*a, *b]),
-            _ => 0xdc00, // odd trailing byte: an unpaired surrogate, refused below
-        });
-        return char::decode_utf16(units)
-            .collect::<std::result::Result<String, _>>()
-            .map(Cow::Owned)
-            .map_err(|e| malformed(e.to_string()));
-    }
-    match declared_encoding(body).as_deref() {
-        None | Some("utf-8" | "utf8") => std::str::from_utf8(body)
-            .map(Cow::Borrowed)
-            .map_err(|e| malformed(e.to_string())),
-        Some("iso-8859-1" | "latin-1" | "latin1" | "l1" | "iso8859-1" | "iso_8859-1" | "cp819") => {
-            Ok(Cow::Owned(body.iter().map(|&b| char::from(b)).collect()))
-        }
-        Some("us-ascii" | "ascii") if body.is_ascii() => std::str::from_utf8(body)
-            .map(Cow::Borrowed)
-            .map_err(|e| malformed(e.to_string())),
-        Some(other) => Err(malformed(format!("unsupported encoding {other:?}"))),
-    }
-}
-
-/// The lower-cased `encoding` of a leading `<?xml ...?>` declaration.
-fn declared_encoding(body: &[u8]) -> Option<String> {
-    let decl = body.strip_prefix(b"<?xml")?;
-    let end = decl.windows(2).position(|w| w == b"?>")?;
-    let decl = std::str::from_utf8(&decl[..end]).ok()?;
-    let at = decl.find("encoding")?;
-    let rest = decl[at + "encoding".len()..]
-        .trim_start()
-        .strip_prefix('=')?
-        .trim_start();
-    let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
-    let value = &rest[1..];
-    Some(value[..value.find(quote)?].to_ascii_lowercase())
-}
 
 /// Parses a decoded body; a DTD or a malformed document is a `TransformInputError`.
 pub fn parse<'a>(text: &'a str, source: &str) -> Result<Document<'a>> {
@@ -168,13 +121,8 @@ mod tests {
     }
 
     #[test]
-    fn decodes_declared_encodings() {
-        let latin = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a>\xe9</a>";
-        assert_eq!(
-            text(doc(&decode(latin, "t").unwrap()).unwrap().root_element()),
-            "é"
-        );
-        assert!(decode(b"<?xml version='1.0' encoding='EUC-KR'?><a/>", "t").is_err());
-        assert!(decode(b"<a>\xff</a>", "t").is_err());
+    fn the_declared_encoding_is_not_read() {
+        let d = doc("<?xml version=\"1.0\" encoding=\"UTF-16\"?><a>é</a>").unwrap();
+        assert_eq!(text(d.root_element()), "é");
     }
 }

@@ -9,10 +9,10 @@
     clippy::needless_range_loop
 )]
 
-use energy_transforms::asos::asos_from_body;
+use energy_transforms::asos::{asos_from_bodies, asos_from_body};
 use energy_transforms::limits::Limits;
-use energy_transforms::pv::pv_from_body;
-use energy_transforms::wind::{wind_from_body, HourLabel};
+use energy_transforms::pv::{pv_from_bodies, pv_from_body};
+use energy_transforms::wind::{wind_from_bodies, wind_from_body, HourLabel};
 use energy_transforms::{json, TransformError};
 use proptest::prelude::*;
 
@@ -61,6 +61,79 @@ fn record() -> impl Strategy<Value = Record> {
         })
 }
 
+/// A wind page holding `records` (hours as JSON numbers or null).
+fn wind_page(records: &[Record]) -> String {
+    let content: Vec<String> = records
+        .iter()
+        .map(|r| {
+            let hours: Vec<String> = r
+                .hours
+                .iter()
+                .enumerate()
+                .map(|(i, v)| match v {
+                    Some(v) => format!("\"qhorGen{:02}\":{v:?}", i + 1),
+                    None => format!("\"qhorGen{:02}\":null", i + 1),
+                })
+                .collect();
+            format!(
+                r#"{{"dgenYmd":"{:04}{:02}{:02}","ippt":"{}","hogi":"{}","ipptNam":"n",{}}}"#,
+                r.day.0,
+                r.day.1,
+                r.day.2,
+                r.code,
+                r.unit,
+                hours.join(",")
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"response":{{"body":{{"content":[{}]}}}}}}"#,
+        content.join(",")
+    )
+}
+
+/// A PV answer holding `records` (missing hours absent); `single` writes a
+/// lone record directly under `<items>`.
+fn pv_page(records: &[Record], single: bool) -> String {
+    let item = |r: &Record| -> String {
+        let hours: String = r
+            .hours
+            .iter()
+            .enumerate()
+            .map(|(i, v)| match v {
+                Some(v) => format!("<qhorgen{:02}> {v:?} </qhorgen{:02}>", i + 1, i + 1),
+                None => String::new(),
+            })
+            .collect();
+        format!(
+            "<ymd>{:04}{:02}{:02}</ymd><hogi>{}</hogi><gencd>{}</gencd><ipptnm>p</ipptnm>{hours}",
+            r.day.0, r.day.1, r.day.2, r.unit, r.code
+        )
+    };
+    let inner = if single && records.len() == 1 {
+        item(&records[0])
+    } else {
+        records
+            .iter()
+            .map(|r| format!("<item>{}</item>", item(r)))
+            .collect()
+    };
+    format!("<response><header><resultCode>00</resultCode></header><body><items>{inner}</items></body></response>")
+}
+
+/// `records` cut into consecutive bodies at `cuts` (positions, any order).
+fn split<T: Clone>(records: &[T], cuts: &[usize]) -> Vec<Vec<T>> {
+    let mut at: Vec<usize> = cuts.iter().map(|c| c % (records.len() + 1)).collect();
+    at.sort_unstable();
+    let mut parts = Vec::new();
+    let mut start = 0;
+    for end in at.into_iter().chain([records.len()]) {
+        parts.push(records[start..end].to_vec());
+        start = end;
+    }
+    parts
+}
+
 fn day_ns(day: (i64, i64, i64)) -> i64 {
     energy_transforms::fields::days_from_civil(day.0, day.1, day.2) * 86_400_000_000_000
 }
@@ -71,15 +144,7 @@ proptest! {
     /// Wind records written as a JSON page come back as their rows, sorted and de-duplicated.
     #[test]
     fn wind_round_trip(records in proptest::collection::vec(record(), 0..8)) {
-        let content: Vec<String> = records.iter().map(|r| {
-            let hours: Vec<String> = r.hours.iter().enumerate().map(|(i, v)| match v {
-                Some(v) => format!("\"qhorGen{:02}\":{v:?}", i + 1),
-                None => format!("\"qhorGen{:02}\":null", i + 1),
-            }).collect();
-            format!(r#"{{"dgenYmd":"{:04}{:02}{:02}","ippt":"{}","hogi":"{}","ipptNam":"n",{}}}"#,
-                r.day.0, r.day.1, r.day.2, r.code, r.unit, hours.join(","))
-        }).collect();
-        let body = format!(r#"{{"response":{{"body":{{"content":[{}]}}}}}}"#, content.join(","));
+        let body = wind_page(&records);
         let out = wind_from_body(body.as_bytes(), HourLabel::End, &Limits::default()).unwrap();
 
         // The expected rows: the last record of each (code, unit, day), sorted.
@@ -109,20 +174,7 @@ proptest! {
     /// PV items written as XML come back as their rows; missing hours are NaN, not 0.
     #[test]
     fn pv_round_trip(records in proptest::collection::vec(record(), 1..6), single in any::<bool>()) {
-        let item = |r: &Record| -> String {
-            let hours: String = r.hours.iter().enumerate().map(|(i, v)| match v {
-                Some(v) => format!("<qhorgen{:02}> {v:?} </qhorgen{:02}>", i + 1, i + 1),
-                None => String::new(),
-            }).collect();
-            format!("<ymd>{:04}{:02}{:02}</ymd><hogi>{}</hogi><gencd>{}</gencd><ipptnm>p</ipptnm>{hours}",
-                r.day.0, r.day.1, r.day.2, r.unit, r.code)
-        };
-        let inner = if single && records.len() == 1 {
-            item(&records[0])
-        } else {
-            records.iter().map(|r| format!("<item>{}</item>", item(r))).collect()
-        };
-        let body = format!("<response><header><resultCode>00</resultCode></header><body><items>{inner}</items></body></response>");
+        let body = pv_page(&records, single);
         let out = pv_from_body(body.as_bytes(), &Limits::default()).unwrap();
         prop_assert_eq!(out.rows(), records.len() * 24);
         prop_assert_eq!(out.dropped_invalid(), 0);
@@ -154,9 +206,81 @@ proptest! {
             }
         }
         quoted.push('"');
-        let v = json::parse(&quoted).unwrap();
-        prop_assert_eq!(v, energy_transforms::value::Value::Str(s.into()));
+        let v = json::parse(&quoted, "t").unwrap();
+        prop_assert_eq!(v, jiter::JsonValue::Str(s.into()));
     }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// A batch of wind bodies is the one body holding all their records, in
+    /// body order: sorted and de-duplicated across bodies, reports added up.
+    #[test]
+    fn wind_batch_is_one_body(records in proptest::collection::vec(record(), 0..10), cuts in proptest::collection::vec(0usize..20, 0..4)) {
+        let pages: Vec<String> = split(&records, &cuts).iter().map(|p| wind_page(p)).collect();
+        let bodies: Vec<&[u8]> = pages.iter().map(String::as_bytes).collect();
+        let batch = wind_from_bodies(&bodies, HourLabel::End, &Limits::default()).unwrap();
+        let one = wind_from_body(wind_page(&records).as_bytes(), HourLabel::End, &Limits::default()).unwrap();
+        prop_assert_eq!(format!("{batch:?}"), format!("{one:?}"));
+    }
+
+    /// A batch of PV bodies is the one body holding all their items.
+    #[test]
+    fn pv_batch_is_one_body(records in proptest::collection::vec(record(), 0..10), cuts in proptest::collection::vec(0usize..20, 0..4)) {
+        let pages: Vec<String> = split(&records, &cuts).iter().map(|p| pv_page(p, false)).collect();
+        let bodies: Vec<&[u8]> = pages.iter().map(String::as_bytes).collect();
+        let batch = pv_from_bodies(&bodies, &Limits::default()).unwrap();
+        let one = pv_from_body(pv_page(&records, false).as_bytes(), &Limits::default()).unwrap();
+        prop_assert_eq!(format!("{batch:?}"), format!("{one:?}"));
+    }
+}
+
+#[test]
+fn batch_errors_name_the_first_failing_body() {
+    let good = br#"{"response":{"header":{"resultCode":"00"},"body":{"items":""}}}"#.as_slice();
+    let no_data =
+        br#"{"response":{"header":{"resultCode":"03","resultMsg":"NO_DATA"}}}"#.as_slice();
+    let latin1 = b"{\"response\":{\"body\":{\"items\":\"\xe9\"}}}".as_slice();
+    let err = asos_from_bodies(
+        &[good, latin1, no_data],
+        &fields(&["ta"]),
+        &Limits::default(),
+    )
+    .unwrap_err();
+    let TransformError::InBody { index, error } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(*index, 1);
+    assert!(
+        error
+            .to_string()
+            .contains("body is not UTF-8 (invalid byte at offset 30)"),
+        "{error}"
+    );
+    let err =
+        asos_from_bodies(&[good, good, no_data], &fields(&["ta"]), &Limits::default()).unwrap_err();
+    assert_eq!(
+        err,
+        TransformError::Portal {
+            code: "03".into(),
+            message: "NO_DATA".into()
+        }
+        .in_body(2)
+    );
+    let out = asos_from_bodies(&[], &fields(&["ta", "hm"]), &Limits::default()).unwrap();
+    assert_eq!((out.rows(), out.values.len()), (0, 2));
+    let small = Limits {
+        max_body_bytes: 20,
+        ..Limits::default()
+    };
+    let empty = br#"{"response":{}}"#.as_slice();
+    let err = wind_from_bodies(&[empty, good], HourLabel::End, &small).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("body 1: wind_to_long: the body is "),
+        "{err}"
+    );
 }
 
 #[test]

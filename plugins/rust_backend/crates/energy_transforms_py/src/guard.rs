@@ -18,13 +18,13 @@ create_exception!(
     energy_rust_backend._native,
     InputError,
     PyException,
-    "Malformed transform input; the Python glue re-raises it as foundations.errors.TransformInputError."
+    "Malformed transform input, args (message, body_index or None); the Python glue re-raises it as foundations.errors.TransformInputError."
 );
 create_exception!(
     energy_rust_backend._native,
     PortalError,
     PyException,
-    "A portal error body, args (code, message); re-raised as foundations.errors.PortalError."
+    "A portal error body, args (code, message, body_index or None); re-raised as foundations.errors.PortalError."
 );
 create_exception!(
     energy_rust_backend._native,
@@ -33,10 +33,26 @@ create_exception!(
     "A panic inside the native code (a bug): an ordinary exception the registry can fall back on."
 );
 
+/// The Python exception of a core error; a batch's body error carries the
+/// body's index, and its message (the portal's message, for a portal error)
+/// starts with `body {index}: `.
 pub fn to_pyerr(err: TransformError) -> PyErr {
     match err {
-        TransformError::Input(msg) => InputError::new_err(msg),
-        TransformError::Portal { code, message } => PortalError::new_err((code, message)),
+        TransformError::Input(msg) => InputError::new_err((msg, None::<usize>)),
+        TransformError::Portal { code, message } => {
+            PortalError::new_err((code, message, None::<usize>))
+        }
+        TransformError::InBody { index, error } => match *error {
+            TransformError::Input(msg) => {
+                InputError::new_err((format!("body {index}: {msg}"), index))
+            }
+            TransformError::Portal { code, message } => {
+                PortalError::new_err((code, format!("body {index}: {message}"), index))
+            }
+            nested @ TransformError::InBody { .. } => {
+                InputError::new_err((format!("body {index}: {nested}"), index))
+            }
+        },
     }
 }
 
