@@ -76,7 +76,7 @@ def test_string_times(python_hooks: ModuleType, rust_hooks: ModuleType, fmt: str
     assert same(python_hooks, rust_hooks, frame, OPTIONS, None) == "ok"
 
 
-@pytest.mark.parametrize("dtype", ["str", "object", "string"])
+@pytest.mark.parametrize("dtype", ["str", "object", "string", "string[pyarrow]", "string[python]"])
 def test_string_dtypes(python_hooks: ModuleType, rust_hooks: ModuleType, dtype: str) -> None:
     frame = strings(weather())
     for column in ("tm", "stnNm"):
@@ -211,12 +211,15 @@ VALUE_TEXT = st.one_of(
 @settings(
     max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(texts=st.lists(st.one_of(VALUE_TEXT, st.none()), min_size=12, max_size=12))
+@given(
+    texts=st.lists(st.one_of(VALUE_TEXT, st.none()), min_size=12, max_size=12),
+    dtype=st.sampled_from(["object", "str", "string[python]"]),
+)
 def test_value_coercion_matches_pandas(
-    python_hooks: ModuleType, rust_hooks: ModuleType, texts: list[str | None]
+    python_hooks: ModuleType, rust_hooks: ModuleType, texts: list[str | None], dtype: str
 ) -> None:
     frame = strings(weather(hours=12, stations=("s",)))
-    frame["ta"] = pd.Series(texts, dtype=object)
+    frame["ta"] = pd.Series(texts, dtype=dtype)
     same(python_hooks, rust_hooks, frame, OPTIONS, None)
 
 

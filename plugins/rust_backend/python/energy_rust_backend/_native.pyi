@@ -54,18 +54,21 @@ def impute_kernel(
 ) -> tuple[_F64, npt.NDArray[np.int8]]: ...
 
 # T2 columns, as tagged tuples (energy_rust_backend.imputation builds them):
+# text: an object array of str (and missing values), or the chunks of an Arrow
+#   string/large_string array: ("arrow", [(offsets int32|int64, data uint8,
+#   validity uint8 | None, offset, length)...], repr(missing value))
 # times: ("kst_ns", int64[n]) naive datetime64[ns] | ("utc_ns", int64[n]) tz-aware,
-#   UTC | ("text", object[n], None | (rows int64, ns int64)) | ("failed", message)
-# stations: ("text", object[n]) | ("codes", int64[n], [repr per code])
+#   UTC | ("text", text, None | (rows int64, ns int64)) | ("failed", message)
+# stations: ("text", text) | ("codes", int64[n], [repr per code])
 #   | ("groups", int64[n]) (history only) | ("failed", message)
-# values: ("floats", float64[n]) | ("text", object[n]) | ("failed", message)
-_Times = (
-    tuple[str, _I64]
-    | tuple[str, npt.NDArray[np.object_], tuple[_I64, _I64] | None]
-    | tuple[str, str]
-)
-_Stations = tuple[str, _I64] | tuple[str, npt.NDArray[np.object_]] | tuple[str, _I64, list[str]]
-_Values = tuple[str, _F64] | tuple[str, npt.NDArray[np.object_]] | tuple[str, str]
+# values: ("floats", float64[n]) | ("text", text) | ("failed", message)
+_ArrowChunk = tuple[
+    npt.NDArray[np.int32] | _I64, npt.NDArray[np.uint8], npt.NDArray[np.uint8] | None, int, int
+]
+_Text = npt.NDArray[np.object_] | tuple[str, list[_ArrowChunk], str]
+_Times = tuple[str, _I64] | tuple[str, _Text, tuple[_I64, _I64] | None] | tuple[str, str]
+_Stations = tuple[str, _I64] | tuple[str, _Text] | tuple[str, _I64, list[str]] | tuple[str, str]
+_Values = tuple[str, _F64] | tuple[str, _Text] | tuple[str, str]
 _Table = tuple[_Times, _Stations, list[_Values]]
 _ColumnResult = tuple[_F64, npt.NDArray[np.int8], _I64, _I64, _I64, _I64]
 

@@ -59,13 +59,22 @@ _N_METHODS = len(FillMethod)
 Spec = tuple[Any, ...]
 
 
-def _text(column: pd.Series) -> np.ndarray | None:
-    """The column as an object array of ``str`` and missing values, or None if it is not one."""
+def _text(column: pd.Series) -> Any:
+    """The column as Rust reads text, or None if it is not a column of strings.
+
+    An Arrow-backed string column (pandas' default ``str`` storage when
+    pyarrow is installed) is handed over as its chunks' buffers, read in
+    place: ``("arrow", [(offsets, data, validity, offset, length)...],
+    repr(missing value))``. Any other string column is handed over as its
+    numpy object array of ``str`` (Rust borrows each one's UTF-8).
+    """
     dtype = column.dtype
     if isinstance(dtype, pd.StringDtype):
-        # Python storage keeps an object array (a view, no copy). Arrow
-        # storage is converted here: the Arrow C data interface path is not done.
-        items = column.to_numpy() if dtype.storage == "python" else column.to_numpy(dtype=object)
+        if dtype.storage == "pyarrow":
+            chunks = _arrow_chunks(column)
+            if chunks is not None:
+                return ("arrow", chunks, repr(dtype.na_value))
+        items = column.to_numpy(dtype=object)
     elif dtype == np.dtype(object) and infer_dtype(column, skipna=True) in ("string", "empty"):
         items = column.to_numpy()
     else:
@@ -73,6 +82,34 @@ def _text(column: pd.Series) -> np.ndarray | None:
     # Rust reads the buffer in place; only a strided view (a column of a
     # transposed block) is copied, and then only its pointers.
     return np.ascontiguousarray(items)
+
+
+def _arrow_chunks(column: pd.Series) -> list[tuple[Any, ...]] | None:
+    """The buffers of each chunk of an Arrow ``string``/``large_string`` column (no copy)."""
+    import pyarrow as pa  # present whenever a column has pyarrow storage
+
+    array = column.array.__arrow_array__()
+    chunks = array.chunks if isinstance(array, pa.ChunkedArray) else [array]
+    out = []
+    for chunk in chunks:
+        width: type[np.signedinteger[Any]]
+        if chunk.type == pa.large_string():
+            width = np.int64
+        elif chunk.type == pa.string():
+            width = np.int32
+        else:  # e.g. string_view: read as Python objects instead
+            return None
+        validity, offsets, data = chunk.buffers()
+        out.append(
+            (
+                np.frombuffer(offsets, dtype=width),
+                np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8),
+                None if validity is None else np.frombuffer(validity, dtype=np.uint8),
+                chunk.offset,
+                len(chunk),
+            )
+        )
+    return out
 
 
 def _failed(exc: TransformInputError) -> Spec:
@@ -273,7 +310,7 @@ def impute_missing_values(
         need_frame, need_history, first_rows, results = call()
 
     if rust_stations:
-        labels = [str(s) for s in frame_station_text[first_rows]]  # type: ignore[index]
+        labels = [str(s) for s in frame[station_col].iloc[first_rows].tolist()]
     else:
         labels = [str(s) for s in uniques]  # type: ignore[union-attr]
     filled = {c: r[0] for c, r in zip(columns, results, strict=True)}

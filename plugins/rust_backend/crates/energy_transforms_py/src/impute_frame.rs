@@ -95,6 +95,117 @@ impl<'a> Text<'a> {
     }
 }
 
+/// A text column as the glue hands it over: a numpy object array of `str`,
+/// or the chunks of an Arrow `string` / `large_string` array (pandas'
+/// `str` dtype with pyarrow storage), whose buffers are read in place.
+enum TextHeld<'py> {
+    Objects(ObjIn<'py>),
+    Arrow {
+        chunks: Vec<ArrowChunk<'py>>,
+        /// `repr` of the column's missing value (`nan` or `<NA>`).
+        missing_repr: String,
+    },
+}
+
+/// One Arrow chunk: value `i` is `data[offsets[offset + i]..offsets[offset + i + 1]]`,
+/// missing where bit `offset + i` of `validity` is 0.
+struct ArrowChunk<'py> {
+    offsets: Offsets<'py>,
+    data: PyReadonlyArray1<'py, u8>,
+    validity: Option<PyReadonlyArray1<'py, u8>>,
+    offset: usize,
+    len: usize,
+}
+
+enum Offsets<'py> {
+    I32(PyReadonlyArray1<'py, i32>),
+    I64(PyReadonlyArray1<'py, i64>),
+}
+
+impl<'py> TextHeld<'py> {
+    /// An object array, or `("arrow", [(offsets, data, validity | None, offset, len)...], missing_repr)`.
+    fn read(obj: &Bound<'py, PyAny>) -> PyResult<Self> {
+        let Ok(spec) = obj.cast::<PyTuple>() else {
+            return Ok(Self::Objects(obj.extract()?));
+        };
+        if tag(spec)? != "arrow" {
+            return Err(bad_spec("text", &tag(spec)?));
+        }
+        let mut chunks = Vec::new();
+        for chunk in spec.get_item(1)?.cast_into::<PyList>()?.iter() {
+            let chunk = chunk.cast_into::<PyTuple>()?;
+            let offsets = chunk.get_item(0)?;
+            let offsets = match offsets.extract::<PyReadonlyArray1<'py, i64>>() {
+                Ok(o) => Offsets::I64(o),
+                Err(_) => Offsets::I32(offsets.extract()?),
+            };
+            let validity = chunk.get_item(2)?;
+            chunks.push(ArrowChunk {
+                offsets,
+                data: chunk.get_item(1)?.extract()?,
+                validity: if validity.is_none() {
+                    None
+                } else {
+                    Some(validity.extract()?)
+                },
+                offset: chunk.get_item(3)?.extract()?,
+                len: chunk.get_item(4)?.extract()?,
+            });
+        }
+        Ok(Self::Arrow {
+            chunks,
+            missing_repr: spec.get_item(2)?.extract()?,
+        })
+    }
+}
+
+impl<'a> Text<'a> {
+    /// The `&str`s of Arrow string chunks, borrowed from their data buffers
+    /// (immutable, and kept alive by the arrays the glue passed).
+    fn read_arrow(chunks: &'a [ArrowChunk<'_>], missing_repr: &str) -> PyResult<Self> {
+        let bad = || InputError::new_err("impute_frame: an Arrow string chunk is malformed");
+        let mut refs = Vec::with_capacity(chunks.iter().map(|c| c.len).sum());
+        let mut first_missing_repr = None;
+        for c in chunks {
+            let data = slice(&c.data)?;
+            let validity = c.validity.as_ref().map(slice).transpose()?;
+            let (narrow, wide) = match &c.offsets {
+                Offsets::I32(o) => (slice(o)?, &[][..]),
+                Offsets::I64(o) => (&[][..], slice(o)?),
+            };
+            let bound = |k: usize| -> PyResult<usize> {
+                let v = if wide.is_empty() {
+                    narrow.get(k).map(|&v| i64::from(v))
+                } else {
+                    wide.get(k).copied()
+                };
+                v.and_then(|v| usize::try_from(v).ok()).ok_or_else(bad)
+            };
+            for i in 0..c.len {
+                let k = c.offset + i;
+                let valid = validity.map_or(Ok(true), |bits| {
+                    bits.get(k / 8)
+                        .map(|b| b >> (k % 8) & 1 == 1)
+                        .ok_or_else(bad)
+                })?;
+                if !valid {
+                    first_missing_repr.get_or_insert_with(|| missing_repr.to_owned());
+                    refs.push(None);
+                    continue;
+                }
+                let bytes = data.get(bound(k)?..bound(k + 1)?).ok_or_else(bad)?;
+                refs.push(Some(std::str::from_utf8(bytes).map_err(|_| bad())?));
+            }
+        }
+        Ok(Self {
+            refs,
+            lossy: Vec::new(),
+            first_missing_repr,
+            keep: Vec::new(),
+        })
+    }
+}
+
 fn missing_repr(item: &Bound<'_, PyAny>) -> PyResult<String> {
     if item.is_exact_instance_of::<PyFloat>() {
         return Ok("nan".to_owned());
@@ -120,12 +231,12 @@ struct Held<'py> {
 enum TimesHeld<'py> {
     Kst(I64In<'py>),
     Utc(I64In<'py>),
-    Text(ObjIn<'py>, Option<(I64In<'py>, I64In<'py>)>),
+    Text(TextHeld<'py>, Option<(I64In<'py>, I64In<'py>)>),
     Failed(String),
 }
 
 enum StationsHeld<'py> {
-    Text(ObjIn<'py>),
+    Text(TextHeld<'py>),
     Codes(I64In<'py>, Vec<String>),
     Groups(I64In<'py>),
     Failed(String),
@@ -133,7 +244,7 @@ enum StationsHeld<'py> {
 
 enum ValuesHeld<'py> {
     Floats(PyReadonlyArray1<'py, f64>),
-    Text(ObjIn<'py>),
+    Text(TextHeld<'py>),
     Failed(String),
 }
 
@@ -151,14 +262,14 @@ impl<'py> Held<'py> {
                     let pair = resolved.cast_into::<PyTuple>()?;
                     Some((pair.get_item(0)?.extract()?, pair.get_item(1)?.extract()?))
                 };
-                TimesHeld::Text(times.get_item(1)?.extract()?, resolved)
+                TimesHeld::Text(TextHeld::read(&times.get_item(1)?)?, resolved)
             }
             "failed" => TimesHeld::Failed(times.get_item(1)?.extract()?),
             other => return Err(bad_spec("time", other)),
         };
         let stations = table.get_item(1)?.cast_into::<PyTuple>()?;
         let stations = match tag(&stations)?.as_str() {
-            "text" => StationsHeld::Text(stations.get_item(1)?.extract()?),
+            "text" => StationsHeld::Text(TextHeld::read(&stations.get_item(1)?)?),
             "codes" => StationsHeld::Codes(
                 stations.get_item(1)?.extract()?,
                 stations.get_item(2)?.extract()?,
@@ -172,7 +283,7 @@ impl<'py> Held<'py> {
             let spec = spec.cast_into::<PyTuple>()?;
             values.push(match tag(&spec)?.as_str() {
                 "floats" => ValuesHeld::Floats(spec.get_item(1)?.extract()?),
-                "text" => ValuesHeld::Text(spec.get_item(1)?.extract()?),
+                "text" => ValuesHeld::Text(TextHeld::read(&spec.get_item(1)?)?),
                 "failed" => ValuesHeld::Failed(spec.get_item(1)?.extract()?),
                 other => return Err(bad_spec("value", other)),
             });
@@ -207,7 +318,15 @@ struct Lossy {
 
 impl<'a> Texts<'a> {
     fn read<'py: 'a>(py: Python<'py>, held: &'a Held<'_>) -> PyResult<Self> {
-        let text = |a: &'a ObjIn<'_>| -> PyResult<Text<'a>> { Text::read(py, slice(a)?) };
+        let text = |a: &'a TextHeld<'_>| -> PyResult<Text<'a>> {
+            match a {
+                TextHeld::Objects(items) => Text::read(py, slice(items)?),
+                TextHeld::Arrow {
+                    chunks,
+                    missing_repr,
+                } => Text::read_arrow(chunks, missing_repr),
+            }
+        };
         Ok(Self {
             times: match &held.times {
                 TimesHeld::Text(a, _) => Some(text(a)?),
