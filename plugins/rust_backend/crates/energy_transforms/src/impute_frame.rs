@@ -10,7 +10,7 @@
 //! arrives as `Failed` and is raised here at the point where python raises
 //! it, so the first error reported is the same in both backends.
 //!
-//! Time strings [`parse_kst`] does not recognise are not errors by
+//! Time strings [`crate::timeparse::parse_kst`] does not recognise are not errors by
 //! themselves: [`impute_frame`] returns [`Outcome::NeedTimes`] with their
 //! rows, the glue parses just those with the python reference's per-value
 //! path, and calls again with the results in `Times::Text::resolved`.
@@ -25,7 +25,9 @@ use crate::impute_report::{column_report, ColumnReport};
 use crate::limits::control_char;
 use crate::pyrepr::str_repr;
 use crate::text::strip;
-use crate::timeparse::{civil_from_days, parse_kst, timestamp_text, KST_OFFSET_NS, NS_HOUR};
+use crate::timeparse::{
+    civil_from_days, parse_kst_cached, timestamp_text, DateCache, KST_OFFSET_NS, NS_HOUR,
+};
 
 /// How many offending row positions an error message lists before "and N more".
 const MAX_ROWS_IN_MESSAGE: usize = 10;
@@ -272,7 +274,7 @@ fn sort_and_read<'a>(
     })
 }
 
-/// Text times as [`parse_kst`] and `resolved` read them (NaT where neither
+/// Text times as [`crate::timeparse::parse_kst`] and `resolved` read them (NaT where neither
 /// did), and the rows left to python's per-value path; other kinds are read
 /// by [`kst_times`].
 fn read_times(times: &Times<'_>, threads: usize) -> (Option<Vec<i64>>, Vec<i64>) {
@@ -304,23 +306,27 @@ fn read_times(times: &Times<'_>, threads: usize) -> (Option<Vec<i64>>, Vec<i64>)
 /// Rows per thread below which parsing on one thread is cheaper.
 const MIN_PARSE_ROWS_PER_THREAD: usize = 100_000;
 
-/// [`parse_kst`] of every value (NaT where it does not recognise one), split
+/// [`crate::timeparse::parse_kst`] of every value (NaT where it does not recognise one), split
 /// over up to `threads` threads for large columns (the values are independent).
 fn parse_all(values: &[Option<&str>], threads: usize) -> Vec<i64> {
-    let parse = |v: &Option<&str>| v.and_then(parse_kst).unwrap_or(NAT);
+    let parse = |out: &mut [i64], part: &[Option<&str>]| {
+        let mut cache = DateCache::default();
+        for (o, v) in out.iter_mut().zip(part) {
+            *o = v
+                .and_then(|s| parse_kst_cached(s, &mut cache))
+                .unwrap_or(NAT);
+        }
+    };
+    let mut ns = vec![NAT; values.len()];
     let threads = threads.min(values.len() / MIN_PARSE_ROWS_PER_THREAD).max(1);
     if threads == 1 {
-        return values.iter().map(parse).collect();
+        parse(&mut ns, values);
+        return ns;
     }
-    let mut ns = vec![NAT; values.len()];
     let chunk = values.len().div_ceil(threads);
     std::thread::scope(|scope| {
         for (out, part) in ns.chunks_mut(chunk).zip(values.chunks(chunk)) {
-            scope.spawn(move || {
-                for (o, v) in out.iter_mut().zip(part) {
-                    *o = parse(v);
-                }
-            });
+            scope.spawn(move || parse(out, part));
         }
     });
     ns
@@ -927,7 +933,8 @@ mod tests {
 
     #[test]
     fn clim_keys_and_hours_like_python() {
-        let ns = [0, 23 * H + 1, -H, parse_kst("2024-02-29 13:00").unwrap()];
+        let leap = crate::timeparse::parse_kst("2024-02-29 13:00").unwrap();
+        let ns = [0, 23 * H + 1, -H, leap];
         assert_eq!(clim_keys(&ns), vec![10_100, 10_123, 123_123, 22_913]);
         assert_eq!(hours_since_epoch(-H), -1.0);
         assert_eq!(hours_since_epoch(H + 1_800_000_000_000), 1.5);

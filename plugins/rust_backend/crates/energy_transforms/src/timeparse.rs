@@ -35,18 +35,50 @@ const YEARS: std::ops::RangeInclusive<i64> = 1678..=2261;
 /// The naive KST time of `s` in ns since the epoch, or `None` if `s` is not
 /// one of the recognised forms (the caller then asks pandas).
 pub fn parse_kst(s: &str) -> Option<i64> {
+    parse_kst_cached(s, &mut DateCache::default())
+}
+
+/// The day of the last date text read: hourly rows repeat a date ~24 times
+/// in a row, so its calendar arithmetic is done once per run of equal dates.
+#[derive(Debug, Default)]
+pub struct DateCache {
+    text: [u8; 10],
+    len: usize,
+    day_ns: i64,
+}
+
+impl DateCache {
+    /// ns of 00:00 of the date written in `text` (`YYYY-MM-DD` or `YYYYMMDD`).
+    fn day_ns(&mut self, text: &[u8], y: &[u8], mo: &[u8], d: &[u8]) -> Option<i64> {
+        if self.len == text.len() && self.text[..self.len] == *text {
+            return Some(self.day_ns);
+        }
+        let (y, mo, d) = (num(y)?, num(mo)?, num(d)?);
+        let valid =
+            YEARS.contains(&y) && (1..=12).contains(&mo) && (1..=days_in_month(y, mo)).contains(&d);
+        if !valid {
+            return None;
+        }
+        self.day_ns = days_from_civil(y, mo, d) * NS_DAY;
+        self.text[..text.len()].copy_from_slice(text);
+        self.len = text.len();
+        Some(self.day_ns)
+    }
+}
+
+/// [`parse_kst`] reusing the date of the previous call when it is the same text.
+pub fn parse_kst_cached(s: &str, cache: &mut DateCache) -> Option<i64> {
     let b = s.as_bytes();
     if b.len() == 12 && b.iter().all(u8::is_ascii_digit) {
-        let (y, mo, d) = (num(&b[0..4])?, num(&b[4..6])?, num(&b[6..8])?);
-        let (h, mi) = (num(&b[8..10])?, num(&b[10..12])?);
-        return naive(y, mo, d, h, mi, 0, 0);
+        let day = cache.day_ns(&b[0..8], &b[0..4], &b[4..6], &b[6..8])?;
+        return day.checked_add(clock(num(&b[8..10])?, num(&b[10..12])?, 0, 0)?);
     }
     if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
     }
-    let (y, mo, d) = (num(&b[0..4])?, num(&b[5..7])?, num(&b[8..10])?);
+    let day = cache.day_ns(&b[0..10], &b[0..4], &b[5..7], &b[8..10])?;
     if b.len() == 10 {
-        return naive(y, mo, d, 0, 0, 0, 0);
+        return Some(day);
     }
     if !matches!(b[10], b' ' | b'T') || b.len() < 16 || b[13] != b':' {
         return None;
@@ -66,13 +98,18 @@ pub fn parse_kst(s: &str) -> Option<i64> {
             rest = &tail[digits..];
         }
     }
-    let local = naive(y, mo, d, h, mi, sec, frac)?;
+    let local = day + clock(h, mi, sec, frac)?;
     if rest.is_empty() {
         return Some(local);
     }
     let utc = local - offset_ns(rest)?;
     // Before the fixed-offset era, Asia/Seoul's history decides: pandas' job.
     (utc >= FIXED_KST_SINCE_UTC_NS).then_some(utc + KST_OFFSET_NS)
+}
+
+/// ns since midnight of a valid wall-clock time (no 24:00, no leap second).
+fn clock(h: i64, mi: i64, s: i64, frac: i64) -> Option<i64> {
+    (h < 24 && mi < 60 && s < 60).then(|| h * NS_HOUR + mi * NS_MIN + s * NS_S + frac)
 }
 
 /// `Z`, `+HH:MM`, `+HHMM` (or `-`): the offset east of UTC.
@@ -96,16 +133,6 @@ fn num(b: &[u8]) -> Option<i64> {
     b.iter().try_fold(0i64, |acc, &c| {
         c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))
     })
-}
-
-fn naive(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64, frac: i64) -> Option<i64> {
-    let valid = YEARS.contains(&y)
-        && (1..=12).contains(&mo)
-        && (1..=days_in_month(y, mo)).contains(&d)
-        && h < 24
-        && mi < 60
-        && s < 60;
-    valid.then(|| days_from_civil(y, mo, d) * NS_DAY + h * NS_HOUR + mi * NS_MIN + s * NS_S + frac)
 }
 
 fn is_leap(y: i64) -> bool {
@@ -219,6 +246,23 @@ mod tests {
             "２０２４-01-31",
         ] {
             assert_eq!(parse_kst(s), None, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn the_date_cache_never_changes_a_reading() {
+        let mut cache = DateCache::default();
+        for s in [
+            "2024-01-31 13:00",
+            "2024-01-31 14:00",
+            "2024-02-30 10:00",
+            "2024-01-31T15:00+09:00",
+            "202401311600",
+            "2024-01-31",
+            "2023-02-29",
+            "2024-02-29 00:00",
+        ] {
+            assert_eq!(parse_kst_cached(s, &mut cache), parse_kst(s), "{s}");
         }
     }
 

@@ -11,7 +11,7 @@ use energy_transforms::impute_frame::{
     impute_frame as run_impute, History, Imputed, Name, Outcome, Request, Resolved, Stations, Strs,
     Table, Times, Values,
 };
-use energy_transforms::timeparse::parse_kst;
+use energy_transforms::timeparse::{parse_kst_cached, DateCache};
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyUntypedArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::{PyFloat, PyList, PyString, PyTuple};
@@ -558,9 +558,14 @@ fn _parse_times<'py>(
     let lossy = std::mem::take(&mut text.lossy);
     let strs = text.into_strs(&lossy);
     let ns = run(py, || {
+        // One date cache across the array, as impute_frame parses a column.
+        let mut cache = DateCache::default();
         Ok(strs
             .iter()
-            .map(|v| v.and_then(parse_kst).unwrap_or(NAT))
+            .map(|v| {
+                v.and_then(|s| parse_kst_cached(s, &mut cache))
+                    .unwrap_or(NAT)
+            })
             .collect::<Vec<i64>>())
     })?;
     Ok(ns.into_pyarray(py))
