@@ -181,6 +181,13 @@ impl<'a> Text<'a> {
                 };
                 v.and_then(|v| usize::try_from(v).ok()).ok_or_else(bad)
             };
+            if c.len == 0 {
+                continue;
+            }
+            // UTF-8 is checked once for the chunk's whole text; each value is
+            // then a sub-slice, whose ends `str::get` checks are char boundaries.
+            let (lo, hi) = (bound(c.offset)?, bound(c.offset + c.len)?);
+            let text = std::str::from_utf8(data.get(lo..hi).ok_or_else(bad)?).map_err(|_| bad())?;
             for i in 0..c.len {
                 let k = c.offset + i;
                 let valid = validity.map_or(Ok(true), |bits| {
@@ -193,8 +200,13 @@ impl<'a> Text<'a> {
                     refs.push(None);
                     continue;
                 }
-                let bytes = data.get(bound(k)?..bound(k + 1)?).ok_or_else(bad)?;
-                refs.push(Some(std::str::from_utf8(bytes).map_err(|_| bad())?));
+                let (a, b) = (bound(k)?, bound(k + 1)?);
+                let value = a
+                    .checked_sub(lo)
+                    .zip(b.checked_sub(lo))
+                    .and_then(|(a, b)| text.get(a..b))
+                    .ok_or_else(bad)?;
+                refs.push(Some(value));
             }
         }
         Ok(Self {
