@@ -84,6 +84,18 @@ def test_string_dtypes(python_hooks: ModuleType, rust_hooks: ModuleType, dtype: 
     assert same(python_hooks, rust_hooks, frame, OPTIONS, None) == "ok"
 
 
+def test_sliced_arrow_columns(python_hooks: ModuleType, rust_hooks: ModuleType) -> None:
+    # A slice of an Arrow column is a chunk with an offset into its buffers.
+    pytest.importorskip("pyarrow")
+    frame = strings(weather())
+    frame["ta"] = [None if pd.isna(v) else f"{v}" for v in frame["ta"]]
+    frame = frame.astype({"tm": "string[pyarrow]", "stnNm": "str", "ta": "string[pyarrow]"})
+    assert same(python_hooks, rust_hooks, frame.iloc[7:], OPTIONS, frame.iloc[:5]) == "ok"
+    bad = frame.iloc[9:].copy()
+    bad.iloc[3, 0] = None
+    assert same(python_hooks, rust_hooks, bad, OPTIONS, None) == "input"
+
+
 def test_shuffled_rows_with_extra_index(python_hooks: ModuleType, rust_hooks: ModuleType) -> None:
     frame = strings(weather()).sample(frac=1, random_state=3)
     frame.index = frame.index * 10 + 5
