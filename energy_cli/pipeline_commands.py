@@ -122,6 +122,36 @@ def _settings(env: str | None, *, check_database: bool = True) -> Settings:
     return settings
 
 
+@contextmanager
+def _task_cluster(settings: Settings) -> Iterator[Any]:
+    """With ``[pipeline] task_runner = "dask"``: one cluster for the whole command.
+
+    Yields the partition runner the plain-function flows use (None with the
+    thread runner). Without ``[cluster] address`` a local cluster is started
+    here and its address exported as ``ENERGY_CLUSTER__ADDRESS`` for the
+    command's duration, so every Prefect flow run of the command (a
+    backfill's subflows, the main job's weather days) attaches to it instead
+    of starting its own.
+    """
+    if settings.pipeline.task_runner != "dask":
+        yield None
+        return
+    from pipeline.cluster import DaskRunner, cluster_client
+
+    with cluster_client(settings.cluster) as client:
+        address = str(client.scheduler.address) if client.scheduler else None
+        previous = os.environ.get("ENERGY_CLUSTER__ADDRESS")
+        if address and not settings.cluster.address:
+            os.environ["ENERGY_CLUSTER__ADDRESS"] = address
+        try:
+            yield DaskRunner(client, settings.cluster.partitions_per_worker)
+        finally:
+            if previous is None:
+                os.environ.pop("ENERGY_CLUSTER__ADDRESS", None)
+            else:
+                os.environ["ENERGY_CLUSTER__ADDRESS"] = previous
+
+
 def _station_ids(text: str | None) -> list[int] | None:
     """``--stations 108,112`` as ids; None for every station."""
     if text is None:
@@ -473,10 +503,10 @@ def register(app: typer.Typer) -> None:
             progress = _progress(Console(stderr=True), settings)
             collector = RunCollector(progress)
             error: Exception | None = None
-            with progress, listeners.listening(collector):
+            with progress, listeners.listening(collector), _task_cluster(settings) as partitions:
                 if no_prefect:
                     try:
-                        run_main_job(settings, plan)
+                        run_main_job(settings, plan, partitions=partitions)
                     except EnergyError as exc:
                         error = exc
                 else:
@@ -552,10 +582,17 @@ def register(app: typer.Typer) -> None:
             error: Exception | None = None
             progress = _progress(Console(stderr=True), settings)
             collector = RunCollector(progress)
-            with progress, listeners.listening(collector):
+            with progress, listeners.listening(collector), _task_cluster(settings) as partitions:
                 if no_prefect:
                     try:
-                        run_backfill(settings, source, first, last, only_missing=not all_days)
+                        run_backfill(
+                            settings,
+                            source,
+                            first,
+                            last,
+                            only_missing=not all_days,
+                            partitions=partitions,
+                        )
                     except EnergyError as exc:
                         error = exc
                 else:

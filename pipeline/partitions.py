@@ -22,6 +22,7 @@ single call names them (:func:`impute_by_station`).
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 from collections import Counter
@@ -40,6 +41,7 @@ from foundations.settings import (
     SourceSettings,
 )
 from registry import CallRecord, ImputeOptions, Registry, TransformOutput, discover_backends
+from registry.discovery import Backends
 from registry.selection import ENV_ALL, ENV_PREFIX
 
 T = TypeVar("T")
@@ -86,7 +88,16 @@ class BackendSelection:
         return cls(settings=public, environ=selection)
 
     def registry(self) -> Registry:
-        return Registry(self.settings, discover_backends(), environ=self.environ)
+        return Registry(self.settings, _installed_backends(), environ=self.environ)
+
+
+@functools.cache
+def _installed_backends() -> Backends:
+    # Discovery reads the entry points and imports the backends: once per
+    # process, not once per partition (a worker runs many). What is installed
+    # does not change while a process runs; each partition still gets a fresh
+    # registry, so its call records are its own.
+    return discover_backends()
 
 
 @dataclass(frozen=True)
@@ -128,6 +139,21 @@ def impute_partition(
         shadow_counts=dict(registry.shadow_counts),
         worker=f"{socket.gethostname()}:{os.getpid()}",
     )
+
+
+@dataclass(frozen=True)
+class ImputeWork:
+    """:func:`impute_partition` with its options bound: what a runner sends to a worker.
+
+    A module-level class, not a closure, so plain ``pickle`` can ship it to
+    any worker (Prefect tasks on prefect-dask pickle it that way).
+    """
+
+    options: ImputeOptions
+    selection: BackendSelection
+
+    def __call__(self, partition: Partition) -> PartitionResult:
+        return impute_partition(partition, self.options, self.selection)
 
 
 # --------------------------------------------------------------------------- splitting
@@ -182,7 +208,7 @@ def split_by_station(
     so T2 reports them exactly as a whole call would (after the re-run, see
     :func:`impute_by_station`).
     """
-    if ARCHIVE_STATION in set(frame[options.station_col].astype(object)):
+    if frame[options.station_col].isin([ARCHIVE_STATION]).any():
         raise TransformInputError(
             f"station {ARCHIVE_STATION!r} is reserved for the partitioned run's global mean; "
             "rename that station"
@@ -264,12 +290,8 @@ def impute_by_station(
         value = registry.call(TRANSFORM, frame, options, history).value
         return StationRun(output=value)
     partitions = split_by_station(frame, options, history)
-
-    def work(partition: Partition) -> PartitionResult:
-        return impute_partition(partition, options, selection)
-
     try:
-        results = list(runner.map_unordered(work, partitions))
+        results = list(runner.map_unordered(ImputeWork(options, selection), partitions))
     except TransformInputError:
         # Name the rows as a single call does: run it, in process.
         selection.registry().call(TRANSFORM, frame, options, history)

@@ -27,6 +27,7 @@ from foundations.redaction import database_url_secrets, redact
 from pipeline import listeners, logs
 from pipeline.fetching import PartialRunError
 from pipeline.notify import notify_run
+from pipeline.partitions import PartitionRunner
 from pipeline.request_budget import DatabaseLedger
 from pipeline.summary import FlowSummary
 from registry import CallResult, Registry, Settings, build_registry
@@ -135,8 +136,11 @@ class FlowContext:
         *,
         step: StepRunner,
         sources_factory: SourcesFactory,
+        partitions: PartitionRunner | None = None,
     ) -> None:
         self.settings = settings
+        #: Where per-station work runs when the flow is given a cluster (None: here).
+        self.partitions = partitions
         self.registry = registry
         self.storage = storage
         self.summary = summary
@@ -196,6 +200,7 @@ def execute(
     sources_factory: SourcesFactory = open_sources,
     storage: Storage | None = None,
     observers: Iterable[Observer] = (),
+    partitions: PartitionRunner | None = None,
 ) -> FlowSummary:
     """Run ``body`` as flow ``flow`` over ``period`` and return its summary (see the module doc).
 
@@ -214,7 +219,13 @@ def execute(
         _record(storage, summary)
         logs.info("flow.started", flow=flow, period=period, run_id=summary.run_id, env=settings.env)
         ctx = FlowContext(
-            settings, registry, storage, summary, step=step, sources_factory=sources_factory
+            settings,
+            registry,
+            storage,
+            summary,
+            step=step,
+            sources_factory=sources_factory,
+            partitions=partitions,
         )
         body(ctx)
     except BaseException as exc:

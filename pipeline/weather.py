@@ -31,6 +31,7 @@ from pipeline import listeners, logs
 from pipeline.dates import yesterday_kst
 from pipeline.drift import check_drift
 from pipeline.fetching import Fetched, PartialRunError, fetch_each
+from pipeline.partitions import BackendSelection, impute_by_station
 from pipeline.retry_hint import retry_command
 from pipeline.runtime import FlowContext, execute, note_observations
 from pipeline.summary import FlowSummary
@@ -141,7 +142,13 @@ def _impute_and_load(
     history = ctx.step("read-history", read_history, ctx, frame, got)
     summary.details["history_rows"] = 0 if history is None else len(history)
     series = combine(frame, context, columns)
-    imputed = ctx.step("impute", impute, ctx, series, history, columns)
+    if ctx.partitions is None:
+        imputed = ctx.step("impute", impute, ctx, series, history, columns)
+    else:
+        # The stations' partitions are this stage's tasks. Not wrapped in a
+        # stage task of its own: a task submitted from inside a task carries
+        # the outer task's parameters along (this context, engines and all).
+        imputed = impute(ctx, series, history, columns)
     ctx.step("load", load, ctx, series, imputed, got)
 
 
@@ -305,10 +312,18 @@ def impute(
         max_spline_gap=ctx.settings.pipeline.max_spline_gap,
         with_methods=True,
     )
-    output: TransformOutput = ctx.call(
-        "impute_missing_values", series[["tm", "stnNm", *columns]], options, history
+    frame = series[["tm", "stnNm", *columns]]
+    if ctx.partitions is None:
+        output: TransformOutput = ctx.call("impute_missing_values", frame, options, history)
+        return output
+    # [pipeline] task_runner = "dask": one task per station on the cluster,
+    # the same output as the single call (pipeline/partitions.py).
+    run = impute_by_station(
+        frame, options, history, BackendSelection.of(ctx.settings), ctx.partitions
     )
-    return output
+    ctx.summary.records.extend(run.records)
+    ctx.summary.details["impute_partitions"] = len(run.partitions)
+    return run.output
 
 
 def load(

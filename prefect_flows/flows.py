@@ -30,6 +30,7 @@ from pipeline.pv import DEFAULT_DAYS_BACK, run_pv
 from pipeline.weather import run_weather
 from pipeline.wind import run_wind
 from prefect_flows import artifacts
+from prefect_flows.task_runners import PrefectTaskPartitions, task_runner_for
 from registry import Settings, load_settings
 from sources.errors import BudgetExhaustedError
 
@@ -60,12 +61,20 @@ def _run_settings() -> Settings:
     return settings
 
 
-def _options() -> dict[str, Any]:
-    return {
+def _options(settings: Settings) -> dict[str, Any]:
+    options: dict[str, Any] = {
         "step": prefect_step,
         "observers": [artifacts.publish],
         "run_id": str(flow_run.get_id()),
     }
+    if settings.pipeline.task_runner == "dask":
+        options["partitions"] = PrefectTaskPartitions()
+    return options
+
+
+def _on_task_runner(flow_fn: Any, settings: Settings) -> Any:
+    """``flow_fn`` as a subflow on the task runner of ``[pipeline] task_runner``."""
+    return flow_fn.with_options(task_runner=task_runner_for(settings))
 
 
 @flow(name="weather-daily", log_prints=False)
@@ -81,8 +90,9 @@ def weather_daily(
     with < 24 rows stored are fetched. Fills near the range are revised
     (docs/weather_fills.md).
     """
+    settings = _run_settings()
     summary = run_weather(
-        _run_settings(), start, end, stations=stations, only_missing=only_missing, **_options()
+        settings, start, end, stations=stations, only_missing=only_missing, **_options(settings)
     )
     return summary.as_dict()
 
@@ -90,7 +100,8 @@ def weather_daily(
 @flow(name="wind-monthly", log_prints=False)
 def wind_monthly(month: date | None = None, only_missing: bool = True) -> dict[str, Any]:
     """Namdong wind of ``month``'s month (default: the previous month KST); a complete month is skipped."""
-    return run_wind(_run_settings(), month, only_missing=only_missing, **_options()).as_dict()
+    settings = _run_settings()
+    return run_wind(settings, month, only_missing=only_missing, **_options(settings)).as_dict()
 
 
 @flow(name="pv-backfill", log_prints=False)
@@ -102,14 +113,15 @@ def pv_backfill(
     only_missing: bool = True,
 ) -> dict[str, Any]:
     """Nambu PV days with < 24 hours stored in ``start``..``end`` (default: the last ``days_back`` days)."""
+    settings = _run_settings()
     summary = run_pv(
-        _run_settings(),
+        settings,
         start,
         end,
         units=units,
         days_back=days_back,
         only_missing=only_missing,
-        **_options(),
+        **_options(settings),
     )
     return summary.as_dict()
 
@@ -125,10 +137,12 @@ def _gather(states: list[tuple[str, State[Any]]]) -> list[dict[str, Any]]:
 @flow(name="energy-main-job", log_prints=False)
 def main_job() -> list[dict[str, Any]]:
     """Weather, wind and PV for the plan of this environment (replay: the samples' dates)."""
-    plan = plan_main_job(_run_settings())
+    settings = _run_settings()
+    plan = plan_main_job(settings)
+    weather = _on_task_runner(weather_daily, settings)
     states: list[tuple[str, State[Any]]] = []
     for day in plan.weather_days:
-        states.append((f"weather {day}", weather_daily(day, day, return_state=True)))
+        states.append((f"weather {day}", weather(day, day, return_state=True)))
     for month in plan.wind_months:
         states.append((f"wind {month:%Y-%m}", wind_monthly(month, return_state=True)))
     units = [list(u) for u in plan.pv_units] if plan.pv_units is not None else None
@@ -160,13 +174,13 @@ def backfill(
     (:class:`BackfillStopped`); the same backfill run again resumes. A fatal
     portal error (key, permission, quota) stops it at once.
     """
-    plan = plan_backfill(_run_settings(), source, start, end, only_missing=only_missing)
+    settings = _run_settings()
+    plan = plan_backfill(settings, source, start, end, only_missing=only_missing)
+    weather = _on_task_runner(weather_daily, settings)
     states: list[tuple[str, State[Any]]] = []
     for index, step in enumerate(plan.steps):
         if source == "weather":
-            state = weather_daily(
-                step.start, step.end, only_missing=only_missing, return_state=True
-            )
+            state = weather(step.start, step.end, only_missing=only_missing, return_state=True)
         elif source == "wind":
             state = wind_monthly(step.start, only_missing=only_missing, return_state=True)
         else:

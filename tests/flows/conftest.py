@@ -84,3 +84,24 @@ def samples_copy(tmp_path: Path) -> Path:
         DEFAULT_SAMPLES_DIR, target, ignore=shutil.ignore_patterns("*.py", "__pycache__")
     )
     return target
+
+
+@pytest.fixture(scope="session")
+def dask_cluster() -> Iterator[Any]:
+    """A local Dask cluster of two worker processes for the session's scale-out tests.
+
+    Its workers start without any ENERGY_* variable of this shell (or of the
+    rust-less CI pass's ENERGY_BACKEND=python): whatever a test's run uses
+    must reach them with the partitions, not through inheritance.
+    """
+    from distributed import Client, LocalCluster
+
+    with pytest.MonkeyPatch.context() as mp:
+        for name in list(os.environ):
+            if name.startswith("ENERGY_") and not name.startswith("ENERGY_TEST_"):
+                mp.delenv(name)
+        local = LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        )
+    with local, Client(local) as client:
+        yield client

@@ -122,3 +122,36 @@ def test_deployments_keep_the_legacy_schedules_in_seoul_time() -> None:
         "wind-monthly": ("0 11 10 * *", "Asia/Seoul", {}),
         "pv-backfill": ("0 10 * * *", "Asia/Seoul", {"days_back": 7}),
     }
+
+
+def test_energy_reimpute_in_process_after_a_run_changes_nothing_and_says_so(
+    cli: tuple[CliRunner, typer.Typer],
+) -> None:
+    ran = invoke_json(cli, "run", "--no-prefect")
+    again = invoke_json(
+        cli, "reimpute", "--start", "2024-01-29", "--end", "2024-01-31", "--in-process"
+    )
+    (run,) = again["runs"]
+    assert run["flow"] == "reimpute" and run["status"] == "completed"
+    assert run["details"]["partitions"] == 8 and run["details"]["runner"] == "in-process"
+    assert again["tables"]["weather_hourly"] == ran["tables"]["weather_hourly"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--in-process", "--workers", "2"], "--in-process runs without a cluster"),
+        (["--stations", "108,x"], "--stations takes comma-separated station ids"),
+        (["--end", "2024-01-01"], "is before --start"),
+    ],
+)
+def test_energy_reimpute_refuses_bad_options_with_one_line(
+    cli: tuple[CliRunner, typer.Typer], args: list[str], message: str
+) -> None:
+    runner, app = cli
+    base = ["reimpute", "--start", "2024-01-29", "--end", "2024-01-31"]
+    if "--end" in args:
+        base = ["reimpute", "--start", "2024-01-29"]
+    result = runner.invoke(app, [*base, *args])
+    assert result.exit_code != 0
+    assert message in result.output

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from distributed import Client, LocalCluster
+from distributed import Client
 from sqlalchemy import text
 
 from foundations.fill_methods import FillMethod
@@ -77,16 +77,9 @@ def fresh(stale_database: Path, tmp_path: Path) -> Callable[..., Settings]:
     return make
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[Client]:
-    """Two worker processes, started before any test sets a backend variable."""
-    with (
-        LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as local,
-        Client(local) as client,
-    ):
-        yield client
+@pytest.fixture
+def cluster(dask_cluster: Client) -> Client:
+    return dask_cluster
 
 
 def _digest(settings: Settings) -> str:
