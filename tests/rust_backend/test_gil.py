@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterator
 from types import ModuleType
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from foundations.settings import LimitSettings
@@ -51,6 +52,23 @@ def _kernel_args(n: int) -> tuple:
     empty_i, empty_f = np.zeros(0, dtype=np.int64), np.zeros(0)
     starts = np.array([0, n], dtype=np.int64)
     return (x, starts, values, np.zeros(n, dtype=np.int64), empty_i, empty_i, empty_f, 3)
+
+
+def _frame_args(n: int) -> tuple:
+    """``impute_frame``'s arguments for ``n`` rows of string times and station names.
+
+    The strings' ``&str`` are collected with the GIL held; parsing, sorting,
+    the kernel and the report run without it, and take most of the call.
+    """
+    hours = n // 4
+    times = pd.date_range("2020-01-01", periods=hours, freq="h").strftime("%Y-%m-%d %H:%M")
+    tm = np.tile(times.to_numpy(dtype=object), 4)
+    stations = np.repeat(np.array(["a", "b", "c", "d"], dtype=object), hours)
+    values = np.sin(np.arange(len(tm), dtype=np.float64))
+    values[::7] = np.nan
+    frame = (("text", tm, None), ("text", stations), [("floats", values), ("floats", values)])
+    names = ("'tm'", "tm"), ("'stnNm'", "stnNm"), [("'ta'", "ta"), ("'hm'", "hm")]
+    return (frame, None, *names, 3)
 
 
 def _alternating_nan(n: int) -> np.ndarray:
@@ -103,6 +121,7 @@ def _bound(fn: Callable[..., object], *args: object) -> Callable[[], object]:
 CALLS: dict[str, Callable[[ModuleType], Callable[[], object]]] = {
     "find_missing_runs": lambda n: _bound(n.find_missing_runs, _alternating_nan(10_000_000)),
     "impute_kernel": lambda n: _bound(n.impute_kernel, *_kernel_args(2_000_000)),
+    "impute_frame": lambda n: _bound(n.impute_frame, *_frame_args(1_000_000)),
     # (records, max_body_bytes, max_json_depth): the settings' default limits.
     "wind_to_long": lambda n: _bound(n.wind_to_long, _wind(80_000), "end", False, *_LIMITS),
     "pv_to_long": lambda n: _bound(n.pv_to_long, _pv(40_000), False, _LIMITS[0]),

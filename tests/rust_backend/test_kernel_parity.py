@@ -87,7 +87,7 @@ def test_long_series_spline_matches_scipy(native: ModuleType) -> None:
 
 
 def test_kernel_refuses_inconsistent_arrays(rust_hooks: ModuleType) -> None:
-    from energy_rust_backend.imputation import kernel_of
+    from energy_rust_backend.kernel import kernel_of
 
     kernel = kernel_of(rust_hooks.native)
     x = np.array([1.0, 1.0])

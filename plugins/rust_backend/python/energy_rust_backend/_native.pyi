@@ -11,9 +11,11 @@ __all__ = [
     "__version__",
     "_buffer_address",
     "_panic_for_tests",
+    "_parse_times",
     "asos_to_frame",
     "asos_to_frame_batch",
     "find_missing_runs",
+    "impute_frame",
     "impute_kernel",
     "pv_to_long",
     "pv_to_long_batch",
@@ -50,6 +52,35 @@ def impute_kernel(
     max_spline_gap: int,
     threads: int = 0,
 ) -> tuple[_F64, npt.NDArray[np.int8]]: ...
+
+# T2 columns, as tagged tuples (energy_rust_backend.imputation builds them):
+# text: an object array of str (and missing values), or the chunks of an Arrow
+#   string/large_string array: ("arrow", [(offsets int32|int64, data uint8,
+#   validity uint8 | None, offset, length)...], repr(missing value))
+# times: ("kst_ns", int64[n]) naive datetime64[ns] | ("utc_ns", int64[n]) tz-aware,
+#   UTC | ("text", text, None | (rows int64, ns int64)) | ("failed", message)
+# stations: ("text", text) | ("codes", int64[n], [repr per code])
+#   | ("groups", int64[n]) (history only) | ("failed", message)
+# values: ("floats", float64[n]) | ("text", text) | ("failed", message)
+_ArrowChunk = tuple[
+    npt.NDArray[np.int32] | _I64, npt.NDArray[np.uint8], npt.NDArray[np.uint8] | None, int, int
+]
+_Text = npt.NDArray[np.object_] | tuple[str, list[_ArrowChunk], str]
+_Times = tuple[str, _I64] | tuple[str, _Text, tuple[_I64, _I64] | None] | tuple[str, str]
+_Stations = tuple[str, _I64] | tuple[str, _Text] | tuple[str, _I64, list[str]] | tuple[str, str]
+_Values = tuple[str, _F64] | tuple[str, _Text] | tuple[str, str]
+_Table = tuple[_Times, _Stations, list[_Values]]
+_ColumnResult = tuple[_F64, npt.NDArray[np.int8], _I64, _I64, _I64, _I64]
+
+def impute_frame(
+    frame: _Table,
+    history: _Table | str | None,
+    time_col: tuple[str, str],
+    station_col: tuple[str, str],
+    columns: list[tuple[str, str]],
+    max_spline_gap: int,
+    threads: int = 0,
+) -> tuple[_I64, _I64, _I64, list[_ColumnResult]]: ...
 def wind_to_long(
     body: bytes, hour_label: str, records: bool, max_body_bytes: int, max_json_depth: int
 ) -> tuple[_I64, _Strings, _I64, _Strings, _F64, tuple[int, int, int]]: ...
@@ -74,3 +105,4 @@ def asos_to_frame_batch(
 ) -> tuple[_I64, _I64, _Strings, list[_F64]]: ...
 def _buffer_address(values: _F64) -> int: ...
 def _panic_for_tests(*_args: object) -> None: ...
+def _parse_times(values: npt.NDArray[np.object_]) -> _I64: ...

@@ -8,6 +8,7 @@
 
 mod guard;
 mod impute;
+mod impute_frame;
 mod payloads;
 
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
@@ -66,6 +67,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     m.add_function(wrap_pyfunction!(_buffer_address, m)?)?;
     impute::register(m)?;
+    impute_frame::register(m)?;
     payloads::register(m)?;
     Ok(())
 }
