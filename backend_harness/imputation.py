@@ -1,7 +1,7 @@
 """T2's harness, shared by every backend: validation, time parsing and assembly around a kernel.
 
-T2 is split in three so that every backend validates, parses and assembles
-identically and only the numeric core differs:
+T2 is split in three so that a backend can validate, parse and assemble
+exactly as the reference does and bring only its numeric core:
 
 1. :func:`prepare` checks the input and turns the frame (and the optional
    history frame) into sorted numpy arrays (:class:`PreparedImpute`);
@@ -12,7 +12,12 @@ identically and only the numeric core differs:
 3. :func:`assemble` puts the results back in input order and builds the report.
 
 :func:`impute_with_kernel` chains the three for any kernel; the python hook is
-``impute_with_kernel(..., impute_kernel)``. The rules themselves are in the
+``impute_with_kernel(..., impute_kernel)``. The rust backend does steps 1
+and 3 in Rust too (``energy_rust_backend.imputation``, one native call on
+the raw columns) and uses this module only as the reference for what Rust
+does not read itself: the checks made before any column is read (so their
+messages are the same by construction), time strings outside the forms Rust
+parses, and columns of unusual dtypes. The rules themselves are in the
 hook spec (:func:`registry.hookspecs.impute_missing_values`) and
 ``docs/contracts/transforms.md``.
 """
