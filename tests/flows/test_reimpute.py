@@ -135,7 +135,17 @@ def test_the_rollback_variable_reaches_every_worker(
     fresh: Callable[..., Settings], cluster: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The workers started without ENERGY_BACKEND; the run's value still decides there."""
-    rust_by_toml = {"transforms": {"impute_missing_values": {"backend": "rust", "shadow": None}}}
+    # failure_policy "fallback": where rust is not installed (CI's rust-less pass)
+    # the TOML's choice still decides, and python answers for it.
+    rust_by_toml = {
+        "transforms": {
+            "impute_missing_values": {
+                "backend": "rust",
+                "shadow": None,
+                "failure_policy": "fallback",
+            }
+        }
+    }
     monkeypatch.setenv("ENERGY_BACKEND", "python")
     settings = fresh("rolled-back", **rust_by_toml)
     summary = _reimpute(settings, DaskRunner(cluster))

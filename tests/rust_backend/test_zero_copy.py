@@ -6,7 +6,7 @@ from types import ModuleType
 
 import numpy as np
 import pandas as pd
-import pytest
+import pyarrow
 
 from backend_harness.imputation import prepare
 from registry.contracts import ImputeOptions
@@ -98,8 +98,8 @@ def test_frame_columns_are_handed_over_in_place(native: ModuleType) -> None:
         assert isinstance(items, np.ndarray) and np.shares_memory(items, frame[column].to_numpy())
 
 
-def test_arrow_strings_are_read_from_their_buffers() -> None:
-    pa = pytest.importorskip("pyarrow")
+def test_arrow_strings_are_read_from_their_buffers(rust_available: None) -> None:
+    # pyarrow is a dependency of the project: no skip when it is "absent".
     from energy_rust_backend.imputation import _text
 
     column = pd.Series(["2024-01-01 00:00", None, "2024-01-01 02:00"], dtype="string[pyarrow]")
@@ -111,7 +111,7 @@ def test_arrow_strings_are_read_from_their_buffers() -> None:
         assert data.ctypes.data == data_buffer.address  # the Arrow buffer itself, not a copy
         assert offsets.ctypes.data == offsets_buffer.address
         assert validity is not None and length == len(chunk) == 3
-    assert isinstance(arrow, pa.ChunkedArray)
+    assert isinstance(arrow, pyarrow.ChunkedArray)
 
 
 def test_frame_outputs_own_their_memory(native: ModuleType) -> None:
