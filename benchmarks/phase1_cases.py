@@ -84,6 +84,14 @@ def group_label(transform: str, group: str) -> str:
     return BATCHES[transform][2]
 
 
+def warmup_name(name: str) -> str:
+    """A small case of the same transform and input form: warms imports, pools and caches up."""
+    transform, kind, *rest = name.split(":")
+    if transform == T2:
+        return t2_name(kind, rest[0], 228)
+    return batch_name(transform, 1)
+
+
 def build(name: str) -> BuiltCase:
     """The case ``name``: its input built, both backends' calls ready to run."""
     from energy_rust_backend import plugin as rust_hooks
@@ -97,7 +105,7 @@ def build(name: str) -> BuiltCase:
             name, T2, f"{kind}/{form}", len(frame), "rows",
             lambda: python_hooks.impute_missing_values(frame, options, None),
             lambda: rust_hooks.impute_missing_values(frame, options, None),
-            details=t2_inputs.string_storage(frame),
+            details="input columns: " + t2_inputs.input_dtypes(frame),
             payload=frame,
         )  # fmt: skip
     if transform in BATCHES and kind == "batch":

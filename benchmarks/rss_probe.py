@@ -9,9 +9,10 @@ parses it.
 Why a subprocess per case and backend: tracemalloc cannot see Rust's
 allocations, and in a long-lived process the allocator keeps pages from
 earlier cases, so a later peak would hide in them. Here the process does
-only this: imports, builds the input, runs one warm-up call (lazy imports,
-thread pools and caches are not the call's memory), frees what it can
-(``gc`` and glibc's ``malloc_trim``), then measures the second call.
+only this: imports, runs one warm-up call on a small case of the same kind
+(lazy imports, thread pools and caches are not the call's memory), builds
+the input, frees what it can
+(``gc`` and glibc's ``malloc_trim``), then measures one call.
 
 The peak comes from the kernel's high-water mark (``VmHWM``), reset just
 before the call via ``/proc/self/clear_refs`` (Linux), so the input's
@@ -80,11 +81,15 @@ def _reset_high_water_mark() -> bool:
 def probe(case_name: str, backend: str) -> RssPeak:
     """In this process: build the case, warm up, and measure one call of ``backend``."""
     from benchmarks.measure import peak_rss
-    from benchmarks.phase1_cases import build
+    from benchmarks.phase1_cases import build, warmup_name
 
+    # Warm up on a small case of the same kind (a large one would double the
+    # probe's time for nothing: the warm-up only loads what any call loads).
+    small = build(warmup_name(case_name))
+    (small.python if backend == "python" else small.rust)()
+    del small
     case = build(case_name)
     call = case.python if backend == "python" else case.rust
-    call()  # warm-up
     _release_free_memory()
     rss_now = _status_kib("VmRSS")
     if rss_now is not None and _reset_high_water_mark():

@@ -74,6 +74,14 @@ def build(shape: str, form: str, rows: int) -> pd.DataFrame:
     raise ValueError(f"unknown T2 input form {form!r}; expected one of {FORMS}")
 
 
+def input_dtypes(frame: pd.DataFrame) -> str:
+    """The input's column dtypes and the arrays holding them, e.g. ``tm str (ArrowStringArray)``."""
+    return ", ".join(
+        f"{name} {frame[name].dtype!s} ({type(frame[name].array).__name__})"
+        for name in frame.columns
+    )
+
+
 def string_storage(frame: pd.DataFrame, column: str = "stnNm") -> str:
     """The pandas option and the array type actually holding ``column`` (for the report)."""
     option = pd.get_option("mode.string_storage")
