@@ -117,6 +117,16 @@ def write_report(results: Results, out: Path, image: Path) -> None:
     ]
     for transform, group in results.groups():
         lines += _group_section(results, transform, group)
+    missing = results.not_measured()
+    if missing:
+        lines += [
+            "Planned but not measured in this run (stopped before them): "
+            + ", ".join(f"`{name}`" for name in missing)
+            + ".",
+            "",
+        ]
+    if not results.rss_measured:
+        lines += ["Peak RSS was not measured in this run ('-').", ""]
     lines += [
         "## Empty call round trip (T1 on an empty array)",
         "",

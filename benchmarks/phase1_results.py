@@ -67,6 +67,12 @@ class Results:
     rss_measured: bool = True
     #: Free text for the report's head, e.g. "measured under load".
     note: str = ""
+    #: Every case the run set out to measure (a stopped run measured fewer).
+    planned: list[str] = field(default_factory=list)
+
+    def not_measured(self) -> list[str]:
+        done = {c.name for c in self.cases}
+        return [name for name in self.planned if name not in done]
 
     def groups(self) -> list[tuple[str, str]]:
         """(transform, group) pairs in the order they were measured."""

@@ -58,10 +58,12 @@ class Plan:
             for form in self.forms
             for rows in self.t2_rows
         ]
+        # Batches smallest first across transforms: if a run on a busy machine
+        # has to be stopped, what is missing is the largest (python: minutes) cases.
         names += [
             phase1_cases.batch_name(transform, bodies)
-            for transform in self.transforms
             for bodies in self.batch_bodies
+            for transform in self.transforms
         ]
         return names
 
@@ -134,20 +136,26 @@ def measure_case(name: str, *, rss: bool) -> CaseResult:
     return result
 
 
-def run(plan: Plan, *, quick: bool, command: str) -> Results:
+def run(plan: Plan, *, quick: bool, command: str, save: Path | None = None) -> Results:
+    """Measure ``plan``; with ``save``, pickle the results after every case (a stopped run keeps them)."""
     import pandas as pd
 
     from benchmarks import t2_inputs
 
-    results = Results(machine=machine_info(), quick=quick, command=command, rss_measured=plan.rss)
+    results = Results(
+        machine=machine_info(), quick=quick, command=command, rss_measured=plan.rss,
+        planned=plan.case_names(),
+    )  # fmt: skip
     sample = t2_inputs.build("legacy", "text", 228)
     results.string_storage = t2_inputs.string_storage(sample) + f"; pandas {pd.__version__}"
-    for name in plan.case_names():
-        results.cases.append(measure_case(name, rss=plan.rss))
     log("empty-call round trip")
     results.round_trip = measure_round_trip()
-    # Load at the end too: the report is read knowing how busy the machine was.
-    results.machine = machine_info()
+    for name in plan.case_names():
+        results.cases.append(measure_case(name, rss=plan.rss))
+        # The load after each case: the report is read knowing how busy the machine was.
+        results.machine = machine_info()
+        if save is not None:
+            save.write_bytes(pickle.dumps(results))
     return results
 
 
@@ -164,7 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", choices=("python", "rust"), default="rust")
     parser.add_argument("--note", default="", help="a line for the report's head (e.g. the load)")
     parser.add_argument(
-        "--save", type=Path, help="also pickle the measurements here (to re-render with --render)"
+        "--save",
+        type=Path,
+        help="pickle the measurements here after every case (re-render with --render)",
     )
     parser.add_argument(
         "--render",
@@ -185,9 +195,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"rust backend absent: {backends.absent.get('rust')}", file=sys.stderr)
             return 2
         command = "uv run python -m benchmarks.rust_vs_python" + (" --quick" if args.quick else "")
-        results = run(QUICK if args.quick else FULL, quick=args.quick, command=command)
-        if args.save:
-            args.save.write_bytes(pickle.dumps(results))
+        results = run(
+            QUICK if args.quick else FULL, quick=args.quick, command=command, save=args.save
+        )
     if args.note:
         results.note = args.note
     plot(results, args.plot)
