@@ -37,7 +37,7 @@ def _case_row(c: CaseResult) -> str:
     return (
         f"| {c.label} | {c.rows:,} | {_wall(c.python)} / {_cpu(c.python)} | "
         f"{_wall(c.rust)} / {_cpu(c.rust)} | {c.ratio:.2f}x | {c.cpu_ratio:.2f}x | "
-        f"{c.reduction:.0%} |{per_body} {_rss(c.rss_python)} / {_rss(c.rss_rust)} | "
+        f"{c.reduction:.1%} |{per_body} {_rss(c.rss_python)} / {_rss(c.rss_rust)} | "
         f"{'yes' if c.equivalent else 'NO: ' + c.first_difference} |"
     )
 

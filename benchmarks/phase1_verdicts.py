@@ -56,11 +56,11 @@ def decide(cases: list[CaseResult]) -> tuple[str, str]:
     scope = f"{len(large)} case(s) with >= {ENTRY_ROWS:,} output rows"
     if worst.reduction >= GO_REDUCTION:
         return "Go", (
-            f"wall time cut by >= {worst.reduction:.0%} ({worst.ratio:.1f}x) in every one of "
+            f"wall time cut by >= {worst.reduction:.1%} ({worst.ratio:.1f}x) in every one of "
             f"{scope}; outputs equivalent"
         )
     return "No-Go", (
-        f"wall time cut only {worst.reduction:.0%} ({worst.ratio:.2f}x) at {worst.label} "
+        f"wall time cut only {worst.reduction:.1%} ({worst.ratio:.2f}x) at {worst.label} "
         f"({scope}; the bar is a {GO_REDUCTION:.0%} cut = 2x)"
     )
 
@@ -173,7 +173,7 @@ def _round_trip_targets(results: Results) -> list[Target]:
     out = []
     for name, what in ((ROUND_TRIP_HOOK, "hook"), (ROUND_TRIP_REGISTRY, "registry")):
         timing = results.round_trip.get(name)
-        target = f"empty-call round trip, rust {what} ({name})"
+        target = f"empty-call round trip through the {what}: {name}"
         if timing is None:
             out.append(Target(target, "< 20 µs", "-", NOT_MEASURED))
             continue

@@ -29,7 +29,7 @@ def test_decide_is_computed_from_the_cases() -> None:
     go = [_case(T2, "legacy/text", 10_000, 1.0, 0.4, rows=10_032)]
     assert decide(go)[0] == "Go"
     slow = [*go, _case(T2, "legacy/text", 100_000, 1.0, 0.6, rows=100_010)]
-    assert decide(slow)[0] == "No-Go" and "40%" in decide(slow)[1]
+    assert decide(slow)[0] == "No-Go" and "40.0%" in decide(slow)[1]
     assert decide([_case(T2, "legacy/text", 1_000, 1.0, 0.1, rows=1_026)])[0] == "not decided"
     differs = [_case(T2, "legacy/text", 10_000, 1.0, 0.1, rows=10_032, equivalent=False)]
     assert decide(differs)[0] == "No-Go"
