@@ -21,6 +21,7 @@ WIND_PLANTS = (("9997", 1, "영흥풍력"), ("9997", 2, "영흥풍력"), ("9995"
 PV_UNITS = (("997G", 1, "부산신항"), ("H997", 2, "하동본부"), ("B997", 1, "부산본부"))
 STATIONS = ((108, "서울"), (159, "부산"), (133, "대전"))
 _START = date(2024, 1, 1)
+_WIND_DAYS = 3650
 
 
 def _hour_value(rng: np.random.Generator, as_number: bool) -> object:
@@ -44,10 +45,14 @@ def wind_body(records: int, seed: int = 0, *, first: int = 0, top_key: str = "re
     content = []
     for i in range(first, first + records):
         code, unit, name = WIND_PLANTS[i % len(WIND_PLANTS)]
-        day = _START + timedelta(days=i // len(WIND_PLANTS))
+        # Dates wrap after ten years and each wrap is another plant code: a
+        # million records would otherwise run past pandas' datetime64[ns] range
+        # (year 2262) and be dropped as bad dates instead of measured.
+        wrap, day_index = divmod(i // len(WIND_PLANTS), _WIND_DAYS)
+        day = _START + timedelta(days=day_index)
         record: dict[str, object] = {
             "dgenYmd": day.strftime("%Y%m%d") if i % 2 else day.isoformat(),
-            "ippt": code,
+            "ippt": f"{code}{wrap:03d}" if wrap else code,
             "hogi": str(unit) if i % 3 else unit,
             "ipptNam": name,
         }
