@@ -165,3 +165,36 @@ def machine_info() -> dict[str, str]:
         "scipy": scipy.__version__,
         "load_average_1m_5m_15m": ", ".join(f"{x:.2f}" for x in load),
     }
+
+
+def micro_time(fn: Callable[[], Any], *, budget_s: float = 0.5, rounds: int = 7) -> Timing:
+    """Per-call time of a fast call: ``rounds`` loops of many calls each (no gc in between).
+
+    A burst of load on a shared machine then moves one round, not the median.
+    """
+    fn()
+    start = time.perf_counter()
+    fn()
+    once = max(time.perf_counter() - start, 1e-7)
+    loops = max(1, int(budget_s / rounds / once))
+    walls, cpus = [], []
+    for _ in range(rounds):
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        for _ in range(loops):
+            fn()
+        walls.append((time.perf_counter() - wall0) / loops)
+        cpus.append((time.process_time() - cpu0) / loops)
+    return Timing(tuple(walls), tuple(cpus))
+
+
+def timed(fn: Callable[[], Any], expected_s: float) -> Timing:
+    """Median timing sized to the call: loops for fast calls, few repeats for slow ones.
+
+    ``expected_s`` is one call's time already measured (the caller has run
+    ``fn`` at least once, so slow calls need no further warm-up).
+    """
+    if expected_s < 0.05:
+        return micro_time(fn)
+    if expected_s > 2:
+        return time_call(fn, repeats=3, warmup=0)
+    return time_call(fn, repeats=7)
