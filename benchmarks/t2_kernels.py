@@ -1,9 +1,14 @@
-"""Optional extra for T2: the gap-filling kernels alone, on the shared ``prepare``'s arrays.
+"""T2's gap-filling kernels alone, on the harness's ``prepare`` arrays: how much of a call they are.
 
-Only meaningful while the rust backend's T2 is "shared python prepare + rust
-kernel + shared assemble" (``energy_rust_backend.imputation.kernel_of``). The
-T2 rewrite that reads raw columns in Rust may drop that function; then this
-extra is skipped (``None``) and the whole-call figures are the only ones.
+The rust backend's whole T2 call is one native call on the raw columns; its
+kernel is also bound on its own (``energy_rust_backend.kernel.kernel_of``),
+which is what this times, next to the python kernel, on the same arrays.
+
+    uv run --frozen --no-sync python -m benchmarks.t2_kernels   # 1M rows, datetime64, both shapes
+
+prints each kernel's time and the rust whole call's, so the share of the call
+that the kernel takes can be read off (the Phase 1 report's targets at 1M
+datetime64 rows are bounded by it).
 """
 
 from __future__ import annotations
@@ -21,12 +26,12 @@ def _parts() -> tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]
     """(prepare, python kernel, rust kernel_of, native module), or None if any is gone."""
     try:
         from backend_harness.imputation import prepare
-        from energy_rust_backend import imputation as rust_imputation
+        from energy_rust_backend import kernel as rust_kernel
         from energy_rust_backend import plugin as rust_hooks
         from plugins.python_backend.imputation_kernel import impute_kernel
     except ImportError:
         return None
-    kernel_of = getattr(rust_imputation, "kernel_of", None)
+    kernel_of = getattr(rust_kernel, "kernel_of", None)
     if kernel_of is None:
         return None
     return prepare, impute_kernel, kernel_of, rust_hooks.native
@@ -56,3 +61,24 @@ def kernels_note(frame: pd.DataFrame, expected_s: float) -> str:
         f"kernels only (shared prepare excluded): python {p * 1e3:.2f} ms, "
         f"rust 1 thread {o * 1e3:.2f} ms ({p / o:.1f}x), rust auto threads {a * 1e3:.2f} ms ({p / a:.1f}x)"
     )
+
+
+def main() -> None:
+    from benchmarks import t2_inputs
+    from benchmarks.measure import time_call
+    from energy_rust_backend import plugin as rust_hooks
+
+    for shape in ("legacy", "project"):
+        frame = t2_inputs.build(shape, "datetime64", 1_000_000)
+        whole = time_call(
+            lambda f=frame: rust_hooks.impute_missing_values(f, ImputeOptions(), None)
+        )
+        note = kernels_note(frame, 0.5)
+        print(
+            f"{shape} shape, datetime64, {len(frame):,} rows: rust whole call "
+            f"{whole.median_wall_s * 1e3:.2f} ms; {note}"
+        )
+
+
+if __name__ == "__main__":
+    main()
