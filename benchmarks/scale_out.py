@@ -250,7 +250,7 @@ def render(t2: list[T2Case], reimpute: list[ReimputeCase], info: dict[str, str])
         f"{info.get('pandas', '?')}; load average at the end {info.get('load_average_1m_5m_15m', '?')}; pandas string storage "
         f"`{storage}` ({type(pd.Series(['x']).array).__name__}). Backend: python, shadow runs off. "
         "Each configuration ran once (a cluster start is not cheap to repeat), so the numbers "
-        "are single measurements, not medians. Other processes shared the machine unless noted.",
+        "are single measurements, not medians. The load average shows what else ran.",
         "",
         "## T2 alone (no database)",
         "",
