@@ -120,7 +120,7 @@ def _rows_text(positions: Sequence[int] | np.ndarray) -> str:
     return f"{shown}{suffix}"
 
 
-def _check_options(options: ImputeOptions) -> tuple[str, ...]:
+def check_options(options: ImputeOptions) -> tuple[str, ...]:
     columns = options.columns
     if isinstance(columns, str):
         raise TransformInputError(
@@ -152,7 +152,7 @@ def _check_options(options: ImputeOptions) -> tuple[str, ...]:
     return columns
 
 
-def _require_columns(frame: pd.DataFrame, names: Sequence[str], what: str) -> None:
+def require_columns(frame: pd.DataFrame, names: Sequence[str], what: str) -> None:
     if not isinstance(frame, pd.DataFrame):
         raise TransformInputError(f"{what} must be a pandas DataFrame, got {type(frame).__name__}")
     present = list(frame.columns)
@@ -172,7 +172,7 @@ def _require_columns(frame: pd.DataFrame, names: Sequence[str], what: str) -> No
 # --------------------------------------------------------------------------- times
 
 
-def _parse_one_time(value: Any) -> pd.Timestamp | None:
+def parse_one_time(value: Any) -> pd.Timestamp | None:
     """Slow path for a single time the vectorised parse could not read."""
     try:
         stamp = pd.Timestamp(value)
@@ -185,7 +185,7 @@ def _parse_one_time(value: Any) -> pd.Timestamp | None:
     return stamp
 
 
-def _kst_naive_ns(column: pd.Series, what: str, time_col: str) -> np.ndarray:
+def kst_naive_ns(column: pd.Series, what: str, time_col: str) -> np.ndarray:
     """The column's times as int64 nanoseconds of the KST wall clock (naive).
 
     Strings are parsed with one inferred format first; only the values that
@@ -200,7 +200,7 @@ def _kst_naive_ns(column: pd.Series, what: str, time_col: str) -> np.ndarray:
         parsed = column
     elif pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
         if not column.notna().any():  # empty or all-NaN: nothing numeric to object to
-            return _kst_naive_ns(column.astype(object), what, time_col)
+            return kst_naive_ns(column.astype(object), what, time_col)
         raise TransformInputError(
             f"{what} time column {time_col!r} holds numbers ({dtype}); give datetime64 values "
             f"or strings like '2024-01-31 13:00'"
@@ -235,7 +235,7 @@ def _parse_time_strings(column: pd.Series) -> pd.Series:
     if len(unread):
         # Worth knowing in production: a column in one consistent format never gets here.
         log.debug("impute.times_parsed_one_by_one", rows=len(unread), of=len(column))
-        retried = [_parse_one_time(column.iloc[i]) for i in unread]
+        retried = [parse_one_time(column.iloc[i]) for i in unread]
         fixed = parsed.to_numpy(copy=True)
         fixed[unread] = np.array(
             [
@@ -322,7 +322,7 @@ def _empty_station_rows(codes: np.ndarray, uniques: pd.Index) -> np.ndarray:
     return np.flatnonzero((codes < 0) | np.isin(codes, blank))
 
 
-def _station_codes(column: pd.Series, what: str, station_col: str) -> tuple[np.ndarray, pd.Index]:
+def station_codes(column: pd.Series, what: str, station_col: str) -> tuple[np.ndarray, pd.Index]:
     """Integer code per row (by first appearance) and the station values, validated."""
     codes, uniques = _factorize_stations(column)
     bad = _empty_station_rows(codes, uniques)
@@ -375,7 +375,7 @@ def _reject_control_characters(column: pd.Series, what: str, name: str) -> None:
     )
 
 
-def _as_float(column: pd.Series, what: str, name: str) -> np.ndarray:
+def as_float(column: pd.Series, what: str, name: str) -> np.ndarray:
     """The column as float64, empty strings and non-numbers becoming NaN (rule 2).
 
     A string holding a C0 control character once surrounding whitespace is
@@ -427,12 +427,12 @@ def prepare(
     for what, given in (("frame", frame), ("history", history)):
         if isinstance(given, pd.DataFrame):
             limits_module.check_columns(given, bounds, what)
-    columns = _check_options(options)
+    columns = check_options(options)
     time_col, station_col = options.time_col, options.station_col
-    _require_columns(frame, [time_col, station_col, *columns], "frame")
+    require_columns(frame, [time_col, station_col, *columns], "frame")
 
-    ns = _kst_naive_ns(frame[time_col], "frame", time_col)
-    codes, stations = _station_codes(frame[station_col], "frame", station_col)
+    ns = kst_naive_ns(frame[time_col], "frame", time_col)
+    codes, stations = station_codes(frame[station_col], "frame", station_col)
     order, in_order = _sort_order(codes, ns)
     # Input already in (station, time) order is common (portal pages come
     # per station); then the sorted arrays are the input arrays, not copies.
@@ -449,7 +449,7 @@ def prepare(
 
     values = {}
     for c in columns:
-        column_values = _as_float(frame[c], "frame", c)
+        column_values = as_float(frame[c], "frame", c)
         values[c] = _read_only(column_values if in_order else column_values[order])
     x = _hours_since_epoch(sorted_ns)
     clim_key = _clim_key(sorted_ns)
@@ -512,9 +512,9 @@ def _prepare_history(
     if history is None or (isinstance(history, pd.DataFrame) and len(history) == 0):
         empty_int = np.zeros(0, dtype=np.int64)
         return empty_int, empty_int, {c: _read_only(np.zeros(0)) for c in columns}
-    _require_columns(history, [options.time_col, options.station_col, *columns], "history")
-    ns = _kst_naive_ns(history[options.time_col], "history", options.time_col)
-    codes, hist_stations = _station_codes(
+    require_columns(history, [options.time_col, options.station_col, *columns], "history")
+    ns = kst_naive_ns(history[options.time_col], "history", options.time_col)
+    codes, hist_stations = station_codes(
         history[options.station_col], "history", options.station_col
     )
     # Map history station codes onto the input's groups; -1 = not an input station.
@@ -522,7 +522,7 @@ def _prepare_history(
         stations.get_indexer(hist_stations) if len(stations) else np.full(len(hist_stations), -1)
     )
     hist_group = np.asarray(group_of_code, dtype=np.int64)[codes]
-    values = {c: _read_only(_as_float(history[c], "history", c)) for c in columns}
+    values = {c: _read_only(as_float(history[c], "history", c)) for c in columns}
     return hist_group, _clim_key(ns), values
 
 
@@ -584,6 +584,23 @@ def build_report(
     return report
 
 
+def with_filled_columns(frame: pd.DataFrame, filled: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    """T2's output frame: ``frame``'s index, columns and order, the ``filled`` arrays in place.
+
+    Built from the input's columns as Series (copy-on-write: shared until
+    someone writes, and a write never reaches the input) and the new arrays
+    (not copied again, unlike column assignment). Every backend's output
+    frame is built here, so they cannot differ in layout.
+    """
+    parts = {
+        i: filled[name] if name in filled else frame.iloc[:, i]
+        for i, name in enumerate(frame.columns)
+    }
+    out = pd.DataFrame(parts, copy=False)
+    out.columns = frame.columns
+    return out
+
+
 def assemble(
     frame: pd.DataFrame,
     prepared: PreparedImpute,
@@ -611,17 +628,8 @@ def assemble(
             input_codes[prepared.order] = codes
             methods_in_input_order[column] = input_codes
     report = build_report(prepared, {c: codes for c, (_, codes) in checked.items()})
-    # Built from the input's columns as Series (copy-on-write: shared until
-    # someone writes, and a write never reaches the input) and the new arrays
-    # (not copied again, unlike column assignment).
-    parts = {
-        i: filled_in_input_order[name] if name in filled_in_input_order else frame.iloc[:, i]
-        for i, name in enumerate(frame.columns)
-    }
-    out = pd.DataFrame(parts, copy=False)
-    out.columns = frame.columns
     return TransformOutput(
-        frame=out,
+        frame=with_filled_columns(frame, filled_in_input_order),
         report=report,
         methods=methods_in_input_order if options.with_methods else None,
     )

@@ -9,7 +9,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from energy_cli.impute_command import register, summary_rows
+from energy_cli.impute_command import summary_rows
 
 runner = CliRunner()
 
@@ -19,18 +19,6 @@ CSV = """tm,stnNm,ta,hm,note
 2024-03-01 02:00,서울,3.0,,c
 2024-03-01 00:00,부산,x,60,d
 """
-
-
-@pytest.fixture
-def app() -> typer.Typer:
-    app = typer.Typer()
-    register(app)
-
-    @app.command()
-    def version() -> None:  # a second command, so typer keeps "impute" as a sub-command name
-        """Unused."""
-
-    return app
 
 
 @pytest.fixture

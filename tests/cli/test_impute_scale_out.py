@@ -11,21 +11,8 @@ import typer
 from typer.testing import CliRunner
 
 from benchmarks.generator import generate, spec_for_rows
-from energy_cli.impute_command import register
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def app() -> typer.Typer:
-    app = typer.Typer()
-    register(app)
-
-    @app.command()
-    def version() -> None:  # a second command, so typer keeps "impute" as a sub-command name
-        """Unused."""
-
-    return app
 
 
 @pytest.fixture

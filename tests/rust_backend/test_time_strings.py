@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from backend_harness.imputation import _kst_naive_ns
+from backend_harness.imputation import kst_naive_ns
 
 NAT = np.iinfo(np.int64).min
 #: From here on Asia/Seoul is a fixed UTC+9 (Rust converts offsets itself).
@@ -33,7 +33,7 @@ TIME_FORMS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d
 def python_ns(text: str) -> int | None:
     """The python backend's reading of a one-value column (None where it refuses)."""
     try:
-        return int(_kst_naive_ns(pd.Series([text], dtype=object), "frame", "tm")[0])
+        return int(kst_naive_ns(pd.Series([text], dtype=object), "frame", "tm")[0])
     except Exception:  # noqa: BLE001 - any refusal counts: Rust must then not recognise it
         return None
 

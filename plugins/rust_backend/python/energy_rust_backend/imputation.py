@@ -14,7 +14,7 @@ messages. This module only:
   float64 as the buffer. A column of any other dtype is read by the python
   reference here; if that raised, its message goes to Rust, which raises it
   where python would, so the first error reported is the same;
-* parses with the python reference's per-value path (:func:`_parse_one_time`)
+* parses with the python reference's per-value path (:func:`parse_one_time`)
   the time strings Rust does not recognise (Rust returns their rows), so the
   accepted inputs and their values never differ from python's;
 * builds the output frame and the report dict from Rust's compact counts
@@ -33,12 +33,13 @@ from pandas.api.types import infer_dtype
 
 from backend_harness import limits as limits_module
 from backend_harness.imputation import (
-    _as_float,
-    _check_options,
-    _kst_naive_ns,
-    _parse_one_time,
-    _require_columns,
-    _station_codes,
+    as_float,
+    check_options,
+    kst_naive_ns,
+    parse_one_time,
+    require_columns,
+    station_codes,
+    with_filled_columns,
 )
 from energy_rust_backend.errors import native_errors
 from foundations.errors import TransformInputError
@@ -130,7 +131,7 @@ def _time_spec(column: pd.Series, what: str, time_col: Any) -> Spec:
         if text is not None:
             return ("text", text, None)
     try:  # other dtypes (other units, datetime objects, numbers): the reference reads them
-        return ("kst_ns", _kst_naive_ns(column, what, time_col))
+        return ("kst_ns", kst_naive_ns(column, what, time_col))
     except TransformInputError as exc:
         return _failed(exc)
 
@@ -146,10 +147,10 @@ def _resolved_times(spec: Spec, column: pd.Series, rows: np.ndarray, what: str, 
     """
     if len(rows) > MAX_ROWS_PARSED_ONE_BY_ONE:
         try:
-            return ("kst_ns", _kst_naive_ns(column, what, name))
+            return ("kst_ns", kst_naive_ns(column, what, name))
         except TransformInputError as exc:
             return _failed(exc)
-    retried = [_parse_one_time(column.iloc[i]) for i in rows.tolist()]
+    retried = [parse_one_time(column.iloc[i]) for i in rows.tolist()]
     ns = np.array(
         [
             np.datetime64("NaT", "ns") if t is None else t.as_unit("ns").to_datetime64()
@@ -167,7 +168,7 @@ def _value_spec(column: pd.Series, what: str, name: Any) -> Spec:
     if text is not None:
         return ("text", text)
     try:  # ints, bools, nullable and mixed object columns: the reference converts them
-        return ("floats", np.ascontiguousarray(_as_float(column, what, name), dtype=np.float64))
+        return ("floats", np.ascontiguousarray(as_float(column, what, name), dtype=np.float64))
     except TransformInputError as exc:
         return _failed(exc)
 
@@ -175,7 +176,7 @@ def _value_spec(column: pd.Series, what: str, name: Any) -> Spec:
 def _python_stations(column: pd.Series, what: str, name: Any) -> tuple[Spec, pd.Index | None]:
     """Codes and station values by the python reference, for non-text station columns."""
     try:
-        codes, uniques = _station_codes(column, what, name)
+        codes, uniques = station_codes(column, what, name)
     except TransformInputError as exc:
         return _failed(exc), None
     _, first = np.unique(codes, return_index=True)
@@ -185,7 +186,7 @@ def _python_stations(column: pd.Series, what: str, name: Any) -> tuple[Spec, pd.
 
 def _history_groups(column: pd.Series, name: Any, stations: pd.Index | None) -> Spec:
     try:
-        codes, hist_stations = _station_codes(column, "history", name)
+        codes, hist_stations = station_codes(column, "history", name)
     except TransformInputError as exc:
         return _failed(exc)
     if stations is None:  # the frame's stations failed: Rust raises that first
@@ -235,9 +236,9 @@ def impute_missing_values(
     for what, given in (("frame", frame), ("history", history)):
         if isinstance(given, pd.DataFrame):
             limits_module.check_columns(given, bounds, what)
-    columns = _check_options(options)
+    columns = check_options(options)
     time_col, station_col = options.time_col, options.station_col
-    _require_columns(frame, [time_col, station_col, *columns], "frame")
+    require_columns(frame, [time_col, station_col, *columns], "frame")
 
     has_history = history is not None and not (
         isinstance(history, pd.DataFrame) and len(history) == 0
@@ -245,7 +246,7 @@ def impute_missing_values(
     history_refused: str | None = None
     if has_history:
         try:
-            _require_columns(history, [time_col, station_col, *columns], "history")  # type: ignore[arg-type]
+            require_columns(history, [time_col, station_col, *columns], "history")  # type: ignore[arg-type]
         except TransformInputError as exc:
             history_refused = str(exc)
     read_history = has_history and history_refused is None
@@ -315,16 +316,8 @@ def impute_missing_values(
         labels = [str(s) for s in uniques]  # type: ignore[union-attr]
     filled = {c: r[0] for c, r in zip(columns, results, strict=True)}
     report = {c: _report(labels, r) for c, r in zip(columns, results, strict=True)}
-    # Built like the reference's ``assemble``: the input's columns as Series
-    # (copy-on-write) and the new arrays, in the input's column order.
-    parts = {
-        i: filled[name] if name in filled else frame.iloc[:, i]
-        for i, name in enumerate(frame.columns)
-    }
-    out = pd.DataFrame(parts, copy=False)
-    out.columns = frame.columns
     return TransformOutput(
-        frame=out,
+        frame=with_filled_columns(frame, filled),
         report=report,
         methods={c: r[1] for c, r in zip(columns, results, strict=True)}
         if options.with_methods
